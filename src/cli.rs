@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::dataset::paths::DEFAULT_CONFIG;
+use crate::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS};
 use crate::prompt::ImageMode;
 
 #[derive(Debug, Parser)]
@@ -23,6 +24,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Fetch a dataset config from the Hugging Face Hub into DATA_DIR/data/<config>/:
+    /// only that config, pinned to one commit, verified, resumable. `evaluate`, `validate`
+    /// and `prompts` do the same on their own when the config is missing.
+    Download(DownloadArgs),
     /// Check a dataset config before spending money on it: counts, coverage, images, and
     /// every schema problem with its line number. Exits 1 if an evaluation would be corrupted.
     Validate(ValidateArgs),
@@ -59,6 +64,52 @@ pub struct DataArgs {
     /// Override: the image directory (beats --data-dir).
     #[arg(long)]
     pub image_root: Option<PathBuf>,
+    /// Where a missing config is downloaded from.
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+/// The Hugging Face Hub source of the dataset: used by `download`, and by `evaluate`,
+/// `validate` and `prompts` when the config is not on disk yet.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Download from the Hugging Face Hub (when the config is missing)")]
+pub struct HubArgs {
+    /// The dataset repo on the Hub.
+    #[arg(long, value_name = "OWNER/NAME", default_value = DATASET_REPO)]
+    pub hf_repo: String,
+    /// Branch, tag or commit to download. It is resolved to one commit once, and every
+    /// file comes from that commit (recorded next to the data; `validate` shows it).
+    #[arg(long, default_value = "main")]
+    pub revision: String,
+    /// Access token for a gated or private repo (default: $HF_TOKEN, else the token saved
+    /// by `huggingface-cli login`). Sent only to the Hub itself, never written anywhere.
+    #[arg(long, env = "HF_TOKEN", hide_env_values = true)]
+    pub hf_token: Option<String>,
+    /// The Hub's address (set HF_ENDPOINT for a mirror).
+    #[arg(long, env = "HF_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    pub hf_endpoint: String,
+    /// Never touch the network; use only the local copy (also HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Dataset config name (the folder `data/<config>/` of the dataset repo).
+    #[arg(long, default_value = DEFAULT_CONFIG)]
+    pub dataset: String,
+    /// Root of the local copy: files land in DATA_DIR/data/<config>/ (the repo's layout).
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Re-check every local file against the listing (size and hash) and fetch again the
+    /// ones that differ. With --offline, checks against the recorded listing only.
+    #[arg(long)]
+    pub verify: bool,
+    /// Files downloaded at once.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    #[command(flatten)]
+    pub hub: HubArgs,
 }
 
 #[derive(Debug, Args)]

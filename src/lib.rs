@@ -9,6 +9,7 @@ pub mod client;
 pub mod commands;
 pub mod dataset;
 pub mod engine;
+pub mod hub;
 pub mod images;
 pub mod mock;
 pub mod prompt;

@@ -9,6 +9,7 @@ use liveclin::commands;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Download(args) => commands::download::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Prompts(args) => commands::prompts::run(&args),
         Command::Report(args) => commands::report::run(&args),

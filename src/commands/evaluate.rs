@@ -26,6 +26,7 @@ pub const EXIT_CASE_ERRORS: u8 = 3;
 pub const EXIT_INTERRUPTED: u8 = 130;
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+    super::download::fetch_missing(&args.data)?;
     tokio::runtime::Runtime::new()?.block_on(evaluate(args.clone()))
 }
 
@@ -319,6 +320,7 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
             data_dir: data_dir.to_path_buf(),
             jsonl_path: None,
             image_root: None,
+            hub: crate::cli::HubArgs::default(),
         },
         concurrency,
         output: Some(output.to_path_buf()),

@@ -67,6 +67,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         data_dir: args.data_dir.clone(),
         jsonl_path: None,
         image_root: None,
+        hub: crate::cli::HubArgs::default(),
     };
     let (dataset, paths) = super::load_config(&data)?;
     let mock = Arc::new(Mock::new(

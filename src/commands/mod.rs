@@ -1,5 +1,6 @@
 //! One module per subcommand: each reads its inputs, calls the pipeline, prints.
 
+pub mod download;
 pub mod evaluate;
 pub mod extract;
 pub mod mock_server;

@@ -15,6 +15,7 @@ use crate::prompt::{Picture, case_turns, user_content};
 const SHORT_URI_CHARS: usize = 48;
 
 pub fn run(args: &PromptsArgs) -> anyhow::Result<ExitCode> {
+    super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let mut chosen: Vec<&LoadedCase> = if args.cases.is_empty() {
         dataset.cases.iter().collect()

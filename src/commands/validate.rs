@@ -6,6 +6,7 @@ use crate::cli::ValidateArgs;
 use crate::dataset::validate::validate;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+    super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let report = validate(&dataset, &paths.image_root);
     if args.json {

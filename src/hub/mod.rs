@@ -1,0 +1,186 @@
+//! Dataset download from the Hugging Face Hub, written on reqwest against the Hub's
+//! HTTP API: resolve the revision to one commit, list `data/<config>/` with the tree
+//! API, fetch each file from `resolve/<commit>/<path>`. Only the requested config is
+//! fetched; every file is checked against the listing's size and hash before it takes
+//! its final name, so a copy is either complete and exact or visibly unfinished.
+
+pub mod api;
+pub mod download;
+pub mod fetch;
+pub mod files;
+pub mod pause;
+pub mod record;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use reqwest::Url;
+
+use crate::cli::HubArgs;
+
+pub use download::{Summary, download};
+
+/// The official dataset repo.
+pub const DATASET_REPO: &str = "AQ-MedAI/LiveClin";
+/// The Hub, unless `HF_ENDPOINT` says otherwise.
+pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+/// Files fetched at once: enough to hide per-file latency, few enough to stay polite.
+pub const DEFAULT_JOBS: u16 = 8;
+
+/// Where and how to reach the dataset repo. The token is redacted from `Debug`.
+#[derive(Clone)]
+pub struct Hub {
+    pub endpoint: Url,
+    pub repo: String,
+    pub revision: String,
+    token: Option<String>,
+    pub offline: bool,
+}
+
+impl fmt::Debug for Hub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hub")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("repo", &self.repo)
+            .field("revision", &self.revision)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("offline", &self.offline)
+            .finish()
+    }
+}
+
+impl Default for HubArgs {
+    fn default() -> Self {
+        HubArgs {
+            hf_repo: DATASET_REPO.into(),
+            revision: "main".into(),
+            hf_token: None,
+            hf_endpoint: DEFAULT_ENDPOINT.into(),
+            offline: false,
+        }
+    }
+}
+
+impl Hub {
+    /// The settings from the flags and the environment the Hub's own tools use:
+    /// `--hf-token`/`HF_TOKEN`, else the token file `huggingface-cli login` saved;
+    /// `--offline` or `HF_HUB_OFFLINE`.
+    pub fn from_args(args: &HubArgs) -> anyhow::Result<Hub> {
+        let endpoint = Url::parse(args.hf_endpoint.trim_end_matches('/')).with_context(|| {
+            format!(
+                "HF_ENDPOINT / --hf-endpoint is not a URL: {:?}",
+                args.hf_endpoint
+            )
+        })?;
+        if !matches!(endpoint.scheme(), "http" | "https") {
+            bail!(
+                "HF_ENDPOINT / --hf-endpoint must be an http(s) URL, got {:?}",
+                args.hf_endpoint
+            );
+        }
+        let mut parts = args.hf_repo.split('/');
+        if !(parts.next().is_some_and(safe_name)
+            && parts.next().is_some_and(safe_name)
+            && parts.next().is_none())
+        {
+            bail!("--hf-repo must be OWNER/NAME, got {:?}", args.hf_repo);
+        }
+        let token = args
+            .hf_token
+            .clone()
+            .filter(|t| !t.trim().is_empty())
+            .or_else(stored_token)
+            .map(|t| t.trim().to_string());
+        Ok(Hub {
+            endpoint,
+            repo: args.hf_repo.clone(),
+            revision: args.revision.clone(),
+            token,
+            offline: args.offline || env_offline(),
+        })
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// The repo's page, for messages.
+    pub fn repo_page(&self) -> String {
+        format!(
+            "{}/datasets/{}",
+            self.endpoint.as_str().trim_end_matches('/'),
+            self.repo
+        )
+    }
+}
+
+/// A repo owner or name, or a config name: one plain path segment.
+pub fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+}
+
+/// `HF_HUB_OFFLINE` as the Hub's Python library reads it (1, ON, YES, TRUE).
+fn env_offline() -> bool {
+    std::env::var("HF_HUB_OFFLINE").is_ok_and(|v| {
+        matches!(
+            v.trim().to_ascii_uppercase().as_str(),
+            "1" | "ON" | "YES" | "TRUE"
+        )
+    })
+}
+
+/// The token `huggingface-cli login` saved: `$HF_TOKEN_PATH`, else `$HF_HOME/token`,
+/// else `$XDG_CACHE_HOME/huggingface/token`, else `~/.cache/huggingface/token`.
+fn stored_token() -> Option<String> {
+    let env = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let path = env("HF_TOKEN_PATH").or_else(|| {
+        let home = env("HF_HOME").or_else(|| {
+            env("XDG_CACHE_HOME")
+                .or_else(|| env("HOME").map(|h| h.join(".cache")))
+                .map(|cache| cache.join("huggingface"))
+        })?;
+        Some(home.join("token"))
+    })?;
+    let token = std::fs::read_to_string(path).ok()?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_and_repo_names_are_single_plain_segments() {
+        for good in ["2025_H1", "demo", "a.b-c"] {
+            assert!(safe_name(good), "{good}");
+        }
+        for bad in ["", ".", "..", "a/b", "a\\b", "x\ny"] {
+            assert!(!safe_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn token_is_redacted_from_debug() {
+        let args = HubArgs {
+            hf_token: Some("hf_secret".into()),
+            ..HubArgs::default()
+        };
+        let hub = Hub::from_args(&args).unwrap();
+        assert!(hub.has_token());
+        let shown = format!("{hub:?}");
+        assert!(
+            !shown.contains("hf_secret") && shown.contains("redacted"),
+            "{shown}"
+        );
+    }
+}
