@@ -4,11 +4,15 @@ use std::process::ExitCode;
 
 use crate::cli::ValidateArgs;
 use crate::dataset::validate::validate;
+use crate::hub::record::SourceRecord;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
-    let report = validate(&dataset, &paths.image_root);
+    let mut report = validate(&dataset, &paths.image_root);
+    if let Some(dir) = paths.jsonl.parent() {
+        report.source = SourceRecord::read(dir)?.map(|record| record.source);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -12,6 +12,7 @@ use super::load::{Dataset, LoadedCase};
 use super::paths::image_path;
 use super::schema::{Image, Lenient, List, Mcq, Table, Text, items};
 use crate::analysis::taxonomy;
+use crate::hub::record::Source;
 use crate::images::is_http_url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -45,6 +46,8 @@ pub struct McqsPerCase {
 pub struct Report {
     pub jsonl: String,
     pub image_root: String,
+    /// Where the data came from, when liveclin downloaded it (its record).
+    pub source: Option<Source>,
     pub cases: usize,
     pub mcqs: usize,
     pub mcqs_per_case: McqsPerCase,
@@ -495,6 +498,7 @@ impl Validator<'_> {
             images_missing: c.images_missing,
             images_unsafe: c.images_unsafe,
             images_with_url: c.images_with_url,
+            source: None,
             tables: c.tables,
             errors,
             warnings: self.problems.len() - errors,
@@ -509,6 +513,14 @@ impl fmt::Display for Report {
         let mut o = String::new();
         let _ = writeln!(o, "Dataset {}", self.jsonl);
         let _ = writeln!(o, "  images from {}", self.image_root);
+        match &self.source {
+            Some(source) => writeln!(o, "  downloaded from {}", source.describe()),
+            None => writeln!(
+                o,
+                "  no download record (a local copy, not fetched by liveclin)"
+            ),
+        }
+        .ok();
         let _ = writeln!(o);
         let p = &self.mcqs_per_case;
         let _ = writeln!(o, "  cases          {:>6}", self.cases);

@@ -2,6 +2,8 @@
 
 mod cli;
 mod common;
+mod download;
 mod engine;
 mod extraction;
+mod hub_server;
 mod parity;
