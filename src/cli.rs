@@ -72,7 +72,7 @@ pub struct DataArgs {
 /// The Hugging Face Hub source of the dataset: used by `download`, and by `evaluate`,
 /// `validate` and `prompts` when the config is not on disk yet.
 #[derive(Debug, Args, Clone)]
-#[command(next_help_heading = "Download from the Hugging Face Hub (when the config is missing)")]
+#[command(next_help_heading = "Hugging Face Hub (where a missing config is downloaded from)")]
 pub struct HubArgs {
     /// The dataset repo on the Hub.
     #[arg(long, value_name = "OWNER/NAME", default_value = DATASET_REPO)]
@@ -86,7 +86,7 @@ pub struct HubArgs {
     #[arg(long, env = "HF_TOKEN", hide_env_values = true)]
     pub hf_token: Option<String>,
     /// The Hub's address (set HF_ENDPOINT for a mirror).
-    #[arg(long, env = "HF_ENDPOINT", default_value = DEFAULT_ENDPOINT)]
+    #[arg(long, env = "HF_ENDPOINT", hide_env_values = true, default_value = DEFAULT_ENDPOINT)]
     pub hf_endpoint: String,
     /// Never touch the network; use only the local copy (also HF_HUB_OFFLINE=1).
     #[arg(long)]

@@ -42,16 +42,15 @@ pub fn fetch_missing(data: &DataArgs) -> anyhow::Result<()> {
     let hub = Hub::from_args(&data.hub)?;
     if hub.offline {
         let state = if unfinished {
-            "is only partly downloaded"
+            format!("is only partly downloaded in {}", dir.display())
         } else {
-            "is not there"
+            format!("not found at {}", jsonl.display())
         };
         bail!(
-            "dataset config {:?} {state} at {}, and HF_HUB_OFFLINE / --offline forbids downloading it. \
+            "dataset config {:?} {state}, and HF_HUB_OFFLINE / --offline forbids downloading it. \
              Unset it, or point --data-dir at a copy (a `git clone` of the dataset repo or a \
              `snapshot_download` of it)",
-            data.dataset,
-            dir.display()
+            data.dataset
         );
     }
     eprintln!(

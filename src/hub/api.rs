@@ -16,6 +16,9 @@ use crate::client::retry;
 
 /// Attempts for one request that meets 5xx answers or broken connections.
 pub const MAX_ATTEMPTS: u32 = 8;
+/// Attempts when the host cannot even be connected to (no network, wrong HF_ENDPOINT):
+/// a few, so an offline machine hears about it in seconds, not minutes.
+const MAX_CONNECT_ATTEMPTS: u32 = 3;
 /// 429 answers tolerated for one request (each one pauses every worker first).
 const MAX_RATE_LIMITED: u32 = 30;
 /// The Hub redirects once (to the CDN); a chain this long is a loop.
@@ -193,6 +196,18 @@ impl HubClient {
                     retry::retry_after(resp.headers()),
                 ),
                 Ok(resp) => return Ok(resp),
+                Err(err) if is_unreachable(&err) => {
+                    failures += 1;
+                    if failures >= MAX_CONNECT_ATTEMPTS {
+                        bail!(
+                            "cannot reach {} ({err:#}). Without network, use a copy of the data \
+                             (--data-dir) with HF_HUB_OFFLINE=1; for a mirror, set HF_ENDPOINT",
+                            self.hub.endpoint
+                        );
+                    }
+                    tokio::time::sleep(retry::delay(failures - 1, None)).await;
+                    continue;
+                }
                 Err(err) => (format!("{err:#}"), None),
             };
             failures += 1;
@@ -304,6 +319,12 @@ impl HubClient {
             .extend(segments);
         url
     }
+}
+
+/// A failure to connect at all (DNS, refused, unreachable), as opposed to a broken answer.
+fn is_unreachable(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<reqwest::Error>()
+        .is_some_and(reqwest::Error::is_connect)
 }
 
 /// Scheme, host and port equal: the only hops that may see the token.

@@ -161,7 +161,8 @@ fn data_paths_resolve_like_the_official_tool() {
     ]));
     assert_eq!(report["cases"], 16);
 
-    // A config that is not there is a clear error naming the path looked at.
+    // A config that is not there (and cannot be downloaded) is a clear error naming the
+    // path looked at.
     liveclin()
         .args(["validate", "--data-dir", d, "--dataset", "2025_H2"])
         .assert()

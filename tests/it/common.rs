@@ -18,10 +18,11 @@ pub fn jsonl(relative: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The `liveclin` binary, run from the repository root.
+/// The `liveclin` binary, run from the repository root. Offline: a test never reaches
+/// the real Hub (the download tests point it at their own server instead).
 pub fn liveclin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("liveclin").unwrap();
-    cmd.current_dir(repo(""));
+    cmd.current_dir(repo("")).env("HF_HUB_OFFLINE", "1");
     cmd
 }
 

@@ -551,6 +551,17 @@ fn unknown_configs_revisions_and_unsafe_listings_are_clear_errors() {
         text(&out.stderr)
     );
 
+    // A Hub that cannot be reached at all says so in seconds, with what to do offline.
+    let out = download(&server, dir.path(), &[])
+        .env("HF_ENDPOINT", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("cannot reach")
+            && text(&out.stderr).contains("HF_HUB_OFFLINE=1")
+    );
+
     server.hub.faults.lock().unwrap().inject = vec![
         serde_json::json!({"type": "file", "path": "data/demo/../../evil.txt", "size": 3, "oid": "00"}),
     ];

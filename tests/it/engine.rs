@@ -236,6 +236,7 @@ fn spawn_evaluate(
 ) -> std::process::Child {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("liveclin"));
     cmd.current_dir(repo(""))
+        .env("HF_HUB_OFFLINE", "1")
         .args(evaluate_args(base, output, extra))
         .stdout(stdout)
         .stderr(std::process::Stdio::null());
