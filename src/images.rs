@@ -15,6 +15,10 @@ pub enum ImageSkip {
     #[error("{path} is not an image file")]
     NotImage { path: String },
     #[error(
+        "{path} is a Git LFS pointer, not the image (copied without git-lfs: run `git lfs pull`, or `liveclin download`)"
+    )]
+    LfsPointer { path: String },
+    #[error(
         "{path} is too large to send inline ({chars} characters as a data URI, limit {MAX_DATA_URI_CHARS})"
     )]
     TooLarge { path: String, chars: usize },
@@ -38,6 +42,11 @@ pub fn data_uri(path: &Path) -> Result<String, ImageSkip> {
 /// (extensions lie); the extension is consulted only for formats without a signature
 /// such as SVG. Anything that is not `image/*` is refused, as is a URI over the cap.
 pub fn encode(path: &Path, bytes: &[u8]) -> Result<String, ImageSkip> {
+    if is_lfs_pointer(bytes) {
+        return Err(ImageSkip::LfsPointer {
+            path: path.display().to_string(),
+        });
+    }
     let mime = mime_type(path, bytes).ok_or_else(|| ImageSkip::NotImage {
         path: path.display().to_string(),
     })?;
@@ -53,6 +62,23 @@ pub fn encode(path: &Path, bytes: &[u8]) -> Result<String, ImageSkip> {
     uri.push_str(&prefix);
     base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut uri);
     Ok(uri)
+}
+
+/// The text git leaves in place of a file when the repo was cloned without git-lfs.
+const LFS_POINTER_START: &[u8] = b"version https://git-lfs.github.com/spec/v1";
+
+pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
+    bytes.starts_with(LFS_POINTER_START)
+}
+
+/// Whether the file at `path` starts like an LFS pointer (reads only its first bytes).
+pub fn file_is_lfs_pointer(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; LFS_POINTER_START.len()];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && is_lfs_pointer(&head)
 }
 
 fn mime_type(path: &Path, bytes: &[u8]) -> Option<&'static str> {
@@ -104,6 +130,11 @@ mod tests {
         assert!(matches!(
             encode(Path::new("x.txt"), b"hello"),
             Err(ImageSkip::NotImage { .. })
+        ));
+        let pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12\n";
+        assert!(matches!(
+            encode(Path::new("x.png"), pointer),
+            Err(ImageSkip::LfsPointer { .. })
         ));
     }
 

@@ -13,7 +13,7 @@ use super::paths::image_path;
 use super::schema::{Image, Lenient, List, Mcq, Table, Text, items};
 use crate::analysis::taxonomy;
 use crate::hub::record::Source;
-use crate::images::is_http_url;
+use crate::images::{file_is_lfs_pointer, is_http_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -430,6 +430,14 @@ impl Validator<'_> {
                         Severity::Error,
                         format!("{field}: {label} {unsafe_path}; it is never read"),
                     );
+                }
+                Ok(path) if path.is_file() && file_is_lfs_pointer(&path) => {
+                    self.report.images_missing += 1;
+                    self.problem(lc, Severity::Error, format!(
+                        "{field}: {label} file {} is a Git LFS pointer, not the image (the copy was made \
+                         without git-lfs: run `git lfs pull` in it, or `liveclin download`)",
+                        path.display()
+                    ));
                 }
                 Ok(path) if path.is_file() => self.report.images_present += 1,
                 Ok(path) => {

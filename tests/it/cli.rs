@@ -312,3 +312,25 @@ fn help_explains_every_flag() {
         }
     }
 }
+
+#[test]
+fn validate_catches_images_left_as_git_lfs_pointers() {
+    // A `git clone` without git-lfs leaves pointer files where the images should be.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("data/demo");
+    std::fs::create_dir_all(config.join("image/case01")).unwrap();
+    std::fs::copy(repo("data/demo/demo.jsonl"), config.join("demo.jsonl")).unwrap();
+    std::fs::write(
+        config.join("image/case01/fig2.png"),
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 1234\n",
+    )
+    .unwrap();
+    liveclin()
+        .args(["validate", "--dataset", "demo", "--data-dir"])
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "fig2.png is a Git LFS pointer, not the image",
+        ));
+}

@@ -115,7 +115,7 @@ fn downloads_only_the_config_pinned_paged_verified_and_once() {
     );
 
     let log = server.hub.log();
-    let api = format!("/api/datasets/AQ-MedAI/LiveClin");
+    let api = "/api/datasets/AQ-MedAI/LiveClin";
     let (hub, cdn): (Vec<_>, Vec<_>) = log.iter().partition(|s| !s.cdn);
     assert_eq!(hub[0].path, format!("{api}/revision/main"));
     let trees: Vec<_> = hub.iter().filter(|s| s.path.contains("/tree/")).collect();
