@@ -87,7 +87,13 @@ pub async fn download(hub: Hub, request: &Request) -> anyhow::Result<Summary> {
         },
         files,
     };
-    let plan = plan(&request.data_dir, &record.files, request.verify).await?;
+    let plan = plan(
+        &request.data_dir,
+        &request.config,
+        &record.files,
+        request.verify,
+    )
+    .await?;
     if plan.todo.is_empty() {
         if !was_complete {
             record.write(&config_dir, true)?;
@@ -159,8 +165,18 @@ struct Plan {
 }
 
 /// Compares every listed file with the disk (sizes; hashes too when `verify`), largest
-/// first so the slowest transfers start early.
-async fn plan(data_dir: &Path, listed: &[RemoteFile], verify: bool) -> anyhow::Result<Plan> {
+/// first so the slowest transfers start early. Paths are checked again here, the one
+/// place before any is used, since a listing may also come from a record on disk.
+async fn plan(
+    data_dir: &Path,
+    config: &str,
+    listed: &[RemoteFile],
+    verify: bool,
+) -> anyhow::Result<Plan> {
+    let prefix = files::config_prefix(config);
+    for file in listed {
+        files::check_path(&file.path, &prefix)?;
+    }
     let (data_dir, listed) = (data_dir.to_path_buf(), listed.to_vec());
     tokio::task::spawn_blocking(move || {
         let mut plan = Plan {
@@ -201,7 +217,13 @@ async fn check_offline(
             config_dir.display()
         );
     };
-    let plan = plan(&request.data_dir, &record.files, request.verify).await?;
+    let plan = plan(
+        &request.data_dir,
+        &request.config,
+        &record.files,
+        request.verify,
+    )
+    .await?;
     if !plan.todo.is_empty() {
         let shown: Vec<&str> = plan.todo.iter().take(5).map(|f| f.path.as_str()).collect();
         bail!(
