@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::dataset::paths::DEFAULT_CONFIG;
 use crate::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS};
 use crate::prompt::ImageMode;
+use crate::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +34,9 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Show the exact turns (text and pictures) that would be sent for chosen cases.
     Prompts(PromptsArgs),
+    /// Join the results of the shards of one run (`evaluate --shard K/N`) into one results
+    /// file, refusing overlaps, listing cases no shard ran, and print its summary.
+    Merge(MergeArgs),
     /// Re-analyse a results file (ours or the official tool's) and print the official summary.
     Report(ReportArgs),
     /// Run both answer extractors on a reply, or measure them on a labelled corpus.
@@ -145,6 +149,29 @@ pub struct PromptsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' results files (from `liveclin evaluate --shard`, or any results files
+    /// of disjoint case sets of one model and config).
+    #[arg(required = true, value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    /// Where to write the merged results file.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// The config the shards ran (default: the `dataset` their files name). Used to list
+    /// cases no shard ran and to keep the dataset's case order.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// Root of the local dataset copy (as for `evaluate`).
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Override: the config's JSONL file.
+    #[arg(long)]
+    pub jsonl_path: Option<PathBuf>,
+    #[command(flatten)]
+    pub hub: HubArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A results JSON file written by `liveclin evaluate` or by the official evaluate.py.
     pub results: PathBuf,
@@ -216,6 +243,11 @@ pub struct EvaluateArgs {
     /// Evaluate only the first N cases (a dry run).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Run only shard K of N (e.g. 2/4): a fixed share of the cases chosen by a hash of
+    /// the case id, the same on every machine. Run each shard anywhere, then join the
+    /// results with `liveclin merge`. The default output gets a `_shard-K-of-N` suffix.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
     /// JSON object merged into every request body, e.g.
     /// '{"chat_template_kwargs":{"enable_thinking":false}}'.
     #[arg(long, value_name = "JSON")]

@@ -17,3 +17,4 @@ pub mod pytext;
 pub mod report;
 pub mod results;
 pub mod scoring;
+pub mod shard;

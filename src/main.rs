@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         Command::Download(args) => commands::download::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Prompts(args) => commands::prompts::run(&args),
+        Command::Merge(args) => commands::merge::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Extract(args) => commands::extract::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),

@@ -19,6 +19,7 @@ use crate::engine::{self, Engine, Plan};
 use crate::prompt::ImageMode;
 use crate::report::terminal;
 use crate::results::{self, ResultsFile};
+use crate::shard::Shard;
 
 /// Exit status when some cases ended with an error (rerun with --resume).
 pub const EXIT_CASE_ERRORS: u8 = 3;
@@ -31,10 +32,13 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The official default output path: `results/<model>_<dataset>.json`, with `/` and
-/// spaces in the model name replaced by `_`.
-pub fn default_output(model: &str, dataset: &str) -> PathBuf {
+/// spaces in the model name replaced by `_`; a shard adds `_shard-K-of-N`.
+pub fn default_output(model: &str, dataset: &str, shard: Option<Shard>) -> PathBuf {
     let safe = model.replace(['/', ' '], "_");
-    PathBuf::from(format!("results/{safe}_{dataset}.json"))
+    let suffix = shard.map_or(String::new(), |s| {
+        format!("_shard-{}-of-{}", s.index, s.count)
+    });
+    PathBuf::from(format!("results/{safe}_{dataset}{suffix}.json"))
 }
 
 /// The API key: the flag, else $LIVECLIN_API_KEY, else $OPENAI_API_KEY, else "token".
@@ -66,6 +70,11 @@ fn now() -> String {
 
 pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let (mut dataset, paths) = super::load_config(&args.data)?;
+    if let Some(shard) = args.shard {
+        let total = dataset.cases.len();
+        dataset.cases.retain(|case| shard.contains(&case.id));
+        eprintln!("Shard {shard}: {} of {total} cases", dataset.cases.len());
+    }
     if let Some(limit) = args.limit {
         dataset.cases.truncate(limit);
     }
@@ -79,7 +88,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let output = args
         .output
         .clone()
-        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset));
+        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
     if !args.timeout.is_finite() || args.timeout <= 0.0 {
         bail!("--timeout must be a positive number of seconds");
     }
@@ -143,6 +152,9 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     meta.insert("temperature".into(), json!(args.temperature));
     meta.insert("max_tokens".into(), json!(args.max_tokens));
     meta.insert("max_retries".into(), json!(args.max_retries));
+    if let Some(shard) = args.shard {
+        meta.insert("shard".into(), json!(shard.to_string()));
+    }
 
     let journal_file = journal_path(&output);
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -331,6 +343,7 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         timeout: 30.0,
         verbose: false,
         limit: None,
+        shard: None,
         extra_body: None,
     }
 }

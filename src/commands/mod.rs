@@ -3,6 +3,7 @@
 pub mod download;
 pub mod evaluate;
 pub mod extract;
+pub mod merge;
 pub mod mock_server;
 pub mod prompts;
 pub mod report;

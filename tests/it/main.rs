@@ -7,3 +7,4 @@ mod engine;
 mod extraction;
 mod hub_server;
 mod parity;
+mod shards;

@@ -1,0 +1,201 @@
+//! `liveclin merge`: the shards of one run, joined back into one results file whose
+//! summary is the unsharded run's. Cases take the dataset's order (the order an
+//! unsharded run writes, which the official analysis's tie order depends on).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::bail;
+use serde_json::{Value, json};
+
+use crate::analysis::{summarize, summary_value};
+use crate::cli::{DataArgs, MergeArgs};
+use crate::report::terminal;
+use crate::results::{self, CaseRecord, ResultsFile};
+
+/// Settings that must agree across shards of one run.
+const SAME_IN_EVERY_SHARD: [&str; 3] = ["model", "dataset", "image_mode"];
+
+pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+    let mut shards = Vec::new();
+    for path in &args.results {
+        shards.push((path.clone(), results::read(path)?));
+    }
+    check_same_run(&shards)?;
+    let mut cases = disjoint_cases(&shards)?;
+
+    let config = args.dataset.clone().or_else(|| {
+        shards[0]
+            .1
+            .meta
+            .get("dataset")
+            .and_then(Value::as_str)
+            .map(String::from)
+    });
+    let order = match &config {
+        Some(config) => dataset_order(args, config),
+        None => Err(anyhow::anyhow!(
+            "the shards do not name their dataset; pass --dataset"
+        )),
+    };
+    let mut missing = Vec::new();
+    match order {
+        Ok(ids) => {
+            let position: HashMap<&str, usize> = ids
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            let present: std::collections::HashSet<String> = cases.iter().map(case_id).collect();
+            missing = ids
+                .iter()
+                .filter(|id| !present.contains(*id))
+                .cloned()
+                .collect();
+            let unknown = cases
+                .iter()
+                .filter(|c| !position.contains_key(case_id(c).as_str()))
+                .count();
+            if unknown > 0 {
+                eprintln!(
+                    "Warning: {unknown} merged cases are not in the dataset; they are kept at the end."
+                );
+            }
+            cases.sort_by_key(|c| {
+                position
+                    .get(case_id(c).as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        Err(err) => eprintln!(
+            "Warning: cannot read the dataset ({err:#}); cases keep the order of the files and \
+             cases no shard ran cannot be listed."
+        ),
+    }
+
+    let meta = merged_meta(&shards);
+    let summary = summarize(&cases);
+    let file = ResultsFile {
+        meta,
+        summary: summary_value(summary.as_ref()),
+        cases,
+        extra: Default::default(),
+    };
+    results::write_atomic(&args.output, &file)?;
+    print!("{}", terminal::render(&file.meta, summary.as_ref()));
+    eprintln!(
+        "Merged {} results files ({} cases) into {}",
+        shards.len(),
+        file.cases.len(),
+        args.output.display()
+    );
+    if !missing.is_empty() {
+        let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
+        eprintln!(
+            "Warning: {} cases of the dataset are in no shard: {}{}",
+            missing.len(),
+            shown.join(", "),
+            if missing.len() > shown.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn case_id(case: &CaseRecord) -> String {
+    match &case.case_id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Refuses files of different models, configs or image modes: their union is no run.
+fn check_same_run(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<()> {
+    let (first_path, first) = &shards[0];
+    for key in SAME_IN_EVERY_SHARD {
+        for (path, file) in &shards[1..] {
+            let (a, b) = (first.meta.get(key), file.meta.get(key));
+            if a != b {
+                bail!(
+                    "{} and {} are not shards of one run: {key} is {} in one and {} in the other",
+                    first_path.display(),
+                    path.display(),
+                    a.map_or("absent".into(), Value::to_string),
+                    b.map_or("absent".into(), Value::to_string)
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every case of every file, refusing a case found in two files (overlapping shards
+/// would count it twice).
+fn disjoint_cases(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<Vec<CaseRecord>> {
+    let mut owner: HashMap<String, &Path> = HashMap::new();
+    let mut cases = Vec::new();
+    for (path, file) in shards {
+        let mut mine = std::collections::HashSet::new();
+        for case in &file.cases {
+            let id = case_id(case);
+            if let Some(other) = owner.get(&id)
+                && !mine.contains(&id)
+            {
+                bail!(
+                    "case {id} is in both {} and {}: the files overlap (shards of different \
+                     --shard counts, or the same shard twice?)",
+                    other.display(),
+                    path.display()
+                );
+            }
+            owner.insert(id.clone(), path);
+            mine.insert(id);
+            cases.push(case.clone());
+        }
+    }
+    Ok(cases)
+}
+
+/// The dataset's case ids in file order (downloading the config if it is missing).
+fn dataset_order(args: &MergeArgs, config: &str) -> anyhow::Result<Vec<String>> {
+    let data = DataArgs {
+        dataset: config.to_string(),
+        data_dir: args.data_dir.clone(),
+        jsonl_path: args.jsonl_path.clone(),
+        image_root: None,
+        hub: args.hub.clone(),
+    };
+    super::download::fetch_missing(&data)?;
+    let (dataset, _) = super::load_config(&data)?;
+    Ok(dataset.cases.into_iter().map(|c| c.id).collect())
+}
+
+/// The first file's settings, spanning every file's time, naming the files joined.
+fn merged_meta(shards: &[(PathBuf, ResultsFile)]) -> serde_json::Map<String, Value> {
+    let mut meta = shards[0].1.meta.clone();
+    meta.remove("shard");
+    let times = |key: &str| -> Vec<String> {
+        shards
+            .iter()
+            .filter_map(|(_, f)| f.meta.get(key).and_then(Value::as_str).map(String::from))
+            .collect()
+    };
+    if let Some(first) = times("started_at").into_iter().min() {
+        meta.insert("started_at".into(), json!(first));
+    }
+    if let Some(last) = times("finished_at").into_iter().max() {
+        meta.insert("finished_at".into(), json!(last));
+    }
+    let sources: Vec<Value> = shards
+        .iter()
+        .map(|(path, f)| json!({ "file": path.display().to_string(), "shard": f.meta.get("shard").cloned().unwrap_or(Value::Null) }))
+        .collect();
+    meta.insert("merged_from".into(), Value::Array(sources));
+    meta
+}

@@ -1,0 +1,116 @@
+//! `evaluate --shard K/N` and `merge`: the shards of a run partition it, and merged
+//! they give exactly the unsharded run's results.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::common::{evaluate, liveclin, mock_server, summary_of};
+
+fn case_ids(path: &std::path::Path) -> Vec<String> {
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["case_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run() {
+    let server = mock_server(liveclin::mock::MockConfig {
+        accuracy: 0.6,
+        seed: 5,
+        ..Default::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.json");
+    evaluate(&server.base, &whole, &["--image-mode", "local"])
+        .assert()
+        .success();
+
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let out = dir.path().join(format!("shard{k}.json"));
+            evaluate(
+                &server.base,
+                &out,
+                &["--image-mode", "local", "--shard", &format!("{k}/3")],
+            )
+            .assert()
+            .success();
+            out
+        })
+        .collect();
+    let mut union: Vec<String> = shards.iter().flat_map(|s| case_ids(s)).collect();
+    assert!(
+        shards.iter().all(|s| !case_ids(s).is_empty()),
+        "every shard has cases"
+    );
+    union.sort();
+    let mut all = case_ids(&whole);
+    all.sort();
+    assert_eq!(union, all, "the shards partition the cases");
+
+    let merged = dir.path().join("merged.json");
+    let out = liveclin()
+        .arg("merge")
+        .args(&shards)
+        .arg("--output")
+        .arg(&merged)
+        .args(["--data-dir", "."])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(summary_of(&merged), summary_of(&whole));
+    assert_eq!(case_ids(&merged), case_ids(&whole), "the dataset's order");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Question Accuracy:"));
+
+    // The same shard twice is an overlap; a missing shard is named.
+    liveclin()
+        .arg("merge")
+        .args([&shards[0], &shards[0]])
+        .arg("--output")
+        .arg(dir.path().join("bad.json"))
+        .args(["--data-dir", "."])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("the files overlap"));
+    let partial = liveclin()
+        .arg("merge")
+        .args(&shards[..2])
+        .arg("--output")
+        .arg(dir.path().join("partial.json"))
+        .args(["--data-dir", "."])
+        .output()
+        .unwrap();
+    assert!(partial.status.success());
+    let missing = case_ids(&shards[2]).len();
+    assert!(
+        String::from_utf8_lossy(&partial.stderr)
+            .contains(&format!("{missing} cases of the dataset are in no shard")),
+        "{}",
+        String::from_utf8_lossy(&partial.stderr)
+    );
+
+    // Results of another model are not a shard of this run.
+    let mut other: Value =
+        serde_json::from_str(&std::fs::read_to_string(&shards[2]).unwrap()).unwrap();
+    other["meta"]["model"] = "another".into();
+    let other_path = dir.path().join("other.json");
+    std::fs::write(&other_path, other.to_string()).unwrap();
+    liveclin()
+        .arg("merge")
+        .args([&shards[0], &other_path])
+        .arg("--output")
+        .arg(dir.path().join("bad.json"))
+        .args(["--data-dir", "."])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("model is"));
+}
