@@ -1,6 +1,7 @@
 //! Command-line definitions: raw arguments to typed settings. No work happens here.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -46,6 +47,14 @@ pub enum Command {
     /// finished without error, 3 when some cases errored (rerun with --resume), 130 when
     /// interrupted, 2 on bad input.
     Evaluate(EvaluateArgs),
+    /// Start a model server (SGLang or vLLM), wait until it answers, print the `evaluate`
+    /// command to run against it, and stop it cleanly on Ctrl-C. Exits 1 if the server
+    /// never got ready, 2 if the engine is not installed, 130 after Ctrl-C.
+    Serve(ServeArgs),
+    /// Check that a model sees pictures, in each image mode and in every way LiveClin sends
+    /// them, and say which --image-mode to use. Exits 0 when at least one mode works, 1
+    /// when none does, 2 when the endpoint cannot be used at all.
+    CheckVision(CheckVisionArgs),
     /// Serve a deterministic OpenAI-compatible mock model on 127.0.0.1 (for demos and tests).
     MockServer(MockServerArgs),
     /// Run the full evaluation of the bundled demo config against the built-in mock model.
@@ -255,6 +264,126 @@ pub struct EvaluateArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub engine: ServeEngine,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeEngine {
+    /// SGLang, with the official helper's flags: `PYTHON -m sglang.launch_server
+    /// --model-path P --tp T --dp D --port N --host H --trust-remote-code
+    /// --enable-multimodal --log-level L`.
+    Sglang(SglangArgs),
+    /// vLLM: `VLLM_BIN serve P --tensor-parallel-size T --data-parallel-size D --port N
+    /// --host H --trust-remote-code`.
+    Vllm(VllmArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SglangArgs {
+    #[command(flatten)]
+    pub common: ServeCommon,
+    /// The Python interpreter that has SGLang installed, e.g. a virtualenv's bin/python
+    /// (the default is found on PATH; some systems have no plain `python`).
+    #[arg(long, value_name = "PROGRAM", default_value = "python3")]
+    pub python: PathBuf,
+    /// SGLang's log level.
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VllmArgs {
+    #[command(flatten)]
+    pub common: ServeCommon,
+    /// The vllm executable (found on PATH unless a path is given).
+    #[arg(long, value_name = "PROGRAM", default_value = "vllm")]
+    pub vllm_bin: PathBuf,
+}
+
+/// What every engine is told, and how liveclin waits for it and stops it.
+#[derive(Debug, Args)]
+pub struct ServeCommon {
+    /// The model: a local directory or a Hugging Face model id.
+    #[arg(long, value_name = "PATH")]
+    pub model_path: String,
+    /// Tensor-parallel size: the GPUs one copy of the model is split across.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub tp: u32,
+    /// Data-parallel size: copies of the model answering requests side by side.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub dp: u32,
+    /// The port the server listens on.
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// The address the server listens on (0.0.0.0 to accept other machines; liveclin then
+    /// checks it on 127.0.0.1).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The name the server gives the model (passed to the engine as --served-model-name;
+    /// default: the engine's choice, the model path).
+    #[arg(long, value_name = "NAME")]
+    pub served_model_name: Option<String>,
+    /// Seconds to wait for GET /v1/models to answer 200 before giving up and stopping the
+    /// server.
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = seconds)]
+    pub timeout: Duration,
+    /// Seconds between readiness checks.
+    #[arg(long, value_name = "SECONDS", default_value = "5", value_parser = seconds)]
+    pub poll_interval: Duration,
+    /// Seconds the server is given to exit after SIGTERM before it and every process it
+    /// started are killed (a second Ctrl-C kills at once).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = seconds)]
+    pub grace: Duration,
+    /// Further arguments for the engine, passed unchanged after `--`, e.g.
+    /// `-- --mem-fraction-static 0.8`.
+    #[arg(last = true, value_name = "ENGINE ARGS")]
+    pub engine_args: Vec<String>,
+}
+
+/// A duration given in seconds, fractions allowed.
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| format!("{text:?} is not a duration (seconds, 0 or more)"))
+}
+
+#[derive(Debug, Args)]
+pub struct CheckVisionArgs {
+    /// Model name, as the API knows it.
+    #[arg(long)]
+    pub model: String,
+    /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1.
+    #[arg(long)]
+    pub api_base: String,
+    /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
+    /// printed or written.
+    #[arg(long)]
+    pub api_key: Option<String>,
+    /// The picture of the url-mode checks: an http(s) URL that the model's server fetches
+    /// itself. The default is the official smoke test's public picture; an offline cluster
+    /// points this at a server of its own.
+    #[arg(long, value_name = "URL", default_value = crate::vision::checks::DEFAULT_IMAGE_URL)]
+    pub image_url: String,
+    /// Seconds before an API call is abandoned (and retried).
+    #[arg(long, default_value_t = 60.0)]
+    pub timeout: f64,
+    /// API calls per request: rate limits, 5xx and timeouts are retried with backoff.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_retries: u32,
+    /// Max tokens per reply (raise it for a reasoning model that thinks before it answers).
+    #[arg(long, default_value_t = 256)]
+    pub max_tokens: u64,
+    /// JSON object merged into every request body, as for `evaluate`, e.g.
+    /// '{"chat_template_kwargs":{"enable_thinking":false}}'.
+    #[arg(long, value_name = "JSON")]
+    pub extra_body: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct MockServerArgs {
     #[command(flatten)]
     pub data: DataArgs,
@@ -288,6 +417,10 @@ pub struct MockBehaviour {
     /// Extra delay of a "slow" fault, in milliseconds.
     #[arg(long, default_value_t = 2000)]
     pub slow_ms: u64,
+    /// Answer questions about pictures as a text-only model would ("I can't see any
+    /// image") instead of looking at them: an endpoint for which `check-vision` fails.
+    #[arg(long)]
+    pub ignore_images: bool,
 }
 
 #[derive(Debug, Args)]

@@ -17,4 +17,7 @@ pub mod pytext;
 pub mod report;
 pub mod results;
 pub mod scoring;
+pub mod serve;
 pub mod shard;
+pub mod shell;
+pub mod vision;

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Command::Report(args) => commands::report::run(&args),
         Command::Extract(args) => commands::extract::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::CheckVision(args) => commands::check_vision::run(&args),
         Command::MockServer(args) => commands::mock_server::run(&args),
         Command::Demo(args) => commands::mock_server::demo(&args),
     };

@@ -6,6 +6,11 @@
 //! first attempt of a chosen share of turns, so a client that retries recovers. It checks
 //! that requests are well formed (content parts, data URIs that decode to real images)
 //! and answers 400 when they are not.
+//!
+//! Outside the dataset it is a small vision model, so `check-vision` can be tested for
+//! real: asked about colours or for a description, it decodes the PNGs it was sent
+//! (fetching http URLs as a model server does) and names their dominant colour, or, with
+//! `ignore_images`, answers as a text-only model would.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,7 +26,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::dataset::LoadedCase;
-use crate::prompt::{ImageMode, case_turns};
+use crate::prompt::{ANSWER_INSTRUCTION, ImageMode, case_turns};
+use crate::vision::picture::{self, Look};
 
 /// Kinds of injected faults, in the order their rates are applied.
 pub const FAULTS: [&str; 7] = ["429", "500", "400", "slow", "hang", "malformed", "empty"];
@@ -40,6 +46,8 @@ pub struct MockConfig {
     pub retry_after: u64,
     /// Extra delay of a "slow" fault.
     pub slow: Duration,
+    /// Answer questions about pictures as a text-only model would, without looking.
+    pub ignore_images: bool,
 }
 
 impl Default for MockConfig {
@@ -52,6 +60,7 @@ impl Default for MockConfig {
             faults: HashMap::new(),
             retry_after: 1,
             slow: Duration::from_secs(2),
+            ignore_images: false,
         }
     }
 }
@@ -83,6 +92,8 @@ pub struct Mock {
     /// Per turn: attempts so far and when the last one came.
     attempts: Mutex<HashMap<String, (u64, std::time::Instant)>>,
     stats: Mutex<Stats>,
+    /// Fetches the http(s) pictures it is asked about.
+    http: reqwest::Client,
 }
 
 impl Mock {
@@ -117,6 +128,10 @@ impl Mock {
             cases: index,
             attempts: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("a default HTTP client builds"),
         }
     }
 
@@ -150,7 +165,7 @@ impl Mock {
         let first_text = users[0][0]["text"].as_str().unwrap_or_default();
         let turn = users.len();
         let Some(known) = self.cases.get(first_text) else {
-            return self.reply(&request, "The answer is \\boxed{A}.".into());
+            return self.answer_unknown(&request, &users).await;
         };
         let key = format!("{}|{}", known.id, turn);
         let attempt = {
@@ -222,6 +237,53 @@ impl Mock {
         self.reply(&request, styled(&letter, h))
     }
 
+    /// A request from outside the dataset: a question about pictures is answered by
+    /// looking at them (the last message's, else the earlier ones'); anything else gets
+    /// a fixed answer.
+    async fn answer_unknown(&self, request: &Value, users: &[&Vec<Value>]) -> Response {
+        let last = users[users.len() - 1];
+        let Some(question) = picture_question(last[0]["text"].as_str().unwrap_or_default()) else {
+            return self.reply(request, "The answer is \\boxed{A}.".into());
+        };
+        if self.config.ignore_images {
+            return self.reply(request, BLIND.into());
+        }
+        let urls = |parts: &[Value]| -> Vec<String> {
+            parts[1..]
+                .iter()
+                .filter_map(|p| p["image_url"]["url"].as_str().map(String::from))
+                .collect()
+        };
+        let mut shown = urls(last);
+        if shown.is_empty() {
+            shown = users.iter().flat_map(|parts| urls(parts)).collect();
+        }
+        let mut looks = Vec::with_capacity(shown.len());
+        for url in &shown {
+            match self.picture_bytes(url).await {
+                Ok(bytes) => looks.push(picture::look(&bytes)),
+                Err(message) => return self.reject(message),
+            }
+        }
+        self.reply(request, describe(question, &looks))
+    }
+
+    /// A picture's bytes: a data URI decoded, an http(s) URL fetched (a model server
+    /// answers 400 when it cannot fetch one, and so does the mock).
+    async fn picture_bytes(&self, url: &str) -> Result<Vec<u8>, String> {
+        if !crate::images::is_http_url(url) {
+            return data_uri_bytes(url).map(|(_, bytes)| bytes);
+        }
+        let fetched = async {
+            let response = self.http.get(url).send().await?.error_for_status()?;
+            response.bytes().await
+        };
+        match fetched.await {
+            Ok(bytes) => Ok(bytes.to_vec()),
+            Err(e) => Err(format!("cannot fetch image {url}: {}", e.without_url())),
+        }
+    }
+
     /// The fault (if any) the first attempt of this turn gets.
     fn fault(&self, key: &str) -> Option<&'static str> {
         let u =
@@ -254,6 +316,60 @@ fn styled(letter: &str, h: u64) -> String {
         1 => format!("The findings point to option {letter}.\n\n\\boxed{{{letter}}}"),
         2 => format!("Answer: {letter}"),
         _ => format!("After weighing the options, the answer is \\boxed{{ {letter} }}."),
+    }
+}
+
+/// What a text-only model says when asked about a picture.
+const BLIND: &str = "I'm sorry, but I can't see any image. I can only read text.";
+
+/// What the mock is asked about pictures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PictureQuestion {
+    Colour,
+    Description,
+}
+
+/// The question a user text asks about pictures, if any. A dataset question (it ends
+/// with the answer instruction) never counts, whatever words it uses.
+fn picture_question(text: &str) -> Option<PictureQuestion> {
+    let text = text.to_lowercase();
+    if text.contains(&ANSWER_INSTRUCTION.to_lowercase()) {
+        None
+    } else if text.contains("describe") {
+        Some(PictureQuestion::Description)
+    } else if text.contains("color") || text.contains("colour") {
+        Some(PictureQuestion::Colour)
+    } else {
+        None
+    }
+}
+
+/// The mock's truthful answer about the pictures it looked at.
+fn describe(question: PictureQuestion, looks: &[Result<Look, String>]) -> String {
+    let one = |look: &Result<Look, String>| match (question, look) {
+        (PictureQuestion::Colour, Ok(look)) => look.colour.to_string(),
+        (PictureQuestion::Description, Ok(look)) => format!(
+            "a plain {} picture of {}x{} pixels, with nothing else in it",
+            look.colour, look.width, look.height
+        ),
+        (_, Err(e)) => format!("a picture the mock cannot read ({e})"),
+    };
+    match looks {
+        [] => BLIND.into(),
+        [look] => {
+            let text = one(look);
+            let mut chars = text.chars();
+            let first = chars.next().map(|c| c.to_uppercase().to_string());
+            format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+        }
+        _ => {
+            let each: Vec<String> = looks
+                .iter()
+                .enumerate()
+                .map(|(i, look)| format!("image {}: {}", i + 1, one(look)))
+                .collect();
+            format!("{}.", each.join("; "))
+        }
     }
 }
 
@@ -308,13 +424,7 @@ fn check_image_part(part: &Value) -> Result<(), String> {
     if crate::images::is_http_url(url) {
         return Ok(());
     }
-    let (head, data) = url
-        .strip_prefix("data:")
-        .and_then(|u| u.split_once(";base64,"))
-        .ok_or("image URL is neither http(s) nor a base64 data URI")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(data)
-        .map_err(|e| format!("data URI is not base64: {e}"))?;
+    let (head, bytes) = data_uri_bytes(url)?;
     match infer::get(&bytes) {
         Some(kind)
             if kind.matcher_type() == infer::MatcherType::Image && kind.mime_type() == head =>
@@ -327,6 +437,18 @@ fn check_image_part(part: &Value) -> Result<(), String> {
         )),
         None => Err(format!("data URI ({head}) does not hold a known image")),
     }
+}
+
+/// The MIME type a base64 data URI claims, and its decoded bytes.
+fn data_uri_bytes(url: &str) -> Result<(&str, Vec<u8>), String> {
+    let (head, data) = url
+        .strip_prefix("data:")
+        .and_then(|u| u.split_once(";base64,"))
+        .ok_or("image URL is neither http(s) nor a base64 data URI")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(|e| format!("data URI is not base64: {e}"))?;
+    Ok((head, bytes))
 }
 
 /// FNV-1a over the parts: stable across machines and Rust versions.
@@ -372,4 +494,45 @@ pub async fn start(
         let _ = axum::serve(listener, app).await;
     });
     Ok((addr, handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_questions_about_pictures_are_looked_at() {
+        use PictureQuestion::*;
+        let ask = picture_question;
+        assert_eq!(ask(crate::vision::checks::ONE_PICTURE), Some(Colour));
+        assert_eq!(ask(crate::vision::checks::DESCRIBE), Some(Description));
+        assert_eq!(ask(crate::vision::checks::SHOW), None);
+        // A dataset question keeps the dataset answer, whatever words it uses.
+        let mcq =
+            format!("* Question: Which best describes the color Doppler?\n\n{ANSWER_INSTRUCTION}");
+        assert_eq!(ask(&mcq), None);
+    }
+
+    #[test]
+    fn answers_name_what_was_seen() {
+        let look = |colour| {
+            Ok(Look {
+                colour,
+                width: 64,
+                height: 32,
+            })
+        };
+        let colour = PictureQuestion::Colour;
+        assert_eq!(describe(colour, &[look("yellow")]), "Yellow.");
+        assert_eq!(
+            describe(colour, &[look("red"), look("blue")]),
+            "image 1: red; image 2: blue."
+        );
+        assert_eq!(
+            describe(PictureQuestion::Description, &[look("green")]),
+            "A plain green picture of 64x32 pixels, with nothing else in it."
+        );
+        assert_eq!(describe(colour, &[]), BLIND);
+        assert!(describe(colour, &[Err("not a PNG".into())]).contains("cannot read (not a PNG)"));
+    }
 }

@@ -20,6 +20,7 @@ use crate::prompt::ImageMode;
 use crate::report::terminal;
 use crate::results::{self, ResultsFile};
 use crate::shard::Shard;
+use crate::shell::shell_word;
 
 /// Exit status when some cases ended with an error (rerun with --resume).
 pub const EXIT_CASE_ERRORS: u8 = 3;
@@ -42,14 +43,15 @@ pub fn default_output(model: &str, dataset: &str, shard: Option<Shard>) -> PathB
 }
 
 /// The API key: the flag, else $LIVECLIN_API_KEY, else $OPENAI_API_KEY, else "token".
-fn api_key(flag: Option<&str>) -> String {
+pub fn api_key(flag: Option<&str>) -> String {
     flag.map(String::from)
         .or_else(|| std::env::var("LIVECLIN_API_KEY").ok())
         .or_else(|| std::env::var("OPENAI_API_KEY").ok())
         .unwrap_or_else(|| "token".into())
 }
 
-fn extra_body(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
+/// `--extra-body` as a JSON object, with an example when it is not one.
+pub fn extra_body(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
     let Some(text) = text else {
         return Ok(Map::new());
     };
@@ -308,11 +310,7 @@ fn resume_command() -> String {
         if arg.starts_with("--api-key=") {
             continue;
         }
-        words.push(if arg.contains([' ', '"', '\'', '{']) {
-            format!("'{arg}'")
-        } else {
-            arg
-        });
+        words.push(shell_word(&arg).into_owned());
     }
     if !words.iter().any(|w| w == "--resume") {
         words.push("--resume".into());

@@ -38,6 +38,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         faults,
         retry_after: b.retry_after,
         slow: Duration::from_millis(b.slow_ms),
+        ignore_images: b.ignore_images,
         ..MockConfig::default()
     })
 }

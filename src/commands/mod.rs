@@ -1,5 +1,6 @@
 //! One module per subcommand: each reads its inputs, calls the pipeline, prints.
 
+pub mod check_vision;
 pub mod download;
 pub mod evaluate;
 pub mod extract;
@@ -7,6 +8,7 @@ pub mod merge;
 pub mod mock_server;
 pub mod prompts;
 pub mod report;
+pub mod serve;
 pub mod validate;
 
 use anyhow::{Context, bail};

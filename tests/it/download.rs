@@ -286,10 +286,10 @@ fn rate_limits_errors_and_cut_transfers_are_ridden_out() {
             .unwrap();
         assert!(from > 0 && from <= size / 2, "{path}: {resumed:?}");
     }
-    // The 500 was retried.
+    // The 500 was retried (a 429 may fall in between).
     let readme: Vec<u16> = log
         .iter()
-        .filter(|s| s.path.ends_with("/data/demo/README.md"))
+        .filter(|s| s.path.ends_with("/data/demo/README.md") && s.status != 429)
         .map(|s| s.status)
         .collect();
     assert_eq!(readme, vec![500, 200]);
@@ -378,7 +378,8 @@ fn an_interrupted_download_resumes_where_it_stopped() {
         resolved.iter().all(|p| !finished.contains(p)),
         "finished files are not fetched again"
     );
-    assert_eq!(resolved.len(), demo_file_count(&server) - finished.len());
+    // Parts that had every byte are checked and renamed without a request.
+    assert!(resolved.len() >= demo_file_count(&server) - finished.len() - parts.len());
     let ranges = server
         .hub
         .log()

@@ -7,4 +7,7 @@ mod engine;
 mod extraction;
 mod hub_server;
 mod parity;
+#[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
+mod serve;
 mod shards;
+mod vision;

@@ -1,0 +1,121 @@
+//! `liveclin serve sglang|vllm`: start a model server, wait until it answers, print the
+//! `evaluate` command for it, supervise it, and stop it cleanly on Ctrl-C (spec §9).
+
+use std::io;
+use std::process::{ExitCode, ExitStatus};
+use std::time::{Duration, Instant};
+
+use crate::cli::{ServeArgs, ServeCommon};
+use crate::serve::{Interrupts, Launch, Probe, Server, Stopped, api_base};
+use crate::shell::shell_word;
+
+/// The server never got ready, or died: the command's check failed.
+const EXIT_FAILED: u8 = 1;
+/// Stopped by Ctrl-C or SIGTERM (as `evaluate`).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// How the wait for readiness ended.
+enum Startup {
+    /// The server answered; the model id it gave, if any.
+    Ready(Option<String>),
+    TimedOut,
+    Exited(io::Result<ExitStatus>),
+    Interrupted,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let launch = Launch::new(&args.engine);
+    let common = args.engine.common();
+    tokio::runtime::Runtime::new()?.block_on(async {
+        launch.check_installed().await?;
+        let base = api_base(&common.host, common.port);
+        let probe = Probe::new(&base)?;
+        let mut interrupts = Interrupts::new()?;
+        eprintln!("Launching: {launch}\n");
+        let mut server = Server::spawn(&launch).map_err(|err| launch.missing(&err))?;
+        let started = Instant::now();
+        eprintln!("Waiting for the server at {} ...", probe.url);
+        let startup = tokio::select! {
+            model = tokio::time::timeout(common.timeout, probe.wait(common.poll_interval)) => {
+                model.map_or(Startup::TimedOut, Startup::Ready)
+            }
+            status = server.wait() => Startup::Exited(status),
+            () = interrupts.recv() => Startup::Interrupted,
+        };
+        let grace = common.grace;
+        Ok(match startup {
+            Startup::Ready(model) => {
+                announce(common, &base, model, started);
+                supervise(&mut server, &mut interrupts, grace).await?
+            }
+            Startup::TimedOut => {
+                eprintln!(
+                    "error: the server did not answer GET {} within {}",
+                    probe.url,
+                    secs(common.timeout)
+                );
+                shutdown(&mut server, &mut interrupts, grace, EXIT_FAILED).await?
+            }
+            Startup::Exited(status) => {
+                eprintln!(
+                    "error: {} exited with {} before it was ready (its output is above)",
+                    launch.engine, status?
+                );
+                ExitCode::from(EXIT_FAILED)
+            }
+            Startup::Interrupted => {
+                shutdown(&mut server, &mut interrupts, grace, EXIT_INTERRUPTED).await?
+            }
+        })
+    })
+}
+
+/// Prints the `evaluate` command, naming the model as the server does (`model`, from its
+/// `/v1/models`); failing that, as the engines do unless told otherwise.
+fn announce(common: &ServeCommon, base: &str, model: Option<String>, started: Instant) {
+    let model = model
+        .or_else(|| common.served_model_name.clone())
+        .unwrap_or_else(|| common.model_path.clone());
+    println!(
+        "Server ready after {:.0} s: model {model:?} at {base}\nEvaluate with:\n  liveclin evaluate --model {} --api-base {base} --image-mode local",
+        started.elapsed().as_secs_f64(),
+        shell_word(&model)
+    );
+    eprintln!("Press Ctrl-C to stop the server.");
+}
+
+/// Waits for Ctrl-C (then stops the server) or for the server to exit on its own.
+async fn supervise(
+    server: &mut Server,
+    interrupts: &mut Interrupts,
+    grace: Duration,
+) -> io::Result<ExitCode> {
+    tokio::select! {
+        status = server.wait() => {
+            let status = status?;
+            eprintln!("The server exited on its own ({status}).");
+            Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+        }
+        () = interrupts.recv() => shutdown(server, interrupts, grace, EXIT_INTERRUPTED).await,
+    }
+}
+
+/// Stops the server, says how it went, and exits with `code`.
+async fn shutdown(
+    server: &mut Server,
+    interrupts: &mut Interrupts,
+    grace: Duration,
+    code: u8,
+) -> io::Result<ExitCode> {
+    eprintln!("Stopping the server (Ctrl-C again to kill it at once) ...");
+    match server.stop(grace, interrupts).await? {
+        Stopped::Exited(_) => eprintln!("Server stopped."),
+        Stopped::Killed => eprintln!("Server killed, with every process it started."),
+    }
+    Ok(ExitCode::from(code))
+}
+
+/// "10 s", "0.5 s".
+fn secs(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}

@@ -1,0 +1,157 @@
+//! Each engine's command line, and the check that the engine is installed.
+
+use crate::shell::shell_word;
+use std::fmt;
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use anyhow::anyhow;
+
+use crate::cli::{ServeCommon, ServeEngine};
+
+/// Asks the interpreter whether it can find `sglang` without importing it: importing
+/// would take seconds and may initialise CUDA, `find_spec` only looks at the paths.
+const SGLANG_CHECK: &str =
+    "import importlib.util, sys; sys.exit(importlib.util.find_spec('sglang') is None)";
+
+/// One engine command line, ready to spawn.
+pub struct Launch {
+    /// "SGLang" or "vLLM", for messages.
+    pub engine: &'static str,
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    /// The flag that names `program`, for messages that say how to point elsewhere.
+    program_flag: &'static str,
+    install: &'static str,
+    /// Arguments that make `program` exit 0 only if the engine is installed.
+    check: Option<[&'static str; 2]>,
+}
+
+impl Launch {
+    /// SGLang gets the official helper's flags (spec §9); vLLM the same settings under
+    /// its own names. `--served-model-name` and the arguments after `--` come last.
+    pub fn new(engine: &ServeEngine) -> Self {
+        let (mut launch, common) = match engine {
+            ServeEngine::Sglang(a) => {
+                let c = &a.common;
+                let args = [
+                    "-m",
+                    "sglang.launch_server",
+                    "--model-path",
+                    &c.model_path,
+                    "--tp",
+                    &c.tp.to_string(),
+                    "--dp",
+                    &c.dp.to_string(),
+                    "--port",
+                    &c.port.to_string(),
+                    "--host",
+                    &c.host,
+                    "--trust-remote-code",
+                    "--enable-multimodal",
+                    "--log-level",
+                    &a.log_level,
+                ];
+                let launch = Launch {
+                    engine: "SGLang",
+                    program: a.python.clone(),
+                    args: args.map(String::from).to_vec(),
+                    program_flag: "--python",
+                    install: "pip install \"sglang[all]\"",
+                    check: Some(["-c", SGLANG_CHECK]),
+                };
+                (launch, c)
+            }
+            ServeEngine::Vllm(a) => {
+                let c = &a.common;
+                let args = [
+                    "serve",
+                    &c.model_path,
+                    "--tensor-parallel-size",
+                    &c.tp.to_string(),
+                    "--data-parallel-size",
+                    &c.dp.to_string(),
+                    "--port",
+                    &c.port.to_string(),
+                    "--host",
+                    &c.host,
+                    "--trust-remote-code",
+                ];
+                let launch = Launch {
+                    engine: "vLLM",
+                    program: a.vllm_bin.clone(),
+                    args: args.map(String::from).to_vec(),
+                    program_flag: "--vllm-bin",
+                    install: "pip install vllm",
+                    check: None,
+                };
+                (launch, c)
+            }
+        };
+        if let Some(name) = &common.served_model_name {
+            launch
+                .args
+                .extend(["--served-model-name".into(), name.clone()]);
+        }
+        launch.args.extend(common.engine_args.iter().cloned());
+        launch
+    }
+
+    /// Fails with the install command when the engine cannot be run. SGLang is a Python
+    /// package, so its interpreter is asked; an executable (vLLM) is found when spawned.
+    pub async fn check_installed(&self) -> anyhow::Result<()> {
+        let Some(check) = self.check else {
+            return Ok(());
+        };
+        let status = tokio::process::Command::new(&self.program)
+            .args(check)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .await
+            .map_err(|err| self.missing(&err))?;
+        if status.success() {
+            return Ok(());
+        }
+        Err(anyhow!(
+            "{} is not installed for {}. Install it with: {} (or pass {} with the interpreter of the environment that has it)",
+            self.engine,
+            self.program.display(),
+            self.install,
+            self.program_flag
+        ))
+    }
+
+    /// The message for a program that could not be started at all.
+    pub fn missing(&self, err: &std::io::Error) -> anyhow::Error {
+        anyhow!(
+            "cannot run {} ({err}). Install {} with: {} (or pass {} with the path of the program to use)",
+            self.program.display(),
+            self.engine,
+            self.install,
+            self.program_flag
+        )
+    }
+}
+
+impl ServeEngine {
+    /// The settings every engine shares.
+    pub fn common(&self) -> &ServeCommon {
+        match self {
+            ServeEngine::Sglang(a) => &a.common,
+            ServeEngine::Vllm(a) => &a.common,
+        }
+    }
+}
+
+/// The command line as a shell would take it back.
+impl fmt::Display for Launch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", shell_word(&self.program.to_string_lossy()))?;
+        for arg in &self.args {
+            write!(f, " {}", shell_word(arg))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! Solid-colour test pictures, and the colour a picture shows.
+//!
+//! `check-vision` sends pictures whose colour it knows; the mock model names the colour of
+//! the picture it actually received. Both speak through one small palette, so whether a
+//! model saw a picture is decided by colour names, never by pixels.
+
+use std::io::Cursor;
+
+/// The side of every generated test picture, in pixels (the official smoke test's size).
+pub const SIDE: u32 = 64;
+
+/// A named colour of the palette.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Colour {
+    pub name: &'static str,
+    pub rgb: [u8; 3],
+}
+
+/// The colours a picture can be named by: common words a model would use.
+pub const PALETTE: [Colour; 12] = [
+    Colour {
+        name: "black",
+        rgb: [0, 0, 0],
+    },
+    Colour {
+        name: "white",
+        rgb: [255, 255, 255],
+    },
+    Colour {
+        name: "grey",
+        rgb: [128, 128, 128],
+    },
+    Colour {
+        name: "red",
+        rgb: [255, 0, 0],
+    },
+    Colour {
+        name: "orange",
+        rgb: [255, 165, 0],
+    },
+    Colour {
+        name: "yellow",
+        rgb: [255, 255, 0],
+    },
+    Colour {
+        name: "green",
+        rgb: [0, 160, 0],
+    },
+    Colour {
+        name: "cyan",
+        rgb: [0, 255, 255],
+    },
+    Colour {
+        name: "blue",
+        rgb: [0, 0, 255],
+    },
+    Colour {
+        name: "purple",
+        rgb: [128, 0, 128],
+    },
+    Colour {
+        name: "pink",
+        rgb: [255, 150, 200],
+    },
+    Colour {
+        name: "brown",
+        rgb: [140, 80, 20],
+    },
+];
+
+/// The palette colour called `name`.
+///
+/// # Panics
+/// When `name` is not in the palette: callers name the colours they generate.
+pub fn colour(name: &str) -> Colour {
+    *PALETTE
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("{name} is not a palette colour"))
+}
+
+/// A `SIDE` x `SIDE` PNG of one colour, 8-bit RGB, as the official smoke test makes it.
+pub fn solid_png(colour: Colour) -> Vec<u8> {
+    let pixels = colour.rgb.repeat((SIDE * SIDE) as usize);
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, SIDE, SIDE);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let write = || -> Result<(), png::EncodingError> {
+        let mut writer = encoder.write_header()?;
+        writer.write_image_data(&pixels)?;
+        writer.finish()
+    };
+    write().expect("encoding a PNG in memory cannot fail");
+    bytes
+}
+
+/// What a look at a picture finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    /// The palette name most of its opaque pixels are nearest to.
+    pub colour: &'static str,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// At most this many pixels are examined; a larger picture is sampled evenly.
+const MAX_SAMPLES: usize = 65_536;
+
+/// Decodes a PNG (any colour type and depth) and finds its dominant colour.
+pub fn look(png_bytes: &[u8]) -> Result<Look, String> {
+    let mut decoder = png::Decoder::new(Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info().map_err(|e| format!("not a PNG: {e}"))?;
+    let size = reader
+        .output_buffer_size()
+        .ok_or("the PNG is too large to decode")?;
+    let mut buffer = vec![0; size];
+    let frame = reader
+        .next_frame(&mut buffer)
+        .map_err(|e| format!("broken PNG: {e}"))?;
+    let samples = frame.color_type.samples();
+    let pixels = buffer[..frame.buffer_size()].chunks_exact(samples);
+    let step = pixels.len().div_ceil(MAX_SAMPLES).max(1);
+    let mut counts = [0usize; PALETTE.len()];
+    for pixel in pixels.step_by(step) {
+        let (rgb, alpha) = match *pixel {
+            [v] => ([v, v, v], 255),
+            [v, a] => ([v, v, v], a),
+            [r, g, b] => ([r, g, b], 255),
+            [r, g, b, a] => ([r, g, b], a),
+            _ => unreachable!("8-bit output has 1 to 4 samples per pixel"),
+        };
+        if alpha >= 128 {
+            counts[nearest(rgb)] += 1;
+        }
+    }
+    let (best, &count) = counts
+        .iter()
+        .enumerate()
+        .max_by_key(|&(_, n)| n)
+        .expect("the palette is not empty");
+    if count == 0 {
+        return Err("the picture is fully transparent".into());
+    }
+    Ok(Look {
+        colour: PALETTE[best].name,
+        width: frame.width,
+        height: frame.height,
+    })
+}
+
+/// The index of the palette colour nearest to `rgb` (squared RGB distance).
+fn nearest(rgb: [u8; 3]) -> usize {
+    let distance = |c: &Colour| -> u32 {
+        (0..3)
+            .map(|i| u32::from(rgb[i].abs_diff(c.rgb[i])).pow(2))
+            .sum()
+    };
+    (0..PALETTE.len())
+        .min_by_key(|&i| distance(&PALETTE[i]))
+        .expect("the palette is not empty")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_generated_picture_reads_back_as_its_colour() {
+        for colour in PALETTE {
+            let png = solid_png(colour);
+            assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
+            let found = look(&png).unwrap();
+            assert_eq!(found.colour, colour.name);
+            assert_eq!((found.width, found.height), (SIDE, SIDE));
+        }
+    }
+
+    #[test]
+    fn near_colours_get_the_nearest_name() {
+        assert_eq!(PALETTE[nearest([250, 240, 30])].name, "yellow");
+        assert_eq!(PALETTE[nearest([200, 20, 30])].name, "red");
+        assert_eq!(PALETTE[nearest([20, 30, 200])].name, "blue");
+        assert_eq!(PALETTE[nearest([0, 255, 0])].name, "green");
+        assert_eq!(PALETTE[nearest([120, 125, 130])].name, "grey");
+    }
+
+    /// Grey-with-alpha pixels, two opaque white and two transparent black: the dominant
+    /// colour is that of the opaque pixels, whatever the PNG's colour type.
+    #[test]
+    fn transparent_pixels_do_not_count() {
+        let grey_alpha = |pixels: &[u8]| {
+            let mut bytes = Vec::new();
+            let mut encoder = png::Encoder::new(&mut bytes, 4, 1);
+            encoder.set_color(png::ColorType::GrayscaleAlpha);
+            let mut writer = encoder.write_header().unwrap();
+            writer.write_image_data(pixels).unwrap();
+            writer.finish().unwrap();
+            bytes
+        };
+        let found = look(&grey_alpha(&[250, 255, 250, 255, 10, 0, 10, 0])).unwrap();
+        assert_eq!(found.colour, "white");
+        let clear = look(&grey_alpha(&[0; 8])).unwrap_err();
+        assert!(clear.contains("transparent"), "{clear}");
+    }
+
+    #[test]
+    fn non_png_bytes_are_reported() {
+        assert!(
+            look(b"\xff\xd8\xff\xe0 jpeg")
+                .unwrap_err()
+                .starts_with("not a PNG")
+        );
+    }
+}
