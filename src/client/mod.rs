@@ -177,6 +177,14 @@ fn transport_failure(e: reqwest::Error) -> Outcome {
 }
 
 /// The outcome of an HTTP answer.
+/// `--timeout` (seconds per API call) as a duration, refusing what reqwest cannot use.
+pub fn call_timeout(seconds: f64) -> anyhow::Result<Duration> {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        anyhow::bail!("--timeout must be a positive number of seconds");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
 pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -> Outcome {
     let excerpt = || {
         let text: String = body.chars().take(300).collect();

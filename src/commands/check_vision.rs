@@ -1,7 +1,6 @@
 //! `liveclin check-vision`: does the model see pictures, and which `--image-mode` to use.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::bail;
 
@@ -18,16 +17,13 @@ pub fn run(args: &CheckVisionArgs) -> anyhow::Result<ExitCode> {
     if !crate::images::is_http_url(&args.image_url) {
         bail!("--image-url must be an http:// or https:// URL");
     }
-    if !args.timeout.is_finite() || args.timeout <= 0.0 {
-        bail!("--timeout must be a positive number of seconds");
-    }
     let client = ChatClient::new(ChatSettings {
         api_base: args.api_base.clone(),
         api_key: api_key(args.api_key.as_deref()),
         model: args.model.clone(),
         temperature: 0.0,
         max_tokens: args.max_tokens,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout: crate::client::call_timeout(args.timeout)?,
         extra_body: extra_body(args.extra_body.as_deref())?,
     })?;
     let asker = Asker {

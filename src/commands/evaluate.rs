@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
@@ -91,16 +91,13 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
-    if !args.timeout.is_finite() || args.timeout <= 0.0 {
-        bail!("--timeout must be a positive number of seconds");
-    }
     let client = ChatClient::new(ChatSettings {
         api_base: args.api_base.clone(),
         api_key: api_key(args.api_key.as_deref()),
         model: args.model.clone(),
         temperature: args.temperature,
         max_tokens: args.max_tokens,
-        timeout: Duration::from_secs_f64(args.timeout),
+        timeout: crate::client::call_timeout(args.timeout)?,
         extra_body: extra_body(args.extra_body.as_deref())?,
     })?;
 
