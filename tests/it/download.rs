@@ -30,6 +30,17 @@ fn download(server: &HubServer, data_dir: &Path, extra: &[&str]) -> assert_cmd::
     cmd
 }
 
+/// `liveclin validate` of the demo config under `data_dir` (downloading it if missing).
+fn validate(server: &HubServer, data_dir: &Path) -> assert_cmd::Command {
+    let mut cmd = with_hub(
+        server,
+        data_dir,
+        &["validate", "--dataset", "demo", "--data-dir"],
+    );
+    cmd.arg(data_dir);
+    cmd
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -160,14 +171,7 @@ fn downloads_only_the_config_pinned_paged_verified_and_once() {
     );
 
     // The pinned commit is recorded and shown; the token is written nowhere.
-    let validate = with_hub(
-        &server,
-        dir.path(),
-        &["validate", "--dataset", "demo", "--data-dir"],
-    )
-    .arg(dir.path())
-    .output()
-    .unwrap();
+    let validate = validate(&server, dir.path()).output().unwrap();
     let report = text(&validate.stdout);
     assert!(
         report.contains(&format!(
@@ -352,15 +356,10 @@ fn an_interrupted_download_resumes_where_it_stopped() {
         .collect();
 
     // Offline, the half-done copy is refused rather than used.
-    let offline = with_hub(
-        &server,
-        dir.path(),
-        &["validate", "--dataset", "demo", "--data-dir"],
-    )
-    .arg(dir.path())
-    .env("HF_HUB_OFFLINE", "1")
-    .output()
-    .unwrap();
+    let offline = validate(&server, dir.path())
+        .env("HF_HUB_OFFLINE", "1")
+        .output()
+        .unwrap();
     assert_eq!(offline.status.code(), Some(2));
     assert!(
         text(&offline.stderr).contains("only partly downloaded"),
@@ -470,15 +469,10 @@ fn offline_never_touches_the_network() {
             .success()
     );
     server.hub.clear_log();
-    let out = with_hub(
-        &server,
-        dir.path(),
-        &["validate", "--dataset", "demo", "--data-dir"],
-    )
-    .arg(dir.path())
-    .env("HF_HUB_OFFLINE", "true")
-    .output()
-    .unwrap();
+    let out = validate(&server, dir.path())
+        .env("HF_HUB_OFFLINE", "true")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = download(&server, dir.path(), &["--verify"])
         .env("HF_HUB_OFFLINE", "1")
@@ -492,14 +486,7 @@ fn offline_never_touches_the_network() {
 fn the_commands_that_read_a_config_download_it_when_missing() {
     let server = hub_server::start(1000);
     let dir = tempfile::tempdir().unwrap();
-    let out = with_hub(
-        &server,
-        dir.path(),
-        &["validate", "--dataset", "demo", "--data-dir"],
-    )
-    .arg(dir.path())
-    .output()
-    .unwrap();
+    let out = validate(&server, dir.path()).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains("downloading it from"),
