@@ -210,9 +210,12 @@ pub struct EvaluateArgs {
     /// Model name, as the API knows it.
     #[arg(long)]
     pub model: String,
-    /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1.
-    #[arg(long)]
-    pub api_base: String,
+    /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1. Give it
+    /// several times for replicas of the same model (say one per GPU node): each case
+    /// stays on one endpoint for all its turns, new cases go to the least-loaded one, and
+    /// one that keeps failing is rested while its cases continue on the others.
+    #[arg(long, required = true, value_name = "URL")]
+    pub api_base: Vec<String>,
     /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
     /// written to any file or log.
     #[arg(long, hide_env_values = true)]
@@ -222,7 +225,8 @@ pub struct EvaluateArgs {
     pub image_mode: ImageMode,
     #[command(flatten)]
     pub data: DataArgs,
-    /// Cases in flight at once.
+    /// Cases in flight at once, over all endpoints. An endpoint that keeps answering 429
+    /// gets fewer for a while (halved, then raised by one per round of answers).
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
     /// Results JSON (default: results/<model, with / and spaces as _>_<dataset>.json). The
@@ -421,6 +425,11 @@ pub struct MockBehaviour {
     /// image") instead of looking at them: an endpoint for which `check-vision` fails.
     #[arg(long)]
     pub ignore_images: bool,
+    /// Requests answered at once; more get a 429 with Retry-After, as a server at
+    /// capacity does (with --latency-ms, a rate-limit storm for a run with more cases in
+    /// flight).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_in_flight: Option<u64>,
 }
 
 #[derive(Debug, Args)]

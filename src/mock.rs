@@ -48,6 +48,9 @@ pub struct MockConfig {
     pub slow: Duration,
     /// Answer questions about pictures as a text-only model would, without looking.
     pub ignore_images: bool,
+    /// Requests answered at once; one arriving beyond that gets a 429 with
+    /// `Retry-After`, as a server at capacity does.
+    pub max_in_flight: Option<usize>,
 }
 
 impl Default for MockConfig {
@@ -61,6 +64,7 @@ impl Default for MockConfig {
             retry_after: 1,
             slow: Duration::from_secs(2),
             ignore_images: false,
+            max_in_flight: None,
         }
     }
 }
@@ -77,6 +81,10 @@ pub struct Stats {
     pub bearer_tokens: HashMap<String, u64>,
     /// Milliseconds between an attempt and the next one for the same turn.
     pub retry_gaps_ms: Vec<u64>,
+    /// Requests refused with a 429 because `max_in_flight` were being answered.
+    pub over_capacity: u64,
+    /// The most requests being answered at once.
+    pub peak_in_flight: usize,
 }
 
 struct Known {
@@ -92,6 +100,8 @@ pub struct Mock {
     /// Per turn: attempts so far and when the last one came.
     attempts: Mutex<HashMap<String, (u64, std::time::Instant)>>,
     stats: Mutex<Stats>,
+    /// Requests being answered now.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
     /// Fetches the http(s) pictures it is asked about.
     http: reqwest::Client,
 }
@@ -128,6 +138,7 @@ impl Mock {
             cases: index,
             attempts: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
+            in_flight: Arc::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -137,6 +148,29 @@ impl Mock {
 
     pub fn stats(&self) -> Stats {
         self.stats.lock().expect("stats lock").clone()
+    }
+
+    /// Counts a request as being answered until the guard drops, or refuses it when
+    /// `max_in_flight` are being answered already.
+    fn admit(&self) -> Option<InFlight> {
+        use std::sync::atomic::Ordering;
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let guard = InFlight(self.in_flight.clone());
+        if self.config.max_in_flight.is_some_and(|max| now > max) {
+            return None;
+        }
+        let mut stats = self.stats.lock().expect("stats lock");
+        stats.peak_in_flight = stats.peak_in_flight.max(now);
+        Some(guard)
+    }
+
+    /// An error with the configured `Retry-After`.
+    fn retry_later(&self, status: StatusCode, text: &str) -> Response {
+        let mut response = error(status, text);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, self.config.retry_after.into());
+        response
     }
 
     fn reject(&self, message: String) -> Response {
@@ -154,6 +188,10 @@ impl Mock {
                 .unwrap_or("");
             *stats.bearer_tokens.entry(auth.to_string()).or_default() += 1;
         }
+        let Some(_answering) = self.admit() else {
+            self.stats.lock().expect("stats lock").over_capacity += 1;
+            return self.retry_later(StatusCode::TOO_MANY_REQUESTS, "at capacity");
+        };
         let request: Value = match serde_json::from_slice(body) {
             Ok(v) => v,
             Err(e) => return self.reject(format!("body is not JSON: {e}")),
@@ -190,16 +228,17 @@ impl Mock {
         {
             self.stats.lock().expect("stats lock").faults += 1;
             match fault {
-                "429" | "500" => {
-                    let (status, text) = match fault {
-                        "429" => (StatusCode::TOO_MANY_REQUESTS, "rate limited (injected)"),
-                        _ => (StatusCode::INTERNAL_SERVER_ERROR, "server error (injected)"),
-                    };
-                    let mut response = error(status, text);
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, self.config.retry_after.into());
-                    return response;
+                "429" => {
+                    return self.retry_later(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "rate limited (injected)",
+                    );
+                }
+                "500" => {
+                    return self.retry_later(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "server error (injected)",
+                    );
                 }
                 "400" => return error(StatusCode::BAD_REQUEST, "bad request (injected)"),
                 "slow" => tokio::time::sleep(self.config.slow).await,
@@ -436,6 +475,15 @@ fn check_image_part(part: &Value) -> Result<(), String> {
             kind.mime_type()
         )),
         None => Err(format!("data URI ({head}) does not hold a known image")),
+    }
+}
+
+/// One request being answered; dropped when its answer is sent (or the client leaves).
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

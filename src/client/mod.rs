@@ -54,6 +54,9 @@ pub enum Outcome {
     Retryable {
         message: String,
         retry_after: Option<Duration>,
+        /// A 429: the server is up but wants fewer requests (the engine slows down
+        /// rather than counting it against the endpoint's health).
+        throttled: bool,
     },
     /// Will fail again: not retried.
     Permanent {
@@ -173,6 +176,7 @@ fn transport_failure(e: reqwest::Error) -> Outcome {
     Outcome::Retryable {
         message: format!("request {kind}: {detail}"),
         retry_after: None,
+        throttled: false,
     }
 }
 
@@ -206,6 +210,7 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -
         return Outcome::Retryable {
             message: format!("HTTP {status}{}", excerpt()),
             retry_after,
+            throttled: status == StatusCode::TOO_MANY_REQUESTS,
         };
     }
     if !status.is_success() {
@@ -217,12 +222,14 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -
         return Outcome::Retryable {
             message: format!("unparseable reply body{}", excerpt()),
             retry_after: None,
+            throttled: false,
         };
     };
     let Some(message) = value.pointer("/choices/0/message") else {
         return Outcome::Retryable {
             message: format!("reply has no choices[0].message{}", excerpt()),
             retry_after: None,
+            throttled: false,
         };
     };
     let text = |key: &str| message.get(key).and_then(Value::as_str).map(String::from);
@@ -296,11 +303,14 @@ mod tests {
         ));
         let wait = Some(Duration::from_secs(3));
         assert!(
-            matches!(classify(StatusCode::TOO_MANY_REQUESTS, wait, ""), Outcome::Retryable { retry_after, .. } if retry_after == wait)
+            matches!(classify(StatusCode::TOO_MANY_REQUESTS, wait, ""), Outcome::Retryable { retry_after, throttled: true, .. } if retry_after == wait)
         );
         assert!(matches!(
             classify(StatusCode::BAD_GATEWAY, None, ""),
-            Outcome::Retryable { .. }
+            Outcome::Retryable {
+                throttled: false,
+                ..
+            }
         ));
         for status in [
             StatusCode::BAD_REQUEST,

@@ -12,6 +12,7 @@ use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
 use crate::client::{ChatClient, ChatSettings};
 use crate::engine::journal::{Journal, journal_path};
+use crate::engine::pool::{EndpointTally, Pool};
 use crate::engine::progress::Progress;
 use crate::engine::resume::Prior;
 use crate::engine::stop::Stop;
@@ -91,15 +92,10 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
-    let client = ChatClient::new(ChatSettings {
-        api_base: args.api_base.clone(),
-        api_key: api_key(args.api_key.as_deref()),
-        model: args.model.clone(),
-        temperature: args.temperature,
-        max_tokens: args.max_tokens,
-        timeout: crate::client::call_timeout(args.timeout)?,
-        extra_body: extra_body(args.extra_body.as_deref())?,
-    })?;
+    let pool = Arc::new(Pool::new(
+        clients(&args)?,
+        args.concurrency as usize,
+    ));
 
     let prior = if args.resume {
         Prior::load(&output)?
@@ -137,13 +133,22 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         args.model,
         args.image_mode.as_str()
     );
+    if pool.len() > 1 {
+        eprintln!(
+            "{} endpoints: each case stays on one; new cases go to the least loaded",
+            pool.len()
+        );
+    }
 
     let started_at = now();
     let mut meta = Map::new();
     meta.insert("model".into(), json!(args.model));
     meta.insert("dataset".into(), json!(args.data.dataset));
     meta.insert("image_mode".into(), json!(args.image_mode.as_str()));
-    meta.insert("api_base".into(), json!(args.api_base));
+    meta.insert("api_base".into(), json!(args.api_base[0]));
+    if args.api_base.len() > 1 {
+        meta.insert("api_bases".into(), json!(args.api_base));
+    }
     meta.insert("started_at".into(), json!(started_at));
     meta.insert("finished_at".into(), Value::Null);
     meta.insert("liveclin_version".into(), json!(env!("CARGO_PKG_VERSION")));
@@ -178,7 +183,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     let stop = Arc::new(Stop::default());
     watch_ctrl_c(stop.clone());
     let engine = Arc::new(Engine {
-        client,
+        pool: pool.clone(),
         mode: args.image_mode,
         image_root: paths.image_root.clone(),
         max_retries: args.max_retries,
@@ -188,19 +193,19 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         stop,
     });
     let clock = Instant::now();
-    let outcome = engine::run(
-        engine.clone(),
-        cases.clone(),
-        plan,
-        args.concurrency as usize,
-    )
-    .await;
+    let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
     let elapsed = clock.elapsed();
     if let Ok(engine) = Arc::try_unwrap(engine) {
         engine.journal.close()?;
     }
 
     meta.insert("finished_at".into(), json!(now()));
+    let tallies = pool.tallies();
+    if tallies.len() > 1 || tallies.iter().any(|e| e.tally.throttled > 0) {
+        print_tallies(&tallies);
+        // A key of ours: official readers ignore it.
+        meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
+    }
     let summary = summarize(&outcome.cases);
     let file = ResultsFile {
         meta,
@@ -246,6 +251,39 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One chat client per `--api-base`, sharing every other setting.
+fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
+    let settings = ChatSettings {
+        api_base: String::new(),
+        api_key: api_key(args.api_key.as_deref()),
+        model: args.model.clone(),
+        temperature: args.temperature,
+        max_tokens: args.max_tokens,
+        timeout: crate::client::call_timeout(args.timeout)?,
+        extra_body: extra_body(args.extra_body.as_deref())?,
+    };
+    args.api_base
+        .iter()
+        .map(|base| {
+            ChatClient::new(ChatSettings {
+                api_base: base.clone(),
+                ..settings.clone()
+            })
+        })
+        .collect()
+}
+
+/// How each endpoint fared, on stderr (before the scores).
+fn print_tallies(tallies: &[EndpointTally]) {
+    eprintln!("Endpoints:");
+    for EndpointTally { api_base, tally: t } in tallies {
+        eprintln!(
+            "  {api_base}: {} cases, {} answers, {} rate-limited (429), {} failed calls, rested {} times, lowest limit {}",
+            t.cases, t.answers, t.throttled, t.failures, t.rests, t.lowest_limit
+        );
+    }
 }
 
 struct ErrorCounts {
@@ -319,7 +357,7 @@ fn resume_command() -> String {
 pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u32) -> EvaluateArgs {
     EvaluateArgs {
         model: "mock".into(),
-        api_base: api_base.into(),
+        api_base: vec![api_base.into()],
         api_key: Some("token".into()),
         image_mode: ImageMode::Local,
         data: crate::cli::DataArgs {

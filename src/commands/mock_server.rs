@@ -39,6 +39,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         retry_after: b.retry_after,
         slow: Duration::from_millis(b.slow_ms),
         ignore_images: b.ignore_images,
+        max_in_flight: b.max_in_flight.map(|n| n as usize),
         ..MockConfig::default()
     })
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::Engine;
+use super::pool::Lease;
 use super::record::{SKIPPED, answered, case_record, failed};
 use crate::client::{EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
@@ -26,7 +27,13 @@ impl Engine {
     /// Runs a case from its first unanswered question; `kept` are the earlier successful
     /// turns, replayed so the conversation sent is byte-identical to an uninterrupted run.
     /// Returns the case record and whether the case finished (false when stopped).
-    pub async fn evaluate_case(&self, lc: &LoadedCase, kept: Vec<McqRecord>) -> (CaseRecord, bool) {
+    /// The case runs on `lease`'s endpoint (and moves when that one rests).
+    pub async fn evaluate_case(
+        &self,
+        lc: &LoadedCase,
+        kept: Vec<McqRecord>,
+        mut lease: Lease,
+    ) -> (CaseRecord, bool) {
         let mcqs = lc.case.mcqs();
         let turns = case_turns(&lc.case, self.mode, &self.image_root);
         // Each local image is read and encoded once per case, whatever turns show it.
@@ -59,7 +66,7 @@ impl Engine {
             let mcq = mcqs[index];
             messages.push(json!({"role": "user", "content": content}));
             let outcome = tokio::select! {
-                outcome = self.ask(&messages, &lc.id, index) => outcome,
+                outcome = self.ask(&mut lease, &messages, &lc.id, index) => outcome,
                 () = self.stop.wait() => return (case_record(lc, records), false),
             };
             match outcome {
@@ -93,12 +100,28 @@ impl Engine {
     /// The official two inner retry layers with one policy: the whole question is tried
     /// up to `max_retries` times, each try making up to `max_retries` API calls; waits use
     /// the shared backoff and honour `Retry-After`; permanent failures end at once.
-    async fn ask(&self, messages: &[Value], case_id: &str, index: usize) -> Result<Reply, Failure> {
+    ///
+    /// Two things the official tool cannot do happen between calls: a case whose endpoint
+    /// is resting moves to another at once (the failed call still counts), and a 429 on
+    /// an endpoint over its lowered limit gives the case's place back and waits for a new
+    /// one; that call is not counted, as the slowing down is ours.
+    async fn ask(
+        &self,
+        lease: &mut Lease,
+        messages: &[Value],
+        case_id: &str,
+        index: usize,
+    ) -> Result<Reply, Failure> {
         let mut last = String::new();
         for question_try in 0..self.max_retries {
             let mut retry_after = None;
-            for call in 0..self.max_retries {
-                match self.client.complete(messages).await {
+            let mut call = 0;
+            while call < self.max_retries {
+                let outcome = lease.client().complete(messages).await;
+                if let Some(note) = self.pool.report(lease.index(), &outcome) {
+                    self.progress.println(note);
+                }
+                match outcome {
                     Outcome::Reply(reply) => return Ok(reply),
                     Outcome::Permanent { message } => return Err(Failure::Permanent(message)),
                     Outcome::Empty => {
@@ -106,19 +129,27 @@ impl Engine {
                         break;
                     }
                     Outcome::Retryable {
+                        throttled: true,
+                        retry_after: wait,
+                        ..
+                    } if lease.over_limit() => {
+                        lease.requeue(retry::delay(0, wait)).await;
+                    }
+                    Outcome::Retryable {
                         message,
                         retry_after: wait,
+                        ..
                     } => {
                         last = message;
                         retry_after = wait;
-                        if call + 1 < self.max_retries {
-                            self.verbose_retry(
-                                case_id,
-                                index,
-                                &format!("call {}", call + 1),
-                                &last,
-                            );
-                            tokio::time::sleep(retry::delay(call, wait)).await;
+                        call += 1;
+                        if call < self.max_retries {
+                            self.verbose_retry(case_id, index, &format!("call {call}"), &last);
+                            if let Some(to) = lease.leave_resting() {
+                                self.verbose_note(case_id, index, &format!("moved to {to}"));
+                            } else {
+                                tokio::time::sleep(retry::delay(call - 1, wait)).await;
+                            }
                         }
                     }
                 }
@@ -131,17 +162,20 @@ impl Engine {
                     &last,
                 );
                 tokio::time::sleep(retry::delay(question_try, retry_after)).await;
+                lease.leave_resting();
             }
         }
         Err(Failure::Exhausted(last))
     }
 
     fn verbose_retry(&self, case_id: &str, index: usize, what: &str, reason: &str) {
+        self.verbose_note(case_id, index, &format!("{what} failed, retrying: {reason}"));
+    }
+
+    fn verbose_note(&self, case_id: &str, index: usize, note: &str) {
         if self.verbose {
-            self.progress.println(format!(
-                "  [verbose] {case_id} Q{} {what} failed, retrying: {reason}",
-                index + 1
-            ));
+            self.progress
+                .println(format!("  [verbose] {case_id} Q{} {note}", index + 1));
         }
     }
 }

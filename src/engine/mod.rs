@@ -2,7 +2,9 @@
 //! finished turn journalled, resumable from the journal or a results file.
 
 mod case;
+pub mod health;
 pub mod journal;
+pub mod pool;
 pub mod progress;
 pub mod record;
 pub mod resume;
@@ -11,21 +13,21 @@ pub mod stop;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::client::ChatClient;
 use crate::dataset::LoadedCase;
 use crate::prompt::ImageMode;
 use crate::results::CaseRecord;
 use journal::Journal;
+use pool::Pool;
 use progress::Progress;
 use resume::Prior;
 use stop::Stop;
 
 /// Everything the cases of a run share.
 pub struct Engine {
-    pub client: ChatClient,
+    /// The endpoints cases are placed on.
+    pub pool: Arc<Pool>,
     pub mode: ImageMode,
     pub image_root: PathBuf,
     /// Tries per question and calls per try (the official `--max-retries`).
@@ -92,45 +94,45 @@ impl Plan {
     }
 }
 
-/// Runs every pending case, at most `concurrency` at once.
-pub async fn run(
-    engine: Arc<Engine>,
-    cases: Arc<Vec<LoadedCase>>,
-    plan: Plan,
-    concurrency: usize,
-) -> RunOutcome {
+/// Runs every pending case: a case starts when the pool has a place for it (at most
+/// `--concurrency` in flight), so cases not yet started cost nothing but their index.
+pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -> RunOutcome {
     let mut slots: Vec<Option<CaseRecord>> = vec![None; cases.len()];
     for (i, record) in plan.finished {
         slots[i] = Some(record);
     }
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let mut pending = plan.pending.into_iter().peekable();
     let mut tasks = JoinSet::new();
-    for (i, kept) in plan.pending {
-        let (engine, cases, permits) = (engine.clone(), cases.clone(), permits.clone());
-        tasks.spawn(async move {
-            let _permit = permits
-                .acquire_owned()
-                .await
-                .expect("the semaphore is never closed");
-            let (record, finished) = engine.evaluate_case(&cases[i], kept).await;
-            (i, record, finished)
-        });
-    }
     let mut ran = 0;
     let mut interrupted = false;
-    while let Some(joined) = tasks.join_next().await {
-        let (i, record, finished) = joined.expect("a case task does not panic");
-        if finished {
-            slots[i] = Some(record);
-            ran += 1;
-        } else {
-            interrupted = true;
+    loop {
+        let more = pending.peek().is_some() && !engine.stop.is_set();
+        tokio::select! {
+            lease = engine.pool.lease(), if more => {
+                let (i, kept) = pending.next().expect("peeked");
+                let (engine, cases) = (engine.clone(), cases.clone());
+                tasks.spawn(async move {
+                    let (record, finished) = engine.evaluate_case(&cases[i], kept, lease).await;
+                    (i, record, finished)
+                });
+            }
+            Some(joined) = tasks.join_next() => {
+                let (i, record, finished) = joined.expect("a case task does not panic");
+                if finished {
+                    slots[i] = Some(record);
+                    ran += 1;
+                } else {
+                    interrupted = true;
+                }
+            }
+            () = engine.stop.wait(), if more => {}
+            else => break,
         }
     }
     engine.progress.finish();
     RunOutcome {
         cases: slots.into_iter().flatten().collect(),
         ran,
-        interrupted: interrupted || engine.stop.is_set(),
+        interrupted: interrupted || pending.peek().is_some() || engine.stop.is_set(),
     }
 }

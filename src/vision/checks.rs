@@ -243,6 +243,7 @@ impl Asker {
                 Outcome::Retryable {
                     message,
                     retry_after,
+                    ..
                 } => {
                     last = message;
                     if call + 1 < self.tries {
