@@ -229,16 +229,12 @@ impl Mock {
             self.stats.lock().expect("stats lock").faults += 1;
             match fault {
                 "429" => {
-                    return self.retry_later(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "rate limited (injected)",
-                    );
+                    return self
+                        .retry_later(StatusCode::TOO_MANY_REQUESTS, "rate limited (injected)");
                 }
                 "500" => {
-                    return self.retry_later(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "server error (injected)",
-                    );
+                    return self
+                        .retry_later(StatusCode::INTERNAL_SERVER_ERROR, "server error (injected)");
                 }
                 "400" => return error(StatusCode::BAD_REQUEST, "bad request (injected)"),
                 "slow" => tokio::time::sleep(self.config.slow).await,

@@ -172,7 +172,19 @@ fn transport_failure(e: reqwest::Error) -> Outcome {
         "transfer failed"
     };
     // Without the URL: it is in the settings already, and errors are written to files.
-    let detail = e.without_url().to_string();
+    // reqwest's own text is generic ("error sending request"); the innermost cause
+    // says what happened ("Connection refused", "connection closed before message
+    // completed").
+    let e = e.without_url();
+    let mut detail = e.to_string();
+    let mut cause: &dyn std::error::Error = &e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let cause = cause.to_string();
+    if cause != detail {
+        detail = format!("{detail} ({cause})");
+    }
     Outcome::Retryable {
         message: format!("request {kind}: {detail}"),
         retry_after: None,

@@ -92,10 +92,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
-    let pool = Arc::new(Pool::new(
-        clients(&args)?,
-        args.concurrency as usize,
-    ));
+    let pool = Arc::new(Pool::new(clients(&args)?, args.concurrency as usize));
 
     let prior = if args.resume {
         Prior::load(&output)?
@@ -133,10 +130,10 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         args.model,
         args.image_mode.as_str()
     );
-    if pool.len() > 1 {
+    if pool.endpoints() > 1 {
         eprintln!(
             "{} endpoints: each case stays on one; new cases go to the least loaded",
-            pool.len()
+            pool.endpoints()
         );
     }
 

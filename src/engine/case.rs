@@ -145,10 +145,9 @@ impl Engine {
                         call += 1;
                         if call < self.max_retries {
                             self.verbose_retry(case_id, index, &format!("call {call}"), &last);
-                            if let Some(to) = lease.leave_resting() {
-                                self.verbose_note(case_id, index, &format!("moved to {to}"));
-                            } else {
+                            if !self.leave_resting(lease, case_id, index) {
                                 tokio::time::sleep(retry::delay(call - 1, wait)).await;
+                                self.leave_resting(lease, case_id, index);
                             }
                         }
                     }
@@ -162,14 +161,27 @@ impl Engine {
                     &last,
                 );
                 tokio::time::sleep(retry::delay(question_try, retry_after)).await;
-                lease.leave_resting();
+                self.leave_resting(lease, case_id, index);
             }
         }
         Err(Failure::Exhausted(last))
     }
 
+    /// Moves the case when its endpoint is resting and another can take it.
+    fn leave_resting(&self, lease: &mut Lease, case_id: &str, index: usize) -> bool {
+        let Some(to) = lease.leave_resting() else {
+            return false;
+        };
+        self.verbose_note(case_id, index, &format!("moved to {to}"));
+        true
+    }
+
     fn verbose_retry(&self, case_id: &str, index: usize, what: &str, reason: &str) {
-        self.verbose_note(case_id, index, &format!("{what} failed, retrying: {reason}"));
+        self.verbose_note(
+            case_id,
+            index,
+            &format!("{what} failed, retrying: {reason}"),
+        );
     }
 
     fn verbose_note(&self, case_id: &str, index: usize, note: &str) {

@@ -25,7 +25,9 @@ pub const SLOW_DOWN_GAP: Duration = Duration::from_secs(1);
 pub enum Health {
     Up,
     /// Taken out until then.
-    Resting { until: Instant },
+    Resting {
+        until: Instant,
+    },
     /// Back after a cool-down: takes one case until it answers.
     Probing,
 }
@@ -33,10 +35,17 @@ pub enum Health {
 /// What changed, for the engine to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    SlowedDown { from: usize, to: usize },
+    SlowedDown {
+        from: usize,
+        to: usize,
+    },
     /// The limit is back at `--concurrency`.
-    Restored { to: usize },
-    Rested { cool_down: Duration },
+    Restored {
+        to: usize,
+    },
+    Rested {
+        cool_down: Duration,
+    },
     BackInService,
 }
 

@@ -64,13 +64,13 @@ impl Pool {
         self.state.lock().expect("the pool lock is never poisoned")
     }
 
-    pub fn len(&self) -> usize {
+    pub fn endpoints(&self) -> usize {
         self.clients.len()
     }
 
     /// `endpoint 2 (http://host:8000/v1)`, or nothing when the run has one endpoint.
     pub fn label(&self, index: usize) -> String {
-        if self.len() == 1 {
+        if self.endpoints() == 1 {
             return format!("the endpoint ({})", self.clients[0].settings().api_base);
         }
         format!(
@@ -202,7 +202,12 @@ impl State {
     /// The least-loaded endpoint with room (`prefer` when it has room), skipping
     /// `avoid`. Resting endpoints are skipped while any endpoint is not resting: when
     /// every one is, the run goes on where it is rather than stall.
-    fn choose(&mut self, now: Instant, prefer: Option<usize>, avoid: Option<usize>) -> Option<usize> {
+    fn choose(
+        &mut self,
+        now: Instant,
+        prefer: Option<usize>,
+        avoid: Option<usize>,
+    ) -> Option<usize> {
         let all_resting = self.endpoints.iter_mut().all(|e| e.is_resting(now));
         let usable = |i: usize, e: &mut EndpointState| {
             Some(i) != avoid

@@ -31,7 +31,16 @@ pub fn liveclin() -> assert_cmd::Command {
 pub struct MockServer {
     pub base: String,
     pub mock: std::sync::Arc<liveclin::mock::Mock>,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl MockServer {
+    /// Stops the server as a crash would: the port refuses connections and the requests
+    /// being answered are cut off.
+    pub fn kill(self) {
+        self.runtime
+            .shutdown_timeout(std::time::Duration::from_millis(100));
+    }
 }
 
 pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
@@ -52,7 +61,7 @@ pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
     MockServer {
         base: format!("http://{addr}/v1"),
         mock,
-        _runtime: runtime,
+        runtime,
     }
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod download;
+mod endpoints;
 mod engine;
 mod extraction;
 mod hub_server;
