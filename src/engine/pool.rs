@@ -68,7 +68,7 @@ impl Pool {
         self.clients.len()
     }
 
-    /// `endpoint 2 (http://host:8000/v1)`, or nothing when the run has one endpoint.
+    /// `endpoint 2 (http://host:8000/v1)`, or `the endpoint (...)` when there is one.
     pub fn label(&self, index: usize) -> String {
         if self.endpoints() == 1 {
             return format!("the endpoint ({})", self.clients[0].settings().api_base);
@@ -136,10 +136,11 @@ impl Pool {
 
     /// Feeds a call's outcome to the endpoint's health and limit; says what changed.
     pub fn report(&self, index: usize, outcome: &Outcome) -> Option<String> {
-        let change = {
+        let (change, raised) = {
             let mut st = self.state();
             let endpoint = &mut st.endpoints[index];
-            match outcome {
+            let before = endpoint.limit;
+            let change = match outcome {
                 Outcome::Reply(_) | Outcome::Empty | Outcome::Permanent { .. } => {
                     endpoint.on_answer()
                 }
@@ -147,11 +148,13 @@ impl Pool {
                     throttled: true, ..
                 } => endpoint.on_throttled(Instant::now()),
                 Outcome::Retryable { .. } => endpoint.on_failure(Instant::now()),
-            }
-        }?;
-        if matches!(change, Change::Restored { .. } | Change::BackInService) {
+            };
+            (change, endpoint.limit > before)
+        };
+        if raised || change == Some(Change::BackInService) {
             self.freed.notify_waiters();
         }
+        let change = change?;
         let label = self.label(index);
         Some(match change {
             Change::SlowedDown { from, to } => format!(
