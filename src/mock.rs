@@ -73,6 +73,8 @@ impl Default for MockConfig {
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Stats {
     pub requests: u64,
+    /// Bytes of request bodies received.
+    pub bytes_received: u64,
     pub rejected: u64,
     pub faults: u64,
     /// "<case id>|<turn>" -> successful answers given for that turn.
@@ -182,6 +184,7 @@ impl Mock {
         {
             let mut stats = self.stats.lock().expect("stats lock");
             stats.requests += 1;
+            stats.bytes_received += body.len() as u64;
             let auth = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())

@@ -5,12 +5,18 @@
 //! not a chat completion), a permanent failure (400, 401, 403, 404) or an empty reply.
 //! Unknown response fields are kept; reasoning text is returned apart from the content.
 
+pub mod conversation;
 pub mod retry;
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use serde_json::{Map, Value};
+
+use conversation::Chunks;
+pub use conversation::Conversation;
 
 /// What a chat endpoint needs to know; the API key never leaves this struct except in
 /// the Authorization header.
@@ -73,6 +79,8 @@ pub struct ChatClient {
     http: reqwest::Client,
     url: String,
     settings: ChatSettings,
+    /// The request body around the messages, serialised once.
+    envelope: Envelope,
 }
 
 impl ChatClient {
@@ -85,10 +93,12 @@ impl ChatClient {
             "{}/chat/completions",
             settings.api_base.trim_end_matches('/')
         );
+        let envelope = Envelope::new(&settings);
         Ok(ChatClient {
             http,
             url,
             settings,
+            envelope,
         })
     }
 
@@ -97,20 +107,28 @@ impl ChatClient {
     }
 
     /// The request body of spec §3 for a conversation, with `--extra-body` merged in.
-    pub fn body<'a>(&'a self, messages: &'a [Value]) -> Body<'a> {
-        Body {
-            settings: &self.settings,
-            messages,
-        }
+    fn body(&self, conversation: &Conversation) -> Chunks {
+        let messages = self
+            .envelope
+            .sends_messages
+            .then(|| conversation.array_items())
+            .into_iter()
+            .flatten();
+        Chunks::new(
+            std::iter::once(self.envelope.before.clone())
+                .chain(messages)
+                .chain([self.envelope.after.clone()]),
+        )
     }
 
     /// One attempt: sends the conversation and classifies what came back.
-    pub async fn complete(&self, messages: &[Value]) -> Outcome {
+    pub async fn complete(&self, conversation: &Conversation) -> Outcome {
         let request = self
             .http
             .post(&self.url)
             .bearer_auth(&self.settings.api_key)
-            .json(&self.body(messages));
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(reqwest::Body::wrap(self.body(conversation)));
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return transport_failure(e),
@@ -125,39 +143,65 @@ impl ChatClient {
     }
 }
 
-/// The request body, serialised without copying the conversation: `model`, `messages`,
-/// `n`, `temperature`, `max_tokens` in the official order, then the `--extra-body` keys,
-/// which replace a standard key of the same name.
-pub struct Body<'a> {
-    settings: &'a ChatSettings,
-    messages: &'a [Value],
+/// The body without its messages: `{"model":...,"messages":[` and `],"n":1,...}`, the
+/// standard keys in the official order, then the `--extra-body` keys, which replace a
+/// standard key of the same name (an `--extra-body` `messages` replaces the
+/// conversation, as the official `body.update(extra)` does).
+struct Envelope {
+    before: Bytes,
+    after: Bytes,
+    sends_messages: bool,
 }
 
-impl serde::Serialize for Body<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let st = self.settings;
+impl Envelope {
+    fn new(st: &ChatSettings) -> Self {
         let extra = &st.extra_body;
-        let mut m = s.serialize_map(None)?;
-        macro_rules! standard {
-            ($key:literal, $value:expr) => {
-                match extra.get($key) {
-                    Some(v) => m.serialize_entry($key, v)?,
-                    None => m.serialize_entry($key, $value)?,
-                }
-            };
-        }
-        standard!("model", &st.model);
-        standard!("messages", self.messages);
-        standard!("n", &1u32);
-        standard!("temperature", &st.temperature);
-        standard!("max_tokens", &st.max_tokens);
-        for (k, v) in extra {
-            if !STANDARD_KEYS.contains(&k.as_str()) {
-                m.serialize_entry(k, v)?;
+        let mut parts: Vec<(&str, Option<Value>)> = vec![
+            ("model", Some(Value::from(st.model.as_str()))),
+            ("messages", None),
+            ("n", Some(Value::from(1))),
+            ("temperature", Some(Value::from(st.temperature))),
+            ("max_tokens", Some(Value::from(st.max_tokens))),
+        ];
+        for (key, value) in &mut parts {
+            if let Some(v) = extra.get(*key) {
+                *value = Some(v.clone());
             }
         }
-        m.end()
+        for (k, v) in extra {
+            if !STANDARD_KEYS.contains(&k.as_str()) {
+                parts.push((k, Some(v.clone())));
+            }
+        }
+        let mut envelope = Envelope {
+            before: Bytes::new(),
+            after: Bytes::new(),
+            sends_messages: false,
+        };
+        let mut text = String::from("{");
+        for (i, (key, value)) in parts.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(&Value::from(*key).to_string());
+            text.push(':');
+            match value {
+                Some(v) => text.push_str(&v.to_string()),
+                None => {
+                    text.push('[');
+                    envelope.before = Bytes::from(std::mem::take(&mut text));
+                    envelope.sends_messages = true;
+                    text.push(']');
+                }
+            }
+        }
+        text.push('}');
+        if envelope.sends_messages {
+            envelope.after = Bytes::from(text);
+        } else {
+            envelope.before = Bytes::from(text);
+        }
+        envelope
     }
 }
 
@@ -267,32 +311,56 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn body_in_official_order_with_extra_keys() {
-        let mut extra = Map::new();
-        extra.insert(
-            "chat_template_kwargs".into(),
-            json!({"enable_thinking": false}),
-        );
-        extra.insert("max_tokens".into(), json!(99));
-        let client = ChatClient::new(ChatSettings {
+    fn client(extra: &[(&str, Value)]) -> ChatClient {
+        ChatClient::new(ChatSettings {
             api_base: "http://127.0.0.1:1/v1/".into(),
             api_key: "secret".into(),
             model: "m".into(),
             temperature: 0.0,
             max_tokens: 16384,
             timeout: Duration::from_secs(1),
-            extra_body: extra,
+            extra_body: extra
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         })
-        .unwrap();
-        let messages = [json!({"role": "user", "content": [{"type": "text", "text": "hi"}]})];
-        let body = serde_json::to_string(&client.body(&messages)).unwrap();
+        .unwrap()
+    }
+
+    fn sent(client: &ChatClient, conversation: &Conversation) -> String {
+        String::from_utf8(client.body(conversation).concat()).unwrap()
+    }
+
+    #[test]
+    fn body_in_official_order_with_extra_keys() {
+        let client = client(&[
+            ("chat_template_kwargs", json!({"enable_thinking": false})),
+            ("max_tokens", json!(99)),
+        ]);
+        let mut conversation = Conversation::default();
+        conversation.user(json!([{"type": "text", "text": "hi"}]));
         assert_eq!(
-            body,
+            sent(&client, &conversation),
             r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"n":1,"temperature":0.0,"max_tokens":99,"chat_template_kwargs":{"enable_thinking":false}}"#
+        );
+        conversation.assistant("B");
+        assert!(
+            sent(&client, &conversation)
+                .contains(r#""text":"hi"}]},{"role":"assistant","content":"B"}],"n":1"#)
         );
         assert_eq!(client.url, "http://127.0.0.1:1/v1/chat/completions");
         assert!(!format!("{:?}", client.settings()).contains("secret"));
+    }
+
+    #[test]
+    fn extra_body_messages_replace_the_conversation() {
+        let client = client(&[("messages", json!([])), ("model", json!("other"))]);
+        let mut conversation = Conversation::default();
+        conversation.user(json!("ignored"));
+        assert_eq!(
+            sent(&client, &conversation),
+            r#"{"model":"other","messages":[],"n":1,"temperature":0.0,"max_tokens":16384}"#
+        );
     }
 
     #[test]

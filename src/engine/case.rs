@@ -4,12 +4,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
-
 use super::Engine;
 use super::pool::Lease;
 use super::record::{SKIPPED, answered, case_record, failed};
-use crate::client::{EMPTY_REPLY, Outcome, Reply, retry};
+use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
 use crate::images::{self, ImageSkip};
 use crate::prompt::{case_turns, user_content};
@@ -51,12 +49,12 @@ impl Engine {
             })
         });
 
-        let mut messages: Vec<Value> = Vec::new();
+        let mut conversation = Conversation::default();
         let mut records = Vec::with_capacity(mcqs.len());
         for record in kept {
             let content = contents.next().expect("a kept turn has a prompt");
-            messages.push(json!({"role": "user", "content": content}));
-            messages.push(json!({"role": "assistant", "content": record.model_response.as_str().unwrap_or("")}));
+            conversation.user(content);
+            conversation.assistant(record.model_response.as_str().unwrap_or(""));
             records.push(record);
         }
         for (index, content) in (records.len()..).zip(contents) {
@@ -64,15 +62,15 @@ impl Engine {
                 return (case_record(lc, records), false);
             }
             let mcq = mcqs[index];
-            messages.push(json!({"role": "user", "content": content}));
+            conversation.user(content);
             let outcome = tokio::select! {
-                outcome = self.ask(&mut lease, &messages, &lc.id, index) => outcome,
+                outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
                 () = self.stop.wait() => return (case_record(lc, records), false),
             };
             match outcome {
                 Ok(reply) => {
                     let record = answered(lc, index, mcq, &reply);
-                    messages.push(json!({"role": "assistant", "content": reply.content}));
+                    conversation.assistant(&reply.content);
                     self.finished_turn(lc, &record);
                     records.push(record);
                 }
@@ -108,7 +106,7 @@ impl Engine {
     async fn ask(
         &self,
         lease: &mut Lease,
-        messages: &[Value],
+        conversation: &Conversation,
         case_id: &str,
         index: usize,
     ) -> Result<Reply, Failure> {
@@ -117,7 +115,7 @@ impl Engine {
             let mut retry_after = None;
             let mut call = 0;
             while call < self.max_retries {
-                let outcome = lease.client().complete(messages).await;
+                let outcome = lease.client().complete(conversation).await;
                 if let Some(note) = self.pool.report(lease.index(), &outcome) {
                     self.progress.println(note);
                 }

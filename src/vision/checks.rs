@@ -7,10 +7,10 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::picture::{colour, solid_png};
-use crate::client::{ChatClient, Outcome, retry};
+use crate::client::{ChatClient, Conversation, Outcome, retry};
 use crate::images;
 use crate::prompt::{ImageMode, Picture, Turn, user_content};
 
@@ -233,10 +233,10 @@ const EMPTY_HINT: &str = "the model returned an empty reply (a reasoning model m
 
 impl Asker {
     /// The reply to a conversation, or the error of its last try.
-    pub async fn ask(&self, messages: &[Value]) -> Result<String, String> {
+    pub async fn ask(&self, conversation: &Conversation) -> Result<String, String> {
         let mut last = String::new();
         for call in 0..self.tries {
-            match self.client.complete(messages).await {
+            match self.client.complete(conversation).await {
                 Outcome::Reply(reply) => return Ok(reply.content),
                 Outcome::Permanent { message } => return Err(message),
                 Outcome::Empty => return Err(EMPTY_HINT.into()),
@@ -261,20 +261,21 @@ impl Asker {
             text: PING.into(),
             pictures: vec![],
         };
-        self.ask(&[json!({"role": "user", "content": content(&turn)})])
-            .await
+        let mut conversation = Conversation::default();
+        conversation.user(content(&turn));
+        self.ask(&conversation).await
     }
 
     /// Runs a check: its turns in one conversation, each reply kept in the history as
     /// `evaluate` keeps it, and the last reply judged.
     pub async fn run(&self, check: &Check) -> Finding {
-        let mut messages = Vec::new();
+        let mut conversation = Conversation::default();
         let mut outcome = Err(String::new());
         for turn in &check.turns {
-            messages.push(json!({"role": "user", "content": content(turn)}));
-            outcome = self.ask(&messages).await;
+            conversation.user(content(turn));
+            outcome = self.ask(&conversation).await;
             match &outcome {
-                Ok(reply) => messages.push(json!({"role": "assistant", "content": reply})),
+                Ok(reply) => conversation.assistant(reply),
                 Err(_) => break,
             }
         }
@@ -367,7 +368,10 @@ mod tests {
         let two = &all[1];
         let parts = content(&two.turns[0]);
         let parts = parts.as_array().unwrap();
-        assert_eq!(parts[0], json!({"type": "text", "text": TWO_PICTURES}));
+        assert_eq!(
+            parts[0],
+            serde_json::json!({"type": "text", "text": TWO_PICTURES})
+        );
         for (part, name) in parts[1..].iter().zip(["red", "blue"]) {
             let uri = part["image_url"]["url"].as_str().unwrap();
             let data = uri.strip_prefix("data:image/png;base64,").unwrap();

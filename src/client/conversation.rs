@@ -1,0 +1,111 @@
+//! A conversation kept as the bytes it is sent as.
+//!
+//! Every request of a case re-sends the whole conversation, pictures included (a full
+//! run sends about 1 GB). Each message is serialised once, when it is added, and every
+//! later request sends those same buffers, shared, not copied: the body is a list of
+//! chunks written to the socket as they are, with an exact `Content-Length`.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use serde_json::{Value, json};
+
+#[derive(Debug, Default, Clone)]
+pub struct Conversation {
+    messages: Vec<Bytes>,
+}
+
+impl Conversation {
+    /// Adds a user turn (its content: a string or the content parts).
+    pub fn user(&mut self, content: Value) {
+        self.push(&json!({"role": "user", "content": content}));
+    }
+
+    pub fn assistant(&mut self, text: &str) {
+        self.push(&json!({"role": "assistant", "content": text}));
+    }
+
+    fn push(&mut self, message: &Value) {
+        let bytes = serde_json::to_vec(message).expect("a JSON value always serialises");
+        self.messages.push(Bytes::from(bytes));
+    }
+
+    /// The messages as a JSON array's chunks: `m1`, `,`, `m2`, ...
+    pub fn array_items(&self) -> impl Iterator<Item = Bytes> + '_ {
+        self.messages.iter().enumerate().flat_map(|(i, m)| {
+            let comma = (i > 0).then(|| Bytes::from_static(b","));
+            comma.into_iter().chain([m.clone()])
+        })
+    }
+}
+
+/// A request body made of shared chunks.
+pub struct Chunks {
+    queue: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Chunks {
+    pub fn new(chunks: impl IntoIterator<Item = Bytes>) -> Self {
+        let queue: VecDeque<Bytes> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
+        let remaining = queue.iter().map(|c| c.len() as u64).sum();
+        Chunks { queue, remaining }
+    }
+
+    /// The whole body in one buffer (for tests and for showing it).
+    pub fn concat(&self) -> Vec<u8> {
+        self.queue.iter().flat_map(|c| c.iter().copied()).collect()
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let next = self.queue.pop_front();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        Poll::Ready(next.map(|chunk| Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_serialised_once_and_joined_as_a_json_array() {
+        let mut c = Conversation::default();
+        c.user(json!([{"type": "text", "text": "Q1 \"quoted\""}]));
+        c.assistant("A");
+        let mut body = b"[".to_vec();
+        body.extend(Chunks::new(c.array_items()).concat());
+        body.push(b']');
+        let expected = json!([
+            {"role": "user", "content": [{"type": "text", "text": "Q1 \"quoted\""}]},
+            {"role": "assistant", "content": "A"}
+        ]);
+        assert_eq!(body, serde_json::to_vec(&expected).unwrap());
+        let chunks = Chunks::new(c.array_items());
+        assert_eq!(
+            http_body::Body::size_hint(&chunks).exact(),
+            Some(body.len() as u64 - 2)
+        );
+    }
+}
