@@ -28,8 +28,11 @@ impl Conversation {
         self.push(&json!({"role": "assistant", "content": text}));
     }
 
+    /// Serialises into a buffer sized from the message's strings, so a turn carrying
+    /// pictures is written once, without the doubling and copying of a growing buffer.
     fn push(&mut self, message: &Value) {
-        let bytes = serde_json::to_vec(message).expect("a JSON value always serialises");
+        let mut bytes = Vec::with_capacity(json_size_hint(message));
+        serde_json::to_writer(&mut bytes, message).expect("a JSON value always serialises");
         self.messages.push(Bytes::from(bytes));
     }
 
@@ -39,6 +42,22 @@ impl Conversation {
             let comma = (i > 0).then(|| Bytes::from_static(b","));
             comma.into_iter().chain([m.clone()])
         })
+    }
+}
+
+/// About the serialised size of a value: its strings plus a little per item (escapes
+/// can make it larger; the buffer then grows once).
+fn json_size_hint(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| json_size_hint(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() + 4 + json_size_hint(v))
+                .sum::<usize>()
+        }
+        _ => 24,
     }
 }
 

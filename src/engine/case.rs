@@ -1,15 +1,12 @@
 //! One case as one conversation: turns in order, each question retried as the official
 //! tool does, every finished turn journalled.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
-
 use super::Engine;
 use super::pool::Lease;
 use super::record::{SKIPPED, answered, case_record, failed};
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
-use crate::images::{self, ImageSkip};
+use crate::images;
 use crate::prompt::{case_turns, user_content};
 use crate::results::{CaseRecord, McqRecord};
 
@@ -34,18 +31,16 @@ impl Engine {
     ) -> (CaseRecord, bool) {
         let mcqs = lc.case.mcqs();
         let turns = case_turns(&lc.case, self.mode, &self.image_root);
-        // Each local image is read and encoded once per case, whatever turns show it.
-        let mut encoded: HashMap<PathBuf, Result<String, ImageSkip>> = HashMap::new();
+        // A picture is read and encoded when its turn is first sent; its data URI then
+        // lives only in the conversation's serialised bytes (no second copy per case).
         let mut contents = turns.iter().map(|turn| {
             user_content(turn, |path| {
-                let uri = encoded
-                    .entry(path.to_path_buf())
-                    .or_insert_with(|| images::data_uri(path));
+                let uri = images::data_uri(path);
                 if let (Err(skip), true) = (&uri, self.verbose) {
                     self.progress
                         .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
                 }
-                uri.clone()
+                uri
             })
         });
 
