@@ -97,9 +97,9 @@ impl Plan {
 /// Runs every pending case: a case starts when the pool has a place for it (at most
 /// `--concurrency` in flight), so cases not yet started cost nothing but their index.
 pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -> RunOutcome {
-    let mut slots: Vec<Option<CaseRecord>> = vec![None; cases.len()];
+    let mut slots: Vec<Option<Compact>> = vec![None; cases.len()];
     for (i, record) in plan.finished {
-        slots[i] = Some(record);
+        slots[i] = Some(Compact::new(&record));
     }
     let mut pending = plan.pending.into_iter().peekable();
     let mut tasks = JoinSet::new();
@@ -119,7 +119,7 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
             Some(joined) = tasks.join_next() => {
                 let (i, record, finished) = joined.expect("a case task does not panic");
                 if finished {
-                    slots[i] = Some(record);
+                    slots[i] = Some(Compact::new(&record));
                     ran += 1;
                 } else {
                     interrupted = true;
@@ -131,8 +131,25 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
     }
     engine.progress.finish();
     RunOutcome {
-        cases: slots.into_iter().flatten().collect(),
+        cases: slots.into_iter().flatten().map(Compact::expand).collect(),
         ran,
         interrupted: interrupted || pending.peek().is_some() || engine.stop.is_set(),
+    }
+}
+
+/// A finished case as its compact JSON, until the results file is written: a few
+/// hundred bytes per MCQ instead of a tree of values, so what a run holds grows by
+/// little more than its results file (about 3 MB for a full config) however long it runs.
+#[derive(Clone)]
+struct Compact(Box<[u8]>);
+
+impl Compact {
+    fn new(record: &CaseRecord) -> Self {
+        let bytes = serde_json::to_vec(record).expect("a case record always serialises");
+        Compact(bytes.into_boxed_slice())
+    }
+
+    fn expand(self) -> CaseRecord {
+        serde_json::from_slice(&self.0).expect("a case record reads back what it wrote")
     }
 }
