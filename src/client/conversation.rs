@@ -74,7 +74,8 @@ impl Chunks {
         Chunks { queue, remaining }
     }
 
-    /// The whole body in one buffer (for tests and for showing it).
+    /// The whole body in one buffer, for tests.
+    #[cfg(test)]
     pub fn concat(&self) -> Vec<u8> {
         self.queue.iter().flat_map(|c| c.iter().copied()).collect()
     }
