@@ -45,11 +45,16 @@ impl Conversation {
     }
 }
 
-/// About the serialised size of a value: its strings plus a little per item (escapes
-/// can make it larger; the buffer then grows once).
+/// At least the serialised size of a value, and close to it. It must not fall short: a
+/// buffer that grows doubles its capacity, and the conversation would keep that slack
+/// (twice each picture) for the rest of the case.
 fn json_size_hint(value: &Value) -> usize {
     match value {
-        Value::String(s) => s.len() + 2,
+        // An escape takes at most 6 bytes (`\u001f`) for the 1 it replaces.
+        Value::String(s) => {
+            let escaped = s.bytes().filter(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            s.len() + 2 + 5 * escaped.count()
+        }
         Value::Array(items) => 2 + items.iter().map(|v| json_size_hint(v) + 1).sum::<usize>(),
         Value::Object(map) => {
             2 + map
@@ -127,5 +132,17 @@ mod tests {
             http_body::Body::size_hint(&chunks).exact(),
             Some(body.len() as u64 - 2)
         );
+    }
+
+    #[test]
+    fn the_size_hint_never_falls_short() {
+        let value = json!({"role": "user", "content": [
+            {"type": "text", "text": "Line 1\nA \"quoted\" \\ back\u{1}slash\ttab é"},
+            {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+            {"n": 1.5e300, "b": true, "x": null, "e": [], "o": {}}
+        ]});
+        let len = serde_json::to_vec(&value).unwrap().len();
+        let hint = json_size_hint(&value);
+        assert!(hint >= len && hint < len + 200, "{hint} for {len}");
     }
 }
