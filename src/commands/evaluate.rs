@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
+use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
 use crate::client::{ChatClient, ChatSettings};
@@ -204,11 +205,14 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
     }
     let summary = summarize(&outcome.cases);
+    let outcomes = OutcomeCounts::of(&outcome.cases);
+    let mut extra = Map::new();
+    extra.insert("outcomes".into(), outcomes.to_value());
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
         cases: outcome.cases,
-        extra: Map::new(),
+        extra,
     };
     results::write_atomic(&output, &file)?;
 
@@ -242,6 +246,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     println!("Results saved to: {}", output.display());
     print!("{}", terminal::render(&file.meta, summary.as_ref()));
+    eprint!("{}", outcomes.line());
     println!("Detailed results: {}", output.display());
     Ok(if errors.cases > 0 {
         ExitCode::from(EXIT_CASE_ERRORS)

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::ReportArgs;
 use crate::report::terminal;
@@ -17,6 +18,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         );
     } else {
         print!("{}", terminal::render(&file.meta, summary.as_ref()));
+        // Ours, on stderr: stdout stays the official layout.
+        let outcomes = OutcomeCounts::of(&file.cases);
+        if outcomes.mcqs > 0 {
+            eprint!("{}", outcomes.line());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 use serde_json::{Value, json};
 
+use crate::analysis::outcome::Outcome;
 use crate::client::Reply;
 use crate::dataset::LoadedCase;
 use crate::dataset::schema::{Image, List, Mcq, Table, Text, items};
@@ -137,13 +138,21 @@ pub fn answered(case: &LoadedCase, index: usize, mcq: &Mcq, reply: &Reply) -> Mc
     if let Some(reasoning) = &reply.reasoning {
         extra.insert("reasoning".into(), json!(reasoning));
     }
-    record
+    with_outcome(record)
 }
 
 /// The record of an MCQ that failed (`error`) or was skipped after a failure.
 pub fn failed(case: &LoadedCase, index: usize, mcq: &Mcq, error: &str) -> McqRecord {
     let mut record = base(case, index, mcq);
     record.error = json!(error);
+    with_outcome(record)
+}
+
+/// Adds the record's `outcome` (ours: correct, wrong, no_answer, cut_off, api_failure,
+/// skipped).
+fn with_outcome(mut record: McqRecord) -> McqRecord {
+    let outcome = Outcome::of(&record);
+    record.extra.insert("outcome".into(), json!(outcome.key()));
     record
 }
 

@@ -7,7 +7,9 @@ use liveclin::mock::MockConfig;
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::common::{assert_same, evaluate, evaluate_args, mock_server, repo, summary_of};
+use crate::common::{
+    assert_same, evaluate, evaluate_args, liveclin, mock_server, repo, summary_of,
+};
 
 /// The mock the official tool was run against for `mock-results-url.json`.
 fn fixture_mock(faults: &[(&str, f64)]) -> MockConfig {
@@ -127,6 +129,48 @@ fn permanent_failures_are_recorded_not_retried() {
         }
     }
     let failed_count = failed.len();
+    // Every MCQ has an outcome; the counts add up and say what the accuracy hides.
+    let outcomes = &file["outcomes"];
+    let mcqs: u64 = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["mcqs"].as_array().unwrap().len() as u64)
+        .sum();
+    let kinds = [
+        "correct",
+        "wrong",
+        "no_answer",
+        "cut_off",
+        "api_failure",
+        "skipped",
+    ];
+    let sum: u64 = kinds.iter().map(|k| outcomes[k].as_u64().unwrap()).sum();
+    assert_eq!((sum, outcomes["mcqs"].as_u64().unwrap()), (mcqs, mcqs));
+    assert_eq!(
+        outcomes["api_failure"].as_u64().unwrap() as usize,
+        failed_count
+    );
+    let skipped = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["mcqs"].as_array().unwrap())
+        .filter(|m| m["outcome"] == "skipped")
+        .count();
+    assert_eq!(outcomes["skipped"].as_u64().unwrap() as usize, skipped);
+    assert_eq!(
+        outcomes["answered"].as_u64().unwrap(),
+        mcqs - failed_count as u64 - skipped as u64
+    );
+    liveclin()
+        .arg("report")
+        .arg(&output)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "{failed_count} API failures, {skipped} skipped: Question Accuracy counts these"
+        )));
     let stats = server.mock.stats();
     assert!(
         failed_count > 0 && stats.faults as usize == failed_count,

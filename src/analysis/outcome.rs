@@ -1,0 +1,215 @@
+//! What became of each MCQ, beyond right or wrong.
+//!
+//! The official question accuracy counts an MCQ whose API call failed, or that was
+//! skipped after a failure, as wrong. That is kept (it is the benchmark's number), but
+//! every MCQ also gets an outcome, so a run hit by a flaky server never passes its
+//! failures off as the model's mistakes, and the denominators are stated.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::results::{CaseRecord, McqRecord};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Correct,
+    /// An answer was found and it is not the correct one.
+    Wrong,
+    /// The reply was read but no answer letter was found in it.
+    NoAnswer,
+    /// Not correct, and the reply was cut off (`finish_reason` = `length`).
+    CutOff,
+    /// The API call failed after every retry (or was refused).
+    ApiFailure,
+    /// Not asked: an earlier question of the case failed.
+    Skipped,
+}
+
+impl Outcome {
+    /// The outcome of a record (ours or the official tool's). A correct answer is correct
+    /// even when the reply was cut off after it; a cut-off reply otherwise counts as cut
+    /// off, whatever letter was read from it.
+    pub fn of(mcq: &McqRecord) -> Outcome {
+        if mcq.has_error() {
+            let skipped = mcq
+                .error
+                .as_str()
+                .is_some_and(|e| e.starts_with("Skipped:"));
+            return if skipped {
+                Outcome::Skipped
+            } else {
+                Outcome::ApiFailure
+            };
+        }
+        if mcq.is_correct() {
+            return Outcome::Correct;
+        }
+        if mcq.extra.get("finish_reason").and_then(Value::as_str) == Some("length") {
+            return Outcome::CutOff;
+        }
+        match &mcq.extracted_answer {
+            Value::String(s) if !s.is_empty() => Outcome::Wrong,
+            _ => Outcome::NoAnswer,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Correct => "correct",
+            Outcome::Wrong => "wrong",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::CutOff => "cut_off",
+            Outcome::ApiFailure => "api_failure",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// Outcome counts of a run, with the two denominators.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct OutcomeCounts {
+    /// Every MCQ: the denominator of the official question accuracy.
+    pub mcqs: u64,
+    /// MCQs the model answered (no API failure, not skipped): the denominator of
+    /// `accuracy_of_answered`.
+    pub answered: u64,
+    pub correct: u64,
+    pub wrong: u64,
+    pub no_answer: u64,
+    pub cut_off: u64,
+    pub api_failure: u64,
+    pub skipped: u64,
+}
+
+impl OutcomeCounts {
+    pub fn of(cases: &[CaseRecord]) -> Self {
+        let mut counts = OutcomeCounts::default();
+        for mcq in cases.iter().flat_map(|c| &c.mcqs) {
+            counts.add(Outcome::of(mcq));
+        }
+        counts
+    }
+
+    fn add(&mut self, outcome: Outcome) {
+        self.mcqs += 1;
+        let slot = match outcome {
+            Outcome::Correct => &mut self.correct,
+            Outcome::Wrong => &mut self.wrong,
+            Outcome::NoAnswer => &mut self.no_answer,
+            Outcome::CutOff => &mut self.cut_off,
+            Outcome::ApiFailure => &mut self.api_failure,
+            Outcome::Skipped => &mut self.skipped,
+        };
+        *slot += 1;
+        if !matches!(outcome, Outcome::ApiFailure | Outcome::Skipped) {
+            self.answered += 1;
+        }
+    }
+
+    /// Correct among the answered MCQs (API failures and skips left out).
+    pub fn accuracy_of_answered(&self) -> f64 {
+        crate::pytext::accuracy(self.correct as i64, self.answered as i64)
+    }
+
+    /// The `outcomes` key of a results file (ours; official readers ignore it).
+    pub fn to_value(self) -> Value {
+        let mut value = serde_json::to_value(self).expect("counts serialise");
+        value["accuracy_of_answered"] = self.accuracy_of_answered().into();
+        value["note"] = "question_accuracy counts api_failure and skipped MCQs as wrong, as the \
+                         official tool does; accuracy_of_answered leaves them out"
+            .into();
+        value
+    }
+
+    /// One line for the terminal, after the official block (on stderr, so that stdout
+    /// stays the official layout).
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "  Outcomes: {} correct, {} wrong, {} no answer, {} cut off",
+            self.correct, self.wrong, self.no_answer, self.cut_off
+        );
+        if self.api_failure + self.skipped > 0 {
+            line.push_str(&format!(
+                ", {} API failures, {} skipped: Question Accuracy counts these {} as wrong; over the {} answered: {:.1}%",
+                self.api_failure,
+                self.skipped,
+                self.api_failure + self.skipped,
+                self.answered,
+                100.0 * self.correct as f64 / self.answered.max(1) as f64
+            ));
+        }
+        line.push_str(&format!(" ({} MCQs)\n", self.mcqs));
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(value: Value) -> McqRecord {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn every_record_gets_one_outcome() {
+        let cases = [
+            (
+                json!({"is_correct": true, "extracted_answer": "B", "finish_reason": "length"}),
+                Outcome::Correct,
+            ),
+            (
+                json!({"is_correct": false, "extracted_answer": "C"}),
+                Outcome::Wrong,
+            ),
+            (
+                json!({"is_correct": false, "extracted_answer": null}),
+                Outcome::NoAnswer,
+            ),
+            (
+                json!({"is_correct": false, "extracted_answer": ""}),
+                Outcome::NoAnswer,
+            ),
+            (
+                json!({"is_correct": false, "extracted_answer": "C", "finish_reason": "length"}),
+                Outcome::CutOff,
+            ),
+            (
+                json!({"is_correct": false, "error": "HTTP 500"}),
+                Outcome::ApiFailure,
+            ),
+            (
+                json!({"is_correct": false, "error": "Skipped: prior question failed"}),
+                Outcome::Skipped,
+            ),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(Outcome::of(&record(value.clone())), expected, "{value}");
+        }
+    }
+
+    #[test]
+    fn counts_add_up_and_state_both_denominators() {
+        let case: CaseRecord = serde_json::from_value(json!({"mcqs": [
+            {"is_correct": true, "extracted_answer": "A"},
+            {"is_correct": false, "extracted_answer": "B"},
+            {"is_correct": false, "error": "timed out"},
+            {"is_correct": false, "error": "Skipped: prior question failed"},
+        ]}))
+        .unwrap();
+        let counts = OutcomeCounts::of(&[case]);
+        assert_eq!(counts.mcqs, 4);
+        assert_eq!(counts.answered, 2);
+        let parts = counts.correct
+            + counts.wrong
+            + counts.no_answer
+            + counts.cut_off
+            + counts.api_failure
+            + counts.skipped;
+        assert_eq!(parts, counts.mcqs);
+        assert_eq!(counts.to_value()["accuracy_of_answered"], 0.5);
+        assert!(counts.line().contains("1 API failures, 1 skipped: Question Accuracy counts these 2 as wrong; over the 2 answered: 50.0%"));
+    }
+}
