@@ -1,5 +1,6 @@
 //! Pure aggregation from results to the official summary and its breakdowns.
 
+pub mod insight;
 pub mod outcome;
 pub mod summary;
 pub mod taxonomy;

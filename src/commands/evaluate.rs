@@ -8,6 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
+use crate::analysis::insight;
 use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
@@ -206,13 +207,11 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     let summary = summarize(&outcome.cases);
     let outcomes = OutcomeCounts::of(&outcome.cases);
-    let mut extra = Map::new();
-    extra.insert("outcomes".into(), outcomes.to_value());
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
+        extra: insight::keys(&outcome.cases),
         cases: outcome.cases,
-        extra,
     };
     results::write_atomic(&output, &file)?;
 

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use serde_json::{Value, json};
 
+use crate::analysis::insight;
 use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, MergeArgs};
@@ -80,13 +81,11 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     let meta = merged_meta(&shards);
     let summary = summarize(&cases);
     let outcomes = OutcomeCounts::of(&cases);
-    let mut extra = serde_json::Map::new();
-    extra.insert("outcomes".into(), outcomes.to_value());
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
+        extra: insight::keys(&cases),
         cases,
-        extra,
     };
     results::write_atomic(&args.output, &file)?;
     print!("{}", terminal::render(&file.meta, summary.as_ref()));

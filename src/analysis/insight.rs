@@ -1,0 +1,14 @@
+//! Our additions to a results file, beside the official `summary` (whose keys keep their
+//! official meaning): top-level keys that official readers ignore.
+
+use serde_json::{Map, Value};
+
+use super::outcome::OutcomeCounts;
+use crate::results::CaseRecord;
+
+/// The top-level keys of ours for a results file of these cases.
+pub fn keys(cases: &[CaseRecord]) -> Map<String, Value> {
+    let mut keys = Map::new();
+    keys.insert("outcomes".into(), OutcomeCounts::of(cases).to_value());
+    keys
+}
