@@ -1,6 +1,8 @@
 //! Pure aggregation from results to the official summary and its breakdowns.
 
+pub mod bootstrap;
 pub mod insight;
+pub mod multiturn;
 pub mod outcome;
 pub mod summary;
 pub mod taxonomy;

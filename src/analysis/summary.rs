@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use super::taxonomy::{self, OTHER_STAGE, STAGE_CATEGORIES};
 use crate::dataset::schema::Text;
 use crate::pytext::accuracy;
-use crate::results::CaseRecord;
+use crate::results::{CaseRecord, McqRecord};
 
 /// Case-level counts of one group.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -111,6 +111,52 @@ fn group_key(field: &Text, default: &str) -> String {
     }
 }
 
+/// The groups a case belongs to in the case-level breakdowns.
+pub(super) struct CaseKeys {
+    pub rarity: String,
+    pub chapter: String,
+    /// Within `chapter`.
+    pub subcategory: String,
+}
+
+impl CaseKeys {
+    pub fn of(case: &CaseRecord) -> Self {
+        CaseKeys {
+            rarity: case.rarity.py_get("unknown").to_lowercase(),
+            chapter: group_key(&case.level1, "Unknown"),
+            subcategory: group_key(&case.level2, "Unknown"),
+        }
+    }
+}
+
+/// The groups an MCQ belongs to in the MCQ-level breakdowns (its position is
+/// `mcq.position()`); a modality appears once per type string naming it, as the
+/// official analysis counts.
+pub(super) struct McqKeys {
+    pub stage: &'static str,
+    pub images: Vec<&'static str>,
+    pub tables: Vec<&'static str>,
+}
+
+impl McqKeys {
+    pub fn of(mcq: &McqRecord) -> Self {
+        McqKeys {
+            stage: mcq
+                .stage
+                .as_str()
+                .map_or(OTHER_STAGE, taxonomy::classify_stage),
+            images: mcq
+                .image_types()
+                .flat_map(taxonomy::image_modalities)
+                .collect(),
+            tables: mcq
+                .table_types()
+                .flat_map(taxonomy::table_modalities)
+                .collect(),
+        }
+    }
+}
+
 /// The summary of a list of case records; `None` when there are no cases (the official
 /// tool then writes an empty summary object).
 pub fn summarize(cases: &[CaseRecord]) -> Option<Summary> {
@@ -132,33 +178,29 @@ pub fn summarize(cases: &[CaseRecord]) -> Option<Summary> {
         let correct = n > 0 && c == n;
         totals.add_case(n, c, correct);
 
-        let rarity_key = case.rarity.py_get("unknown").to_lowercase();
+        let keys = CaseKeys::of(case);
         rarity
-            .entry(rarity_key)
+            .entry(keys.rarity)
             .or_default()
             .add_case(n, c, correct);
-        let chapter = group_key(&case.level1, "Unknown");
-        chapters.entry(&chapter).add_case(n, c, correct);
+        chapters.entry(&keys.chapter).add_case(n, c, correct);
         subcategories
-            .entry(chapter)
+            .entry(keys.chapter)
             .or_insert_with(Tally::new)
-            .entry(&group_key(&case.level2, "Unknown"))
+            .entry(&keys.subcategory)
             .add_case(n, c, correct);
 
         for mcq in &case.mcqs {
             let ok = mcq.is_correct();
-            let stage = mcq
-                .stage
-                .as_str()
-                .map_or(OTHER_STAGE, taxonomy::classify_stage);
-            stages.entry(stage).or_default().add(ok);
+            let keys = McqKeys::of(mcq);
+            stages.entry(keys.stage).or_default().add(ok);
             let position = positions.entry(mcq.position()).or_default();
             position.add(ok);
             position.errors += i64::from(mcq.has_error());
-            for mode in mcq.image_types().flat_map(taxonomy::image_modalities) {
+            for mode in keys.images {
                 images.entry(mode).add(ok);
             }
-            for mode in mcq.table_types().flat_map(taxonomy::table_modalities) {
+            for mode in keys.tables {
                 tables.entry(mode).add(ok);
             }
         }

@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use crate::analysis::multiturn;
 use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::ReportArgs;
@@ -22,6 +23,9 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         let outcomes = OutcomeCounts::of(&file.cases);
         if outcomes.mcqs > 0 {
             eprint!("{}", outcomes.line());
+        }
+        if !file.cases.is_empty() {
+            eprint!("{}", multiturn::diagnostics(&file.cases).text());
         }
     }
     Ok(ExitCode::SUCCESS)
