@@ -25,9 +25,9 @@
 //!   more likely.
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
 
 use super::outcome::Outcome;
+use super::summary::Groups;
 use crate::pytext;
 use crate::results::CaseRecord;
 
@@ -44,26 +44,6 @@ pub struct MultiTurn {
     pub first_wrong: Groups<u64>,
     pub error_after_error: Transition,
     pub error_after_correct: Transition,
-}
-
-/// Keyed groups, serialised as a JSON object in their order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Groups<T>(pub Vec<(String, T)>);
-
-impl<T> Groups<T> {
-    pub fn get(&self, key: &str) -> Option<&T> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-}
-
-impl<T: Serialize> Serialize for Groups<T> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (key, value) in &self.0 {
-            map.serialize_entry(key, value)?;
-        }
-        map.end()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -285,6 +285,12 @@ impl Serialize for McqBlock<'_> {
     }
 }
 
+impl<T> Groups<T> {
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
 impl<T: Serialize> Serialize for Groups<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
