@@ -181,12 +181,32 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(mut_arg("dataset", |arg| arg
+    .help("Dataset config name, for the --html transcripts (default: the results file's `meta.dataset`, else 2025_H1)")
+    .hide_default_value(true)))]
 pub struct ReportArgs {
     /// A results JSON file written by `liveclin evaluate` or by the official evaluate.py.
     pub results: PathBuf,
     /// Print only the summary object (the official `summary` keys and values) as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write one self-contained HTML report (headline numbers, a chart per
+    /// breakdown, multi-turn diagnostics, every case's conversation, filters): it loads
+    /// nothing from the network, so it opens offline and can be shared as one file. The
+    /// questions of the transcripts come from the dataset flags below (the config
+    /// defaults to the results file's `meta.dataset`).
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
+    /// With --html: reference values drawn as dashed lines, a JSON object such as
+    /// {"label": "Physicians (published)", "question_accuracy": 0.62, "case_accuracy":
+    /// 0.31, "by_chapter": {"Chapter 2: Neoplasms": 0.40}} (any summary breakdown, group
+    /// name to value, values as fractions).
+    #[arg(long, value_name = "FILE", requires = "html")]
+    pub reference: Option<PathBuf>,
+    /// Where the dataset config is, for the question texts of the --html transcripts
+    /// (--dataset defaults to the results file's `meta.dataset`; nothing is downloaded).
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,16 +1,24 @@
 //! `liveclin report`: re-analyse a results file.
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::analysis::multiturn;
+use anyhow::Context;
+use serde_json::Value;
+
 use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
-use crate::cli::ReportArgs;
+use crate::cli::{DataArgs, ReportArgs};
+use crate::report::html::{self, Page, Questions};
+use crate::report::reference::Reference;
 use crate::report::terminal;
-use crate::results;
+use crate::results::{self, ResultsFile};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let file = results::read(&args.results)?;
+    // Every input is read before anything is printed: a bad reference file fails alone.
+    let reference = args.reference.as_deref().map(Reference::read).transpose()?;
     let summary = summarize(&file.cases);
     if args.json {
         println!(
@@ -24,9 +32,98 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         if outcomes.mcqs > 0 {
             eprint!("{}", outcomes.line());
         }
-        if !file.cases.is_empty() {
-            eprint!("{}", multiturn::diagnostics(&file.cases).text());
+    }
+    if let Some(out) = &args.html {
+        if let (Some(reference), Some(summary)) = (&reference, &summary) {
+            for group in reference.unmatched(summary) {
+                eprintln!("Reference: {group} is not a group of these results; not drawn");
+            }
         }
+        write_html(args, &file, reference.as_ref(), out)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_html(
+    args: &ReportArgs,
+    file: &ResultsFile,
+    reference: Option<&Reference>,
+    out: &Path,
+) -> anyhow::Result<()> {
+    let data = data_args(&args.data, file);
+    let loaded = if file.cases.is_empty() {
+        Err(anyhow::anyhow!("no cases to show"))
+    } else {
+        super::load_config(&data)
+    };
+    let questions = match &loaded {
+        Ok((dataset, paths)) => {
+            let ids: HashSet<&str> = dataset.cases.iter().map(|c| c.id.as_str()).collect();
+            let missing = file
+                .cases
+                .iter()
+                .filter(|c| !ids.contains(html::case_id(c).as_str()))
+                .count();
+            if missing > 0 {
+                eprintln!(
+                    "{missing} of the {} cases of the results are not in {}: their transcripts show no question text (is --dataset right?)",
+                    file.cases.len(),
+                    dataset.path.display()
+                );
+            }
+            Questions::Dataset {
+                dataset,
+                image_root: &paths.image_root,
+            }
+        }
+        Err(err) => {
+            let why = format!("{err:#}");
+            if !file.cases.is_empty() {
+                eprintln!(
+                    "The dataset could not be loaded ({why}): the HTML transcripts show the results alone (replies, answers, errors), without the questions"
+                );
+            }
+            Questions::Unavailable(why)
+        }
+    };
+    let source = args.results.display().to_string();
+    let page = html::render(&Page {
+        file,
+        source: &source,
+        reference,
+        questions,
+    });
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(out, page).with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!("HTML report: {}", out.display());
+    Ok(())
+}
+
+/// The dataset flags, with `--dataset` taken from the results file's `meta.dataset` when
+/// it was not given on the command line.
+fn data_args(given: &DataArgs, file: &ResultsFile) -> DataArgs {
+    let mut data = given.clone();
+    if !dataset_on_command_line()
+        && let Some(name) = file.meta.get("dataset").and_then(Value::as_str)
+        && !name.is_empty()
+    {
+        data.dataset = name.to_string();
+    }
+    data
+}
+
+/// Whether `--dataset` was given to `report` on this process's command line (clap's
+/// default and an explicit value look alike once parsed). When the arguments are not a
+/// `report` command line (the function called as a library), the value given is kept.
+fn dataset_on_command_line() -> bool {
+    use clap::CommandFactory;
+    use clap::parser::ValueSource;
+    let Ok(matches) = crate::cli::Cli::command().try_get_matches_from(std::env::args_os()) else {
+        return true;
+    };
+    matches
+        .subcommand_matches("report")
+        .is_none_or(|m| m.value_source("dataset") == Some(ValueSource::CommandLine))
 }

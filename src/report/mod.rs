@@ -1,3 +1,6 @@
 //! Renderers of results for people.
 
+pub mod html;
+pub mod reference;
+pub mod svg;
 pub mod terminal;

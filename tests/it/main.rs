@@ -6,6 +6,7 @@ mod download;
 mod endpoints;
 mod engine;
 mod extraction;
+mod html;
 mod hub_server;
 mod parity;
 #[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
