@@ -40,6 +40,9 @@ pub enum Command {
     Merge(MergeArgs),
     /// Re-analyse a results file (ours or the official tool's) and print the official summary.
     Report(ReportArgs),
+    /// Compare runs (results files) side by side over the cases they all have: every
+    /// breakdown, and each difference with a paired bootstrap interval and p-value.
+    Compare(CompareArgs),
     /// Run both answer extractors on a reply, or measure them on a labelled corpus.
     Extract(ExtractArgs),
     /// Evaluate a model on a config over an OpenAI-compatible chat API: every case as one
@@ -178,6 +181,25 @@ pub struct MergeArgs {
     pub jsonl_path: Option<PathBuf>,
     #[command(flatten)]
     pub hub: HubArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Two or more results files (ours or the official tool's), the first the baseline.
+    #[arg(required = true, num_args = 2.., value_name = "RESULTS")]
+    pub results: Vec<PathBuf>,
+    /// Print the comparison as JSON (every group, every pair) instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// In the table, every pair of runs (default: each run against the first).
+    #[arg(long)]
+    pub all_pairs: bool,
+    /// Bootstrap resamples.
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(100..))]
+    pub resamples: u32,
+    /// Seed of the bootstrap (the same seed gives the same intervals).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Prompts(args) => commands::prompts::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
         Command::Report(args) => commands::report::run(&args),
+        Command::Compare(args) => commands::compare::run(&args),
         Command::Extract(args) => commands::extract::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args),
         Command::Serve(args) => commands::serve::run(&args),

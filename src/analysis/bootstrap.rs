@@ -162,76 +162,134 @@ pub fn interval(
     }
 }
 
-/// The clusters of every group of every breakdown.
-#[derive(Default)]
-struct Clusters {
-    overall: Vec<Cluster>,
-    rarity: HashMap<String, Vec<Cluster>>,
-    chapter: HashMap<String, Vec<Cluster>>,
-    subcategory: HashMap<(String, String), Vec<Cluster>>,
-    stage: HashMap<String, Vec<Cluster>>,
-    position: HashMap<String, Vec<Cluster>>,
-    image: HashMap<String, Vec<Cluster>>,
-    table: HashMap<String, Vec<Cluster>>,
+/// The breakdowns whose groups are whole cases (case accuracy applies); the others
+/// group MCQs.
+pub const CASE_LEVEL: [&str; 3] = ["by_rarity", "by_chapter", "by_subcategory"];
+
+/// A group of a breakdown: `("by_chapter", "Chapter 2: Neoplasms")`; a subcategory's
+/// name is `chapter` + U+001F + `subcategory`.
+pub type GroupId = (&'static str, String);
+
+/// Separates chapter and subcategory in a subcategory's group name.
+pub const SUBCATEGORY_SEPARATOR: char = '\u{1f}';
+
+/// The groups a case belongs to, each with the case's share of it (`overall` included,
+/// with the name "").
+pub fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
+    let n = case.mcqs.len() as i64;
+    let c = case.correct_count();
+    let whole = Cluster {
+        mcqs: n as u32,
+        correct: c.clamp(0, n) as u32,
+        case_correct: n > 0 && c == n,
+    };
+    let keys = CaseKeys::of(case);
+    let subcategory = format!(
+        "{}{SUBCATEGORY_SEPARATOR}{}",
+        keys.chapter, keys.subcategory
+    );
+    let mut groups: Vec<(GroupId, Cluster)> = vec![
+        (("overall", String::new()), whole),
+        (("by_rarity", keys.rarity), whole),
+        (("by_chapter", keys.chapter), whole),
+        (("by_subcategory", subcategory), whole),
+    ];
+    let mut shares: Vec<(GroupId, Cluster)> = Vec::new();
+    for mcq in &case.mcqs {
+        let ok = u32::from(mcq.is_correct());
+        let keys = McqKeys::of(mcq);
+        let position = format!("Q{}", mcq.position() + 1);
+        let names = [
+            ("by_stage", keys.stage.to_string()),
+            ("by_position", position),
+        ]
+        .into_iter()
+        .chain(
+            keys.images
+                .iter()
+                .map(|m| ("by_image_modality", m.to_string())),
+        )
+        .chain(
+            keys.tables
+                .iter()
+                .map(|m| ("by_table_modality", m.to_string())),
+        );
+        for id in names {
+            let at = match shares.iter().position(|(g, _)| *g == id) {
+                Some(at) => at,
+                None => {
+                    shares.push((id, Cluster::default()));
+                    shares.len() - 1
+                }
+            };
+            shares[at].1.mcqs += 1;
+            shares[at].1.correct += ok;
+        }
+    }
+    groups.extend(shares);
+    groups
 }
 
-impl Clusters {
-    fn of(cases: &[CaseRecord]) -> Self {
-        let mut all = Clusters::default();
-        for case in cases {
-            let n = case.mcqs.len() as i64;
-            let c = case.correct_count();
-            let whole = Cluster {
-                mcqs: n as u32,
-                correct: c.clamp(0, n) as u32,
-                case_correct: n > 0 && c == n,
-            };
-            all.overall.push(whole);
-            let keys = CaseKeys::of(case);
-            all.rarity.entry(keys.rarity).or_default().push(whole);
-            all.chapter
-                .entry(keys.chapter.clone())
-                .or_default()
-                .push(whole);
-            all.subcategory
-                .entry((keys.chapter, keys.subcategory))
-                .or_default()
-                .push(whole);
-
-            // This case's share of each MCQ-level group.
-            let mut shares: [HashMap<String, Cluster>; 4] = Default::default();
-            for mcq in &case.mcqs {
-                let ok = u32::from(mcq.is_correct());
-                let keys = McqKeys::of(mcq);
-                let position = format!("Q{}", mcq.position() + 1);
-                let [stage, positions, images, tables] = &mut shares;
-                let groups = [
-                    (stage, vec![keys.stage]),
-                    (positions, vec![position.as_str()]),
-                ]
-                .into_iter()
-                .chain([(images, keys.images), (tables, keys.tables)]);
-                for (share, names) in groups {
-                    for name in names {
-                        let cluster = share.entry(name.to_string()).or_default();
-                        cluster.mcqs += 1;
-                        cluster.correct += ok;
-                    }
-                }
-            }
-            let [stage, positions, images, tables] = shares;
-            for (target, share) in [
-                (&mut all.stage, stage),
-                (&mut all.position, positions),
-                (&mut all.image, images),
-                (&mut all.table, tables),
-            ] {
-                for (name, cluster) in share {
-                    target.entry(name).or_default().push(cluster);
-                }
-            }
+/// Every group's clusters, one per case in it, in case order.
+pub fn clusters(cases: &[CaseRecord]) -> HashMap<GroupId, Vec<Cluster>> {
+    let mut all: HashMap<GroupId, Vec<Cluster>> = HashMap::new();
+    for case in cases {
+        for (id, cluster) in memberships(case) {
+            all.entry(id).or_default().push(cluster);
         }
-        all
+    }
+    all
+}
+
+/// Every group of the summary, breakdown by breakdown, in the summary's order:
+/// `(breakdown, [group names])`; subcategories as `chapter` + U+001F + `subcategory`.
+pub fn summary_groups(summary: &Summary) -> Vec<(&'static str, Vec<String>)> {
+    let subcategories = summary
+        .by_subcategory
+        .0
+        .iter()
+        .flat_map(|(chapter, subs)| {
+            subs.0
+                .iter()
+                .map(move |(sub, _)| format!("{chapter}{SUBCATEGORY_SEPARATOR}{sub}"))
+        })
+        .collect();
+    vec![
+        ("overall", vec![String::new()]),
+        ("by_rarity", names(&summary.by_rarity)),
+        ("by_chapter", names(&summary.by_chapter)),
+        ("by_subcategory", subcategories),
+        ("by_stage", names(&summary.by_stage)),
+        ("by_position", names(&summary.by_position)),
+        ("by_image_modality", names(&summary.by_image_modality)),
+        ("by_table_modality", names(&summary.by_table_modality)),
+    ]
+}
+
+/// Puts a breakdown's entries into the results' JSON shape: a subcategory's entry goes
+/// under its chapter.
+pub fn place(target: &mut Map<String, Value>, breakdown: &str, name: &str, entry: Value) {
+    if breakdown == "overall" {
+        target.insert("overall".into(), entry);
+        return;
+    }
+    let groups = target
+        .entry(breakdown)
+        .or_insert_with(|| Value::Object(Map::new()));
+    let groups = groups.as_object_mut().expect("a breakdown is an object");
+    match name.split_once(SUBCATEGORY_SEPARATOR) {
+        Some((chapter, sub)) if breakdown == "by_subcategory" => {
+            let inner = groups
+                .entry(chapter)
+                .or_insert_with(|| Value::Object(Map::new()));
+            inner
+                .as_object_mut()
+                .expect("a chapter is an object")
+                .insert(sub.into(), entry);
+        }
+        _ => {
+            groups.insert(name.into(), entry);
+        }
     }
 }
 
@@ -246,45 +304,7 @@ pub fn intervals(cases: &[CaseRecord], opts: &Options) -> Value {
     let Some(summary) = summarize(cases) else {
         return Value::Object(Map::new());
     };
-    let clusters = Clusters::of(cases);
-    let group = |breakdown: &str, name: &str, clusters: &[Cluster], case_level: bool| {
-        let mut entry = Map::new();
-        entry.insert("cases".into(), json!(clusters.len()));
-        entry.insert("small".into(), json!(clusters.len() < SMALL_GROUP));
-        let mut stats = vec![("question_accuracy", Statistic::Question)];
-        if case_level {
-            stats.push(("case_accuracy", Statistic::Case));
-        }
-        for (key, statistic) in stats {
-            let mut rng = Rng::for_group(opts.seed, &[breakdown, name, key]);
-            entry.insert(
-                key.into(),
-                interval(clusters, statistic, opts, &mut rng).value(),
-            );
-        }
-        Value::Object(entry)
-    };
-    let breakdown =
-        |name: &str, order: &[String], map: &HashMap<String, Vec<Cluster>>, case_level| {
-            let groups: Map<String, Value> = order
-                .iter()
-                .filter_map(|k| {
-                    map.get(k)
-                        .map(|c| (k.clone(), group(name, k, c, case_level)))
-                })
-                .collect();
-            Value::Object(groups)
-        };
-    let Summary {
-        by_rarity,
-        by_chapter,
-        by_subcategory,
-        by_stage,
-        by_position,
-        by_image_modality,
-        by_table_modality,
-        ..
-    } = &summary;
+    let clusters = clusters(cases);
     let mut out = Map::new();
     out.insert(
         "method".into(),
@@ -294,65 +314,35 @@ pub fn intervals(cases: &[CaseRecord], opts: &Options) -> Value {
     out.insert("resamples".into(), json!(opts.resamples));
     out.insert("seed".into(), json!(opts.seed));
     out.insert("small_group_cases".into(), json!(SMALL_GROUP));
-    out.insert(
-        "overall".into(),
-        group("overall", "", &clusters.overall, true),
-    );
-    out.insert(
-        "by_rarity".into(),
-        breakdown("by_rarity", &names(by_rarity), &clusters.rarity, true),
-    );
-    out.insert(
-        "by_chapter".into(),
-        breakdown("by_chapter", &names(by_chapter), &clusters.chapter, true),
-    );
-    let mut subs = Map::new();
-    for (chapter, Groups(groups)) in &by_subcategory.0 {
-        let inner: Map<String, Value> = groups
-            .iter()
-            .filter_map(|(sub, _)| {
-                let c = clusters.subcategory.get(&(chapter.clone(), sub.clone()))?;
-                Some((
-                    sub.clone(),
-                    group("by_subcategory", &format!("{chapter}\u{1f}{sub}"), c, true),
-                ))
-            })
-            .collect();
-        subs.insert(chapter.clone(), Value::Object(inner));
+    for (breakdown, names) in summary_groups(&summary) {
+        for name in names {
+            let Some(clusters) = clusters.get(&(breakdown, name.clone())) else {
+                continue;
+            };
+            let mut entry = Map::new();
+            entry.insert("cases".into(), json!(clusters.len()));
+            entry.insert("small".into(), json!(clusters.len() < SMALL_GROUP));
+            for (key, statistic) in statistics(breakdown) {
+                let mut rng = Rng::for_group(opts.seed, &[breakdown, &name, key]);
+                entry.insert(
+                    key.into(),
+                    interval(clusters, statistic, opts, &mut rng).value(),
+                );
+            }
+            place(&mut out, breakdown, &name, Value::Object(entry));
+        }
     }
-    out.insert("by_subcategory".into(), Value::Object(subs));
-    out.insert(
-        "by_stage".into(),
-        breakdown("by_stage", &names(by_stage), &clusters.stage, false),
-    );
-    out.insert(
-        "by_position".into(),
-        breakdown(
-            "by_position",
-            &names(by_position),
-            &clusters.position,
-            false,
-        ),
-    );
-    out.insert(
-        "by_image_modality".into(),
-        breakdown(
-            "by_image_modality",
-            &names(by_image_modality),
-            &clusters.image,
-            false,
-        ),
-    );
-    out.insert(
-        "by_table_modality".into(),
-        breakdown(
-            "by_table_modality",
-            &names(by_table_modality),
-            &clusters.table,
-            false,
-        ),
-    );
     Value::Object(out)
+}
+
+/// The statistics of a breakdown: question accuracy, and case accuracy where groups are
+/// whole cases.
+pub fn statistics(breakdown: &str) -> Vec<(&'static str, Statistic)> {
+    let mut stats = vec![("question_accuracy", Statistic::Question)];
+    if breakdown == "overall" || CASE_LEVEL.contains(&breakdown) {
+        stats.push(("case_accuracy", Statistic::Case));
+    }
+    stats
 }
 
 #[cfg(test)]

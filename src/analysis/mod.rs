@@ -1,6 +1,7 @@
 //! Pure aggregation from results to the official summary and its breakdowns.
 
 pub mod bootstrap;
+pub mod compare;
 pub mod insight;
 pub mod multiturn;
 pub mod outcome;

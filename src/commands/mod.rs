@@ -1,6 +1,7 @@
 //! One module per subcommand: each reads its inputs, calls the pipeline, prints.
 
 pub mod check_vision;
+pub mod compare;
 pub mod download;
 pub mod evaluate;
 pub mod extract;

@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod compare;
 mod download;
 mod endpoints;
 mod engine;

@@ -1,0 +1,309 @@
+//! Runs side by side over the cases they all have, and for each pair the difference in
+//! question and case accuracy with a paired case-level bootstrap interval and p-value.
+//!
+//! Paired: every resample draws the same cases for both runs, so what the two runs share
+//! (the same hard cases) cancels out and only their difference varies. The p-value is
+//! two-sided, from the bootstrap distribution of the difference:
+//! 2 x min(share <= 0, share >= 0), with one added to both counts so it is never 0.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value, json};
+
+use super::bootstrap::{
+    Cluster, GroupId, Options, Rng, SMALL_GROUP, Statistic, memberships, percentile, place,
+    statistics, summary_groups,
+};
+use super::summarize;
+use crate::pytext::round4;
+use crate::results::{CaseRecord, ResultsFile};
+
+/// One run to compare: a label and its results.
+pub struct Run<'a> {
+    pub label: String,
+    pub file: &'a ResultsFile,
+}
+
+/// The difference `b - a` of one statistic over aligned clusters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Difference {
+    pub a: f64,
+    pub b: f64,
+    pub diff: f64,
+    pub low: f64,
+    pub high: f64,
+    pub p_value: f64,
+}
+
+pub fn paired(
+    a: &[Cluster],
+    b: &[Cluster],
+    statistic: Statistic,
+    opts: &Options,
+    rng: &mut Rng,
+) -> Difference {
+    let (sa, sb) = (
+        statistic.of(a.iter().copied()),
+        statistic.of(b.iter().copied()),
+    );
+    let n = a.len();
+    let mut diffs: Vec<f64> = Vec::with_capacity(opts.resamples);
+    let mut picks = vec![0usize; n];
+    for _ in 0..opts.resamples {
+        for p in picks.iter_mut() {
+            *p = rng.below(n);
+        }
+        let ra = statistic.of(picks.iter().map(|&i| a[i]));
+        let rb = statistic.of(picks.iter().map(|&i| b[i]));
+        diffs.push(rb - ra);
+    }
+    if n == 0 || diffs.is_empty() {
+        return Difference {
+            a: sa,
+            b: sb,
+            diff: sb - sa,
+            low: sb - sa,
+            high: sb - sa,
+            p_value: 1.0,
+        };
+    }
+    // Differences within rounding noise of zero count as zero.
+    let eps = 1e-12;
+    let at_most = diffs.iter().filter(|d| **d <= eps).count();
+    let at_least = diffs.iter().filter(|d| **d >= -eps).count();
+    let p_value = (2.0 * (at_most.min(at_least) + 1) as f64 / (diffs.len() + 1) as f64).min(1.0);
+    let (low, high) = percentile(&mut diffs, opts.level);
+    Difference {
+        a: sa,
+        b: sb,
+        diff: sb - sa,
+        low,
+        high,
+        p_value,
+    }
+}
+
+/// What the comparison found, as the JSON of `compare --json`.
+pub struct Comparison {
+    pub value: Value,
+    pub warnings: Vec<String>,
+    pub common_cases: usize,
+}
+
+fn case_id(case: &CaseRecord) -> String {
+    match &case.case_id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Compares the runs over the cases present in all of them.
+pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
+    let mut warnings = Vec::new();
+    for key in ["dataset", "image_mode", "tool"] {
+        let values: Vec<String> = runs
+            .iter()
+            .map(|r| {
+                r.file
+                    .meta
+                    .get(key)
+                    .map_or("(none)".into(), |v| v.to_string())
+            })
+            .collect();
+        if values.iter().collect::<HashSet<_>>().len() > 1 {
+            let what = match key {
+                "dataset" => "configs",
+                "image_mode" => "image modes",
+                _ => "tools (their answer extraction may differ)",
+            };
+            warnings.push(format!(
+                "the runs used different {what}: {}",
+                runs.iter()
+                    .zip(&values)
+                    .map(|(r, v)| format!("{} {v}", r.label))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    let ids: Vec<HashMap<String, &CaseRecord>> = runs
+        .iter()
+        .map(|r| r.file.cases.iter().map(|c| (case_id(c), c)).collect())
+        .collect();
+    // The first run's order, kept for the cases every run has.
+    let common: Vec<String> = runs[0]
+        .file
+        .cases
+        .iter()
+        .map(case_id)
+        .filter(|id| ids.iter().all(|m| m.contains_key(id)))
+        .collect();
+    for (run, m) in runs.iter().zip(&ids) {
+        let extra = m.len() - common.len();
+        if extra > 0 {
+            warnings.push(format!(
+                "{} has {extra} cases the others lack: compared over the {} cases all runs have",
+                run.label,
+                common.len()
+            ));
+        }
+    }
+    let aligned: Vec<Vec<CaseRecord>> = ids
+        .iter()
+        .map(|m| common.iter().map(|id| m[id].clone()).collect())
+        .collect();
+
+    // Each run's clusters per group, aligned case by case (a case missing from a group in
+    // one run counts there as empty).
+    let members: Vec<Vec<HashMap<GroupId, Cluster>>> = aligned
+        .iter()
+        .map(|cases| {
+            cases
+                .iter()
+                .map(|c| memberships(c).into_iter().collect())
+                .collect()
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert(
+        "runs".into(),
+        json!(runs.iter().map(|r| &r.label).collect::<Vec<_>>()),
+    );
+    out.insert("common_cases".into(), json!(common.len()));
+    out.insert(
+        "method".into(),
+        json!("paired case-level bootstrap; two-sided p-value from the bootstrap distribution"),
+    );
+    out.insert("resamples".into(), json!(opts.resamples));
+    out.insert("seed".into(), json!(opts.seed));
+    out.insert("warnings".into(), json!(warnings));
+    let Some(summary) = aligned.first().and_then(|c| summarize(c)) else {
+        return Comparison {
+            value: Value::Object(out),
+            warnings,
+            common_cases: 0,
+        };
+    };
+    let mut groups = Map::new();
+    for (breakdown, names) in summary_groups(&summary) {
+        for name in names {
+            let id: GroupId = (breakdown, name.clone());
+            let rows: Vec<usize> = (0..common.len())
+                .filter(|&i| members.iter().any(|m| m[i].contains_key(&id)))
+                .collect();
+            let per_run: Vec<Vec<Cluster>> = members
+                .iter()
+                .map(|m| {
+                    rows.iter()
+                        .map(|&i| m[i].get(&id).copied().unwrap_or_default())
+                        .collect()
+                })
+                .collect();
+            let mut entry = Map::new();
+            entry.insert("cases".into(), json!(rows.len()));
+            entry.insert("small".into(), json!(rows.len() < SMALL_GROUP));
+            for (key, statistic) in statistics(breakdown) {
+                let values: Vec<f64> = per_run
+                    .iter()
+                    .map(|c| round4(statistic.of(c.iter().copied())))
+                    .collect();
+                let mut pairs = Vec::new();
+                for i in 0..runs.len() {
+                    for j in i + 1..runs.len() {
+                        let mut rng = Rng::for_group(opts.seed, &[breakdown, &name, key]);
+                        let d = paired(&per_run[i], &per_run[j], statistic, opts, &mut rng);
+                        pairs.push(json!({
+                            "a": runs[i].label, "b": runs[j].label,
+                            "difference": round4(d.diff), "low": round4(d.low), "high": round4(d.high),
+                            "p_value": round4(d.p_value),
+                        }));
+                    }
+                }
+                entry.insert(key.into(), json!({"values": values, "pairs": pairs}));
+            }
+            place(&mut groups, breakdown, &name, Value::Object(entry));
+        }
+    }
+    out.extend(groups);
+    Comparison {
+        value: Value::Object(out),
+        warnings,
+        common_cases: common.len(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clusters(correct: &[u32]) -> Vec<Cluster> {
+        correct
+            .iter()
+            .map(|&c| Cluster {
+                mcqs: 4,
+                correct: c,
+                case_correct: c == 4,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_run_against_itself_differs_by_nothing() {
+        let a = clusters(&[4, 3, 2, 4, 1, 0, 4, 2, 3, 3]);
+        let opts = Options {
+            resamples: 500,
+            ..Options::default()
+        };
+        for statistic in [Statistic::Question, Statistic::Case] {
+            let d = paired(&a, &a, statistic, &opts, &mut Rng::for_group(0, &[]));
+            assert_eq!((d.diff, d.low, d.high), (0.0, 0.0, 0.0));
+            assert_eq!(d.p_value, 1.0);
+        }
+    }
+
+    #[test]
+    fn a_clearly_better_run_has_a_small_p_value_and_an_interval_above_zero() {
+        let a = clusters(&[1, 2, 1, 0, 2, 1, 1, 2, 0, 1, 2, 1, 1, 0, 2, 1, 1, 2, 1, 1]);
+        let b = clusters(&[4, 3, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 3, 4, 4, 4, 3]);
+        let opts = Options {
+            resamples: 1000,
+            ..Options::default()
+        };
+        let d = paired(
+            &a,
+            &b,
+            Statistic::Question,
+            &opts,
+            &mut Rng::for_group(0, &[]),
+        );
+        assert!(d.diff > 0.5 && d.low > 0.0, "{d:?}");
+        assert!(d.p_value < 0.01, "{d:?}");
+        let reversed = paired(
+            &b,
+            &a,
+            Statistic::Question,
+            &opts,
+            &mut Rng::for_group(0, &[]),
+        );
+        assert!(reversed.high < 0.0 && reversed.p_value < 0.01);
+    }
+
+    #[test]
+    fn a_small_noisy_difference_is_not_significant() {
+        let a = clusters(&[4, 3, 2, 4, 1, 0, 4, 2, 3, 3]);
+        let b = clusters(&[4, 3, 2, 4, 1, 0, 4, 2, 3, 4]);
+        let opts = Options {
+            resamples: 1000,
+            ..Options::default()
+        };
+        let d = paired(
+            &a,
+            &b,
+            Statistic::Question,
+            &opts,
+            &mut Rng::for_group(0, &[]),
+        );
+        assert!(d.p_value > 0.2, "{d:?}");
+        assert!(d.low <= 0.0 && d.high > 0.0);
+    }
+}

@@ -1,0 +1,182 @@
+//! `liveclin compare A.json B.json [...]`: runs side by side over the cases they all
+//! have, with paired bootstrap intervals and p-values for every difference.
+
+use std::fmt::Write;
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
+use crate::analysis::compare::{Comparison, Run, compare};
+use crate::cli::CompareArgs;
+use crate::results::{self, ResultsFile};
+
+pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+    let files: Vec<ResultsFile> = args
+        .results
+        .iter()
+        .map(|p| results::read(p))
+        .collect::<Result<_, _>>()?;
+    let runs = labelled(args, &files);
+    let opts = Options {
+        resamples: args.resamples as usize,
+        seed: args.seed,
+        ..Options::default()
+    };
+    let comparison = compare(&runs, &opts);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&comparison.value)?);
+    } else {
+        print!("{}", table(&comparison, args.all_pairs));
+    }
+    for warning in &comparison.warnings {
+        eprintln!("Warning: {warning}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Each run's label: its model, with the file name added when two runs share a model.
+fn labelled<'a>(args: &CompareArgs, files: &'a [ResultsFile]) -> Vec<Run<'a>> {
+    let model = |f: &ResultsFile| {
+        f.meta
+            .get("model")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
+    files
+        .iter()
+        .zip(&args.results)
+        .map(|(file, path)| {
+            let name = model(file);
+            let shared = files.iter().filter(|f| model(f) == name).count() > 1;
+            let label = if shared {
+                format!("{name} ({})", path.display())
+            } else {
+                name
+            };
+            Run { label, file }
+        })
+        .collect()
+}
+
+const BREAKDOWNS: [(&str, &str); 8] = [
+    ("overall", "Overall"),
+    ("by_rarity", "By Rarity (case accuracy)"),
+    ("by_chapter", "By Chapter (case accuracy)"),
+    ("by_subcategory", "By Subcategory (case accuracy)"),
+    ("by_stage", "By Clinical Stage (question accuracy)"),
+    ("by_position", "By Question Position (question accuracy)"),
+    ("by_image_modality", "By Image Modality (question accuracy)"),
+    ("by_table_modality", "By Table Modality (question accuracy)"),
+];
+
+/// The readable table: for every group, each run's accuracy and the difference of each
+/// later run from the first (every pair with `all_pairs`), with its interval and p-value.
+fn table(c: &Comparison, all_pairs: bool) -> String {
+    let v = &c.value;
+    let runs: Vec<&str> = v["runs"]
+        .as_array()
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = String::new();
+    let o = &mut out;
+    let _ = writeln!(
+        o,
+        "Comparing {} runs over the {} cases all of them have:",
+        runs.len(),
+        c.common_cases
+    );
+    for (i, run) in runs.iter().enumerate() {
+        let _ = writeln!(o, "  [{}] {run}", i + 1);
+    }
+    let _ = writeln!(
+        o,
+        "Differences: later run minus earlier, in points, with a 95% paired case-level bootstrap interval\nand p-value ({} resamples); * marks groups of fewer than 20 cases.",
+        v["resamples"]
+    );
+    for (key, title) in BREAKDOWNS {
+        let _ = writeln!(o, "\n{title}");
+        if key == "overall" {
+            for stat in ["question_accuracy", "case_accuracy"] {
+                row(o, &stat_label(stat), &v["overall"], stat, all_pairs);
+            }
+            continue;
+        }
+        let stat =
+            if key == "overall" || ["by_rarity", "by_chapter", "by_subcategory"].contains(&key) {
+                "case_accuracy"
+            } else {
+                "question_accuracy"
+            };
+        let Some(groups) = v[key].as_object() else {
+            continue;
+        };
+        for (name, entry) in groups {
+            if key == "by_subcategory" {
+                for (sub, inner) in entry.as_object().into_iter().flatten() {
+                    let label = format!("{name}{SUBCATEGORY_SEPARATOR}{sub}");
+                    row(
+                        o,
+                        &label.replace(SUBCATEGORY_SEPARATOR, " / "),
+                        inner,
+                        stat,
+                        all_pairs,
+                    );
+                }
+            } else {
+                row(o, name, entry, stat, all_pairs);
+            }
+        }
+    }
+    out
+}
+
+fn stat_label(stat: &str) -> String {
+    match stat {
+        "question_accuracy" => "Question accuracy".into(),
+        _ => "Case accuracy".into(),
+    }
+}
+
+/// One group: `name  n cases  61.2%  66.0%  [2]-[1] +4.8 (-1.0, +10.5) p=0.110`.
+fn row(o: &mut String, name: &str, entry: &Value, stat: &str, all_pairs: bool) {
+    let small = if entry["small"] == true { "*" } else { " " };
+    let mut label: String = name.chars().take(44).collect();
+    if name.chars().count() > 44 {
+        label.pop();
+        label.push('~');
+    }
+    let cases = entry["cases"].as_u64().unwrap_or(0);
+    let _ = write!(o, "  {label:<44} {cases:>5} cases{small}");
+    let values = entry[stat]["values"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for value in &values {
+        let _ = write!(o, " {:>6.1}%", value.as_f64().unwrap_or(0.0) * 100.0);
+    }
+    let runs = values.len();
+    let mut k = 0;
+    for i in 0..runs {
+        for j in i + 1..runs {
+            let pair = &entry[stat]["pairs"][k];
+            k += 1;
+            if i > 0 && !all_pairs {
+                continue;
+            }
+            let points = |key: &str| pair[key].as_f64().unwrap_or(0.0) * 100.0;
+            let _ = write!(
+                o,
+                "  [{}]-[{}] {:+.1} ({:+.1}, {:+.1}) p={:.3}",
+                j + 1,
+                i + 1,
+                points("difference"),
+                points("low"),
+                points("high"),
+                pair["p_value"].as_f64().unwrap_or(1.0)
+            );
+        }
+    }
+    let _ = writeln!(o);
+}
