@@ -200,6 +200,11 @@ pub struct CompareArgs {
     /// Seed of the bootstrap (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Also write one self-contained HTML page of the comparison (the runs and the
+    /// warnings, the headline differences, a chart per breakdown with a bar per run and
+    /// each difference beside its group): it loads nothing from the network.
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +217,10 @@ pub struct ReportArgs {
     /// Print only the summary object (the official `summary` keys and values) as JSON.
     #[arg(long)]
     pub json: bool,
+    /// After the summary, also print the 95% interval of every group of every breakdown
+    /// (on stderr, as the headline intervals, outcomes and multi-turn diagnostics).
+    #[arg(long)]
+    pub ci: bool,
     /// Also write one self-contained HTML report (headline numbers, a chart per
     /// breakdown, multi-turn diagnostics, every case's conversation, filters): it loads
     /// nothing from the network, so it opens offline and can be shared as one file. The
@@ -295,6 +304,10 @@ pub struct EvaluateArgs {
     /// Print every retry with its reason.
     #[arg(long)]
     pub verbose: bool,
+    /// After the summary, also print the 95% interval of every group of every breakdown
+    /// (the headline numbers' are always printed; all are in the results file).
+    #[arg(long)]
+    pub ci: bool,
     /// Evaluate only the first N cases (a dry run).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,

@@ -32,7 +32,8 @@ pub struct Difference {
     pub diff: f64,
     pub low: f64,
     pub high: f64,
-    pub p_value: f64,
+    /// None for fewer than two cases: nothing to resample, no test.
+    pub p_value: Option<f64>,
 }
 
 pub fn paired(
@@ -57,21 +58,22 @@ pub fn paired(
         let rb = statistic.of(picks.iter().map(|&i| b[i]));
         diffs.push(rb - ra);
     }
-    if n == 0 || diffs.is_empty() {
+    if n < 2 || diffs.is_empty() {
         return Difference {
             a: sa,
             b: sb,
             diff: sb - sa,
             low: sb - sa,
             high: sb - sa,
-            p_value: 1.0,
+            p_value: None,
         };
     }
     // Differences within rounding noise of zero count as zero.
     let eps = 1e-12;
     let at_most = diffs.iter().filter(|d| **d <= eps).count();
     let at_least = diffs.iter().filter(|d| **d >= -eps).count();
-    let p_value = (2.0 * (at_most.min(at_least) + 1) as f64 / (diffs.len() + 1) as f64).min(1.0);
+    let p_value =
+        Some((2.0 * (at_most.min(at_least) + 1) as f64 / (diffs.len() + 1) as f64).min(1.0));
     let (low, high) = percentile(&mut diffs, opts.level);
     Difference {
         a: sa,
@@ -81,6 +83,21 @@ pub fn paired(
         high,
         p_value,
     }
+}
+
+/// A pair's difference in points as the table and the page write it:
+/// `+4.8 (-1.0, +10.5) p=0.110` (`p=n/a` for a group of one case).
+pub fn pair_text(pair: &Value) -> String {
+    let points = |key: &str| pair[key].as_f64().unwrap_or(0.0) * 100.0;
+    let p = pair["p_value"]
+        .as_f64()
+        .map_or("n/a".to_string(), |p| format!("{p:.3}"));
+    format!(
+        "{:+.1} ({:+.1}, {:+.1}) p={p}",
+        points("difference"),
+        points("low"),
+        points("high"),
+    )
 }
 
 /// What the comparison found, as the JSON of `compare --json`.
@@ -141,8 +158,9 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
     for (run, m) in runs.iter().zip(&ids) {
         let extra = m.len() - common.len();
         if extra > 0 {
+            let cases = if extra == 1 { "case" } else { "cases" };
             warnings.push(format!(
-                "{} has {extra} cases the others lack: compared over the {} cases all runs have",
+                "{} has {extra} {cases} the others lack: compared over the {} cases all runs have",
                 run.label,
                 common.len()
             ));
@@ -215,7 +233,7 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
                         pairs.push(json!({
                             "a": runs[i].label, "b": runs[j].label,
                             "difference": round4(d.diff), "low": round4(d.low), "high": round4(d.high),
-                            "p_value": round4(d.p_value),
+                            "p_value": d.p_value.map(round4),
                         }));
                     }
                 }
@@ -257,7 +275,7 @@ mod tests {
         for statistic in [Statistic::Question, Statistic::Case] {
             let d = paired(&a, &a, statistic, &opts, &mut Rng::for_group(0, &[]));
             assert_eq!((d.diff, d.low, d.high), (0.0, 0.0, 0.0));
-            assert_eq!(d.p_value, 1.0);
+            assert_eq!(d.p_value, Some(1.0));
         }
     }
 
@@ -277,7 +295,7 @@ mod tests {
             &mut Rng::for_group(0, &[]),
         );
         assert!(d.diff > 0.5 && d.low > 0.0, "{d:?}");
-        assert!(d.p_value < 0.01, "{d:?}");
+        assert!(d.p_value.unwrap() < 0.01, "{d:?}");
         let reversed = paired(
             &b,
             &a,
@@ -285,7 +303,7 @@ mod tests {
             &opts,
             &mut Rng::for_group(0, &[]),
         );
-        assert!(reversed.high < 0.0 && reversed.p_value < 0.01);
+        assert!(reversed.high < 0.0 && reversed.p_value.unwrap() < 0.01);
     }
 
     #[test]
@@ -303,7 +321,7 @@ mod tests {
             &opts,
             &mut Rng::for_group(0, &[]),
         );
-        assert!(d.p_value > 0.2, "{d:?}");
+        assert!(d.p_value.unwrap() > 0.2, "{d:?}");
         assert!(d.low <= 0.0 && d.high > 0.0);
     }
 }

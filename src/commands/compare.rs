@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use serde_json::Value;
 
 use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
-use crate::analysis::compare::{Comparison, Run, compare};
+use crate::analysis::compare::{Comparison, Run, compare, pair_text};
 use crate::cli::CompareArgs;
+use crate::report::html::{self, ComparedRun};
 use crate::results::{self, ResultsFile};
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
@@ -31,6 +32,24 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
     }
     for warning in &comparison.warnings {
         eprintln!("Warning: {warning}");
+    }
+    if let Some(out) = &args.html {
+        let sources: Vec<String> = args
+            .results
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let pages: Vec<ComparedRun> = runs
+            .iter()
+            .zip(&sources)
+            .map(|(run, source)| ComparedRun {
+                label: &run.label,
+                file: run.file,
+                source,
+            })
+            .collect();
+        html::write_page(out, &html::compare_page(&pages, &comparison.value))?;
+        eprintln!("HTML comparison: {}", out.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -165,17 +184,7 @@ fn row(o: &mut String, name: &str, entry: &Value, stat: &str, all_pairs: bool) {
             if i > 0 && !all_pairs {
                 continue;
             }
-            let points = |key: &str| pair[key].as_f64().unwrap_or(0.0) * 100.0;
-            let _ = write!(
-                o,
-                "  [{}]-[{}] {:+.1} ({:+.1}, {:+.1}) p={:.3}",
-                j + 1,
-                i + 1,
-                points("difference"),
-                points("low"),
-                points("high"),
-                pair["p_value"].as_f64().unwrap_or(1.0)
-            );
+            let _ = write!(o, "  [{}]-[{}] {}", j + 1, i + 1, pair_text(pair));
         }
     }
     let _ = writeln!(o);

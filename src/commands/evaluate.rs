@@ -9,7 +9,6 @@ use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
 use crate::analysis::insight;
-use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
 use crate::client::{ChatClient, ChatSettings};
@@ -20,7 +19,7 @@ use crate::engine::resume::Prior;
 use crate::engine::stop::Stop;
 use crate::engine::{self, Engine, Plan};
 use crate::prompt::ImageMode;
-use crate::report::terminal;
+use crate::report::{extras, terminal};
 use crate::results::{self, ResultsFile};
 use crate::shard::Shard;
 use crate::shell::shell_word;
@@ -206,7 +205,6 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
     }
     let summary = summarize(&outcome.cases);
-    let outcomes = OutcomeCounts::of(&outcome.cases);
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
@@ -245,7 +243,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     }
     println!("Results saved to: {}", output.display());
     print!("{}", terminal::render(&file.meta, summary.as_ref()));
-    eprint!("{}", outcomes.line());
+    extras::print(&file, args.ci);
     println!("Detailed results: {}", output.display());
     Ok(if errors.cases > 0 {
         ExitCode::from(EXIT_CASE_ERRORS)
@@ -376,6 +374,7 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         max_tokens: 16384,
         timeout: 30.0,
         verbose: false,
+        ci: false,
         limit: None,
         shard: None,
         extra_body: None,

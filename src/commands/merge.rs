@@ -10,10 +10,9 @@ use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::analysis::insight;
-use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, MergeArgs};
-use crate::report::terminal;
+use crate::report::{extras, terminal};
 use crate::results::{self, CaseRecord, ResultsFile};
 
 /// Settings that must agree across shards of one run.
@@ -80,7 +79,6 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
 
     let meta = merged_meta(&shards);
     let summary = summarize(&cases);
-    let outcomes = OutcomeCounts::of(&cases);
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
@@ -89,7 +87,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
     };
     results::write_atomic(&args.output, &file)?;
     print!("{}", terminal::render(&file.meta, summary.as_ref()));
-    eprint!("{}", outcomes.line());
+    extras::print(&file, false);
     eprintln!(
         "Merged {} results files ({} cases) into {}",
         shards.len(),

@@ -4,12 +4,11 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use serde_json::Value;
 
-use crate::analysis::outcome::OutcomeCounts;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, ReportArgs};
+use crate::report::extras;
 use crate::report::html::{self, Page, Questions};
 use crate::report::reference::Reference;
 use crate::report::terminal;
@@ -27,11 +26,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         );
     } else {
         print!("{}", terminal::render(&file.meta, summary.as_ref()));
-        // Ours, on stderr: stdout stays the official layout.
-        let outcomes = OutcomeCounts::of(&file.cases);
-        if outcomes.mcqs > 0 {
-            eprint!("{}", outcomes.line());
-        }
+        extras::print(&file, args.ci);
     }
     if let Some(out) = &args.html {
         if let (Some(reference), Some(summary)) = (&reference, &summary) {
@@ -93,10 +88,7 @@ fn write_html(
         reference,
         questions,
     });
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(out, page).with_context(|| format!("cannot write {}", out.display()))?;
+    html::write_page(out, &page)?;
     eprintln!("HTML report: {}", out.display());
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Renderers of results for people.
 
+pub mod extras;
 pub mod html;
 pub mod reference;
 pub mod svg;

@@ -24,6 +24,8 @@ const INK: &str = "#1d2330";
 const WHITE: &str = "#fff";
 
 const WIDTH: f64 = 900.0;
+/// The room added on the right of a bar chart whose bars have annotations.
+const ANNOTATION_ROOM: f64 = 120.0;
 /// Group labels are right-aligned here.
 const LABEL_END: f64 = 318.0;
 const PLOT_X0: f64 = 326.0;
@@ -48,6 +50,10 @@ pub struct Bar {
     pub small: bool,
     /// More about the value, shown in the tooltip only (e.g. the other accuracy).
     pub note: String,
+    /// Shown beside the bar in place of `size` when not empty (e.g. the difference from
+    /// the first run, with its interval and p-value); `size` then goes to the tooltip.
+    /// A chart with annotations is drawn wider, to make room for them.
+    pub annotation: String,
 }
 
 /// One group of a bar chart (a chapter, a rarity, a stage...): one bar per series.
@@ -84,12 +90,12 @@ fn x_of(value: f64) -> f64 {
     PLOT_X0 + value.clamp(0.0, 1.0) * PLOT_W
 }
 
-/// The opening tag of a chart: scalable, titled for screen readers.
-fn open(out: &mut String, title: &str, height: f64) {
+/// The opening tag of a chart `width` wide: scalable, titled for screen readers.
+fn open(out: &mut String, title: &str, width: f64, height: f64) {
     let t = escape(title);
     let _ = write!(
         out,
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height:.0}" width="{WIDTH}" height="{height:.0}" role="img" aria-label="{t}" font-family="{FONT}" font-size="12.5"><title>{t}</title>"#
+        r#"<svg class="chart" viewBox="0 0 {width} {height:.0}" width="{width}" height="{height:.0}" role="img" aria-label="{t}" font-family="{FONT}" font-size="12.5"><title>{t}</title>"#
     );
     let _ = write!(
         out,
@@ -240,6 +246,11 @@ pub fn bar_chart(
     let bar_h = if series == 1 { 16.0 } else { 12.0 };
     let pitch = bar_h + 4.0;
     let bars = || groups.iter().flat_map(|g| g.bars.iter().flatten());
+    let width = if bars().any(|b| !b.annotation.is_empty()) {
+        WIDTH + ANNOTATION_ROOM
+    } else {
+        WIDTH
+    };
 
     let mut legend = Legend::new(44.0);
     if series_labels.len() > 1 {
@@ -288,7 +299,7 @@ pub fn bar_chart(
         if i % 2 == 0 {
             let _ = write!(
                 stripes,
-                r#"<rect x="0" y="{y:.1}" width="{WIDTH}" height="{height:.1}" fill="{STRIPE}"/>"#
+                r#"<rect x="0" y="{y:.1}" width="{width}" height="{height:.1}" fill="{STRIPE}"/>"#
             );
         }
         let first_baseline = y + (height - lines.len() as f64 * LINE_H) / 2.0 + 11.0;
@@ -308,6 +319,8 @@ pub fn bar_chart(
         marks.push_str("</text>");
 
         let bars_top = y + (height - series as f64 * pitch) / 2.0 + 2.0;
+        // "small" is said once per group, beside its first small bar (the others are faded).
+        let mut flagged = false;
         for s in 0..series {
             let top = bars_top + s as f64 * pitch;
             let middle = top + bar_h / 2.0;
@@ -349,9 +362,14 @@ pub fn bar_chart(
                 r#"<text x="{TEXT_X}" y="{:.1}" font-size="{font}"><tspan font-weight="600" fill="{INK}">{}</tspan><tspan fill="{MUTED}"> · {}</tspan>"#,
                 middle + 4.0,
                 percent(bar.value),
-                escape(&bar.size)
+                escape(if bar.annotation.is_empty() {
+                    &bar.size
+                } else {
+                    &bar.annotation
+                })
             );
-            if bar.small {
+            if bar.small && !flagged {
+                flagged = true;
                 let _ = write!(
                     marks,
                     r#"<tspan fill="{SMALL_COLOUR}" font-style="italic" font-weight="600"> · small</tspan>"#
@@ -403,7 +421,7 @@ pub fn bar_chart(
     let height = plot_bottom + 40.0;
 
     let mut out = String::new();
-    open(&mut out, title, height);
+    open(&mut out, title, width, height);
     out.push_str(&stripes);
     out.push_str(&legend.out);
     out.push_str(&grid);
@@ -425,6 +443,9 @@ fn bar_tooltip(series: Option<&str>, group: &str, bar: &Bar, options: &ChartOpti
         let _ = write!(text, " ({label} {}–{})", percent(low), percent(high));
     }
     let _ = write!(text, ", {}", bar.size);
+    if !bar.annotation.is_empty() {
+        let _ = write!(text, "; {}", bar.annotation);
+    }
     if !bar.note.is_empty() {
         let _ = write!(text, "; {}", bar.note);
     }
@@ -617,7 +638,7 @@ pub fn line_chart(
         }
     }
     let height = bottom + 58.0;
-    open(&mut out, title, height);
+    open(&mut out, title, WIDTH, height);
     out.push_str(&legend.out);
     out.push_str(&grid);
     out.push_str(&marks);
@@ -636,6 +657,7 @@ mod tests {
             size: "12 cases".into(),
             small: true,
             note: String::new(),
+            annotation: String::new(),
         })
     }
 
@@ -700,6 +722,38 @@ mod tests {
             2,
             "legend and one line"
         );
+    }
+
+    #[test]
+    fn annotations_replace_the_size_widen_the_chart_and_small_is_said_once() {
+        let annotated = |text: &str| {
+            bar(0.5).map(|b| Bar {
+                annotation: text.into(),
+                ..b
+            })
+        };
+        let groups = [Group {
+            label: "A".into(),
+            bars: vec![bar(0.2), annotated("+30.0 (+10.0, +50.0) p=0.004 <x>")],
+            ..Default::default()
+        }];
+        let svg = bar_chart(
+            "T",
+            &groups,
+            &["[1] a".into(), "[2] b".into()],
+            &ChartOptions::default(),
+        );
+        assert!(svg.contains(&format!("viewBox=\"0 0 {} ", WIDTH + ANNOTATION_ROOM)));
+        assert!(svg.contains("> · +30.0 (+10.0, +50.0) p=0.004 &lt;x&gt;</tspan>"));
+        assert_eq!(
+            svg.matches("> · 12 cases</tspan>").count(),
+            1,
+            "size of bar 1"
+        );
+        assert!(svg.contains("12 cases; +30.0 (+10.0, +50.0)"), "tooltip");
+        assert_eq!(svg.matches("> · small</tspan>").count(), 1);
+        let plain = bar_chart("T", &groups[..0], &["a".into()], &ChartOptions::default());
+        assert!(plain.contains(&format!("viewBox=\"0 0 {WIDTH} ")));
     }
 
     #[test]

@@ -126,3 +126,45 @@ pub fn assert_same(ours: &Value, theirs: &Value, path: &str) {
         _ => assert_eq!(ours, theirs, "value of {path}"),
     }
 }
+
+/// Nothing on an HTML page makes the browser fetch anything; it has one inline style and
+/// `scripts` inline scripts.
+pub fn assert_self_contained(page: &str, scripts: usize) {
+    let lower = page.to_ascii_lowercase();
+    for bad in [
+        "<script src",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<image",
+        "@import",
+        "url(",
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "href='http",
+        "xlink:href",
+    ] {
+        assert!(!lower.contains(bad), "the page contains {bad:?}");
+    }
+    assert_eq!(lower.matches("<script").count(), scripts, "inline scripts");
+    assert_eq!(
+        lower.matches("<script>").count(),
+        scripts,
+        "scripts without attributes"
+    );
+    assert_eq!(lower.matches("<style").count(), 1, "one inline style");
+}
+
+/// The `<svg>` element of an HTML page titled `title`.
+pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
+    let marker = format!("aria-label=\"{}\"", liveclin::report::html::escape(title));
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no chart titled {title:?}"));
+    let start = page[..at].rfind("<svg").unwrap();
+    let end = at + page[at..].find("</svg>").unwrap() + "</svg>".len();
+    &page[start..end]
+}

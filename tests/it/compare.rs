@@ -2,10 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use liveclin::report::html::{CHART_TITLES, escape};
 use predicates::prelude::*;
 use serde_json::Value;
 
-use super::common::{liveclin, repo};
+use super::common::{assert_self_contained, chart, liveclin, repo};
 
 const RUN: &str = "tests/fixtures/official/results-url.json";
 
@@ -17,6 +18,21 @@ fn variant(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
     path
+}
+
+/// The fixture run with every answer right, its model named "better".
+fn better_run(dir: &Path) -> PathBuf {
+    variant(dir, "better.json", |f| {
+        f["meta"]["model"] = "better".into();
+        for case in f["cases"].as_array_mut().unwrap() {
+            let n = case["mcqs"].as_array().unwrap().len();
+            for mcq in case["mcqs"].as_array_mut().unwrap() {
+                mcq["is_correct"] = true.into();
+                mcq["error"] = Value::Null;
+            }
+            case["correct_mcqs"] = n.into();
+        }
+    })
 }
 
 fn compare_json(files: &[&Path]) -> Value {
@@ -45,7 +61,16 @@ fn a_run_against_itself_differs_by_nothing_anywhere() {
         assert_eq!(pair["p_value"], 1.0, "{stat}");
     }
     for (name, group) in v["by_chapter"].as_object().unwrap() {
-        assert_eq!(group["case_accuracy"]["pairs"][0]["p_value"], 1.0, "{name}");
+        // A group of one case has nothing to resample: no test, no p-value.
+        let expected = if group["cases"] == 1 {
+            Value::Null
+        } else {
+            1.0.into()
+        };
+        assert_eq!(
+            group["case_accuracy"]["pairs"][0]["p_value"], expected,
+            "{name}"
+        );
     }
     liveclin()
         .args(["compare", RUN, RUN])
@@ -62,17 +87,7 @@ fn a_run_against_itself_differs_by_nothing_anywhere() {
 #[test]
 fn a_clearly_better_run_is_significantly_better() {
     let dir = tempfile::tempdir().unwrap();
-    let better = variant(dir.path(), "better.json", |f| {
-        f["meta"]["model"] = "better".into();
-        for case in f["cases"].as_array_mut().unwrap() {
-            let n = case["mcqs"].as_array().unwrap().len();
-            for mcq in case["mcqs"].as_array_mut().unwrap() {
-                mcq["is_correct"] = true.into();
-                mcq["error"] = Value::Null;
-            }
-            case["correct_mcqs"] = n.into();
-        }
-    });
+    let better = better_run(dir.path());
     let v = compare_json(&[&repo(RUN), &better]);
     let q = &v["overall"]["question_accuracy"];
     assert_eq!(q["values"][1], 1.0);
@@ -106,9 +121,163 @@ fn different_configs_and_case_sets_are_warned_about_and_only_shared_cases_compar
         .stderr(predicate::str::contains(
             "Warning: the runs used different configs",
         ))
-        .stderr(predicate::str::contains("has 1 cases the others lack"));
+        .stderr(predicate::str::contains("has 1 case the others lack"));
     drop(out);
     let v = compare_json(&[&repo(RUN), &other]);
     assert_eq!(v["common_cases"], 15);
     assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+}
+
+/// `compare FILES --html OUT` plus `extra`; returns (stdout, stderr, page).
+fn compare_html(files: &[&Path], extra: &[&str]) -> (String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sub/compare.html");
+    let output = liveclin()
+        .arg("compare")
+        .args(files)
+        .arg("--html")
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("HTML comparison: {}", out.display())),
+        "{stderr}"
+    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    (String::from_utf8(output.stdout).unwrap(), stderr, page)
+}
+
+/// A pair's difference as the page and the table write it: `+4.8 (-1.0, +10.5) p=0.110`
+/// (`p=n/a` for a group of one case).
+fn difference(pair: &Value) -> String {
+    let points = |key: &str| pair[key].as_f64().unwrap() * 100.0;
+    let p = match pair["p_value"].as_f64() {
+        Some(p) => format!("{p:.3}"),
+        None => "n/a".into(),
+    };
+    format!(
+        "{:+.1} ({:+.1}, {:+.1}) p={p}",
+        points("difference"),
+        points("low"),
+        points("high"),
+    )
+}
+
+#[test]
+fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let better = better_run(dir.path());
+    let run = repo(RUN);
+    let (stdout, _, page) = compare_html(&[&run, &better], &[]);
+    // stdout is what `compare` prints without --html.
+    let plain = liveclin()
+        .arg("compare")
+        .args([&run, &better])
+        .output()
+        .unwrap();
+    assert_eq!(stdout.as_bytes(), plain.stdout.as_slice());
+    assert!(page.starts_with("<!DOCTYPE html>") && page.ends_with("</html>\n"));
+    assert_self_contained(&page, 0);
+
+    let v = compare_json(&[&run, &better]);
+    // The header: both runs, their files, the common cases, no warnings.
+    for text in [
+        "<h1>m <span class=\"vs\">vs</span> better</h1>",
+        &escape(&run.display().to_string()),
+        &escape(&better.display().to_string()),
+        "16 cases all runs have",
+        "No warnings",
+    ] {
+        assert!(page.contains(text), "{text} missing");
+    }
+    // The headline: each run's accuracies and their difference.
+    for stat in ["question_accuracy", "case_accuracy"] {
+        let pair = &v["overall"][stat]["pairs"][0];
+        let points = |key: &str| pair[key].as_f64().unwrap() * 100.0;
+        assert!(page.contains(&format!(
+            "<td class=\"num\">{:+.1}</td><td class=\"num\">{:+.1} to {:+.1}</td>",
+            points("difference"),
+            points("low"),
+            points("high")
+        )));
+    }
+    assert!(page.contains(">100.0%</b>"));
+    // One chart per breakdown, a bar per run in each, and each group's difference.
+    for (breakdown, title) in CHART_TITLES {
+        assert_eq!(
+            page.matches(&format!("aria-label=\"{title}\"")).count(),
+            1,
+            "{title}"
+        );
+        let svg = chart(&page, title);
+        assert!(svg.contains(">[1] m</text>"), "{title}: legend of run 1");
+        assert!(
+            svg.contains(">[2] better</text>"),
+            "{title}: legend of run 2"
+        );
+        let stat = if breakdown == "by_rarity"
+            || breakdown == "by_chapter"
+            || breakdown == "by_subcategory"
+        {
+            "case_accuracy"
+        } else {
+            "question_accuracy"
+        };
+        let mut entries: Vec<&Value> = Vec::new();
+        for (_, entry) in v[breakdown].as_object().unwrap() {
+            if breakdown == "by_subcategory" {
+                entries.extend(entry.as_object().unwrap().values());
+            } else {
+                entries.push(entry);
+            }
+        }
+        assert!(!entries.is_empty(), "{breakdown}");
+        for entry in entries {
+            let text = difference(&entry[stat]["pairs"][0]);
+            assert!(svg.contains(&text), "{title}: {text} missing");
+        }
+        assert!(svg.contains("small"), "{title}: small groups flagged");
+    }
+
+    // With --json, stdout is the JSON and the page is written all the same.
+    let (stdout, _, page) = compare_html(&[&run, &better], &["--json"]);
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["common_cases"], 16);
+    assert!(page.contains("Case accuracy by chapter"));
+}
+
+#[test]
+fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = variant(dir.path(), "hostile.json", |f| {
+        f["meta"]["model"] = "<script>alert(1)</script>".into();
+        f["meta"]["dataset"] = "2025_H2".into();
+        f["cases"].as_array_mut().unwrap().pop();
+    });
+    let run = repo(RUN);
+    let (_, stderr, page) = compare_html(&[&run, &hostile], &[]);
+    assert!(stderr.contains("Warning: the runs used different configs"));
+    assert_self_contained(&page, 0);
+    assert!(!page.contains("<script>alert"), "the model name is escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    for (_, title) in CHART_TITLES {
+        assert!(chart(&page, title).contains(">[2] &lt;script&gt;alert(1)&lt;/script&gt;</text>"));
+    }
+    // The warnings, prominently in the header, escaped.
+    let v = compare_json(&[&run, &hostile]);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2);
+    let header = &page[..page.find("id=\"headline\"").unwrap()];
+    assert!(header.contains("<div class=\"warnings\" role=\"alert\">"));
+    for warning in warnings {
+        let text = escape(warning.as_str().unwrap());
+        assert!(
+            header.contains(&format!("<li>{text}</li>")),
+            "{text} missing"
+        );
+    }
+    assert!(header.contains("15 cases all runs have"));
 }

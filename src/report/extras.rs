@@ -1,0 +1,157 @@
+//! What we print beyond the official summary: outcomes, 95% intervals (the headline
+//! numbers'; every group's with `--ci`) and multi-turn diagnostics. On stderr, so that
+//! stdout stays exactly the official layout.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::analysis::bootstrap::{self, Options};
+use crate::analysis::multiturn;
+use crate::analysis::outcome::OutcomeCounts;
+use crate::results::ResultsFile;
+
+/// Prints the extras of a results file to stderr (nothing when it has no cases).
+pub fn print(file: &ResultsFile, every_group: bool) {
+    if file.cases.is_empty() {
+        return;
+    }
+    // Intervals are stored by evaluate and merge; an official results file has none.
+    let computed;
+    let ci = match file.extra.get("confidence_intervals") {
+        Some(ci) if ci.get("overall").is_some() => ci,
+        _ => {
+            computed = bootstrap::intervals(&file.cases, &Options::default());
+            &computed
+        }
+    };
+    let mut out = OutcomeCounts::of(&file.cases).line();
+    out.push_str(&headline(ci));
+    if every_group {
+        out.push_str(&groups(ci));
+    }
+    out.push_str(&multiturn::diagnostics(&file.cases).text());
+    eprint!("{out}");
+}
+
+fn percent(v: &Value) -> String {
+    format!("{:.1}%", v.as_f64().unwrap_or(0.0) * 100.0)
+}
+
+/// `95% interval 59.7%-73.6%`.
+fn span(interval: &Value) -> String {
+    format!(
+        "{}-{}",
+        percent(&interval["low"]),
+        percent(&interval["high"])
+    )
+}
+
+/// The intervals of question and case accuracy.
+pub fn headline(ci: &Value) -> String {
+    let overall = &ci["overall"];
+    let small = if overall["small"] == true {
+        " (few cases: wide)"
+    } else {
+        ""
+    };
+    format!(
+        "  95% intervals (case-level bootstrap, {} resamples): Question Accuracy {}, Case Accuracy {}{small}\n",
+        ci["resamples"],
+        span(&overall["question_accuracy"]),
+        span(&overall["case_accuracy"])
+    )
+}
+
+const BREAKDOWNS: [(&str, &str); 7] = [
+    ("by_rarity", "Rarity"),
+    ("by_chapter", "Chapter"),
+    ("by_subcategory", "Subcategory"),
+    ("by_stage", "Clinical Stage"),
+    ("by_position", "Question Position"),
+    ("by_image_modality", "Image Modality"),
+    ("by_table_modality", "Table Modality"),
+];
+
+/// Every group's estimate and interval, breakdown by breakdown; `*` marks small groups.
+pub fn groups(ci: &Value) -> String {
+    let mut out = String::from("  95% intervals by group (* fewer than 20 cases):\n");
+    let o = &mut out;
+    for (key, title) in BREAKDOWNS {
+        let _ = writeln!(o, "  {title}:");
+        let Some(groups) = ci[key].as_object() else {
+            continue;
+        };
+        for (name, entry) in groups {
+            if key == "by_subcategory" {
+                let _ = writeln!(o, "    {name}");
+                for (sub, inner) in entry.as_object().into_iter().flatten() {
+                    line(o, &format!("  {sub}"), inner);
+                }
+            } else {
+                line(o, name, entry);
+            }
+        }
+    }
+    out
+}
+
+fn line(o: &mut String, name: &str, entry: &Value) {
+    let mut label: String = name.chars().take(46).collect();
+    if name.chars().count() > 46 {
+        label.pop();
+        label.push('~');
+    }
+    let small = if entry["small"] == true { "*" } else { " " };
+    let _ = write!(
+        o,
+        "    {label:<46} {:>5} cases{small}",
+        entry["cases"].as_u64().unwrap_or(0)
+    );
+    for (key, short) in [("question_accuracy", "Q"), ("case_accuracy", "C")] {
+        let interval = &entry[key];
+        if interval.is_object() {
+            let _ = write!(
+                o,
+                "  {short} {:>6} ({})",
+                percent(&interval["estimate"]),
+                span(interval)
+            );
+        }
+    }
+    let _ = writeln!(o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn headline_and_groups_read_the_stored_intervals() {
+        let ci = json!({"resamples": 2000,
+            "overall": {"cases": 16, "small": true,
+                "question_accuracy": {"estimate": 0.6667, "low": 0.5, "high": 0.8125},
+                "case_accuracy": {"estimate": 0.3125, "low": 0.125, "high": 0.5625}},
+            "by_stage": {"Diagnosis": {"cases": 30, "small": false,
+                "question_accuracy": {"estimate": 0.7, "low": 0.6, "high": 0.8}}},
+            "by_subcategory": {"C2": {"Bone": {"cases": 3, "small": true,
+                "question_accuracy": {"estimate": 1.0, "low": 1.0, "high": 1.0},
+                "case_accuracy": {"estimate": 1.0, "low": 1.0, "high": 1.0}}}}});
+        assert_eq!(
+            headline(&ci),
+            "  95% intervals (case-level bootstrap, 2000 resamples): Question Accuracy 50.0%-81.2%, Case Accuracy 12.5%-56.2% (few cases: wide)\n"
+        );
+        let text = groups(&ci);
+        assert!(text.contains("    Diagnosis"), "{text}");
+        assert!(
+            text.contains("   30 cases   Q  70.0% (60.0%-80.0%)\n"),
+            "{text}"
+        );
+        assert!(text.contains("    C2\n      Bone "), "{text}");
+        assert!(
+            text.contains("    3 cases*  Q 100.0% (100.0%-100.0%)  C 100.0% (100.0%-100.0%)"),
+            "{text}"
+        );
+    }
+}
