@@ -314,25 +314,46 @@ pub fn intervals(cases: &[CaseRecord], opts: &Options) -> Value {
     out.insert("resamples".into(), json!(opts.resamples));
     out.insert("seed".into(), json!(opts.seed));
     out.insert("small_group_cases".into(), json!(SMALL_GROUP));
-    for (breakdown, names) in summary_groups(&summary) {
-        for name in names {
-            let Some(clusters) = clusters.get(&(breakdown, name.clone())) else {
-                continue;
-            };
-            let mut entry = Map::new();
-            entry.insert("cases".into(), json!(clusters.len()));
-            entry.insert("small".into(), json!(clusters.len() < SMALL_GROUP));
-            for (key, statistic) in statistics(breakdown) {
-                let mut rng = Rng::for_group(opts.seed, &[breakdown, &name, key]);
-                entry.insert(
-                    key.into(),
-                    interval(clusters, statistic, opts, &mut rng).value(),
-                );
-            }
-            place(&mut out, breakdown, &name, Value::Object(entry));
+    let groups: Vec<(&'static str, String, &[Cluster])> = summary_groups(&summary)
+        .into_iter()
+        .flat_map(|(breakdown, names)| names.into_iter().map(move |n| (breakdown, n)))
+        .filter_map(|(b, n)| clusters.get(&(b, n.clone())).map(|c| (b, n, c.as_slice())))
+        .collect();
+    let entries = in_parallel(&groups, |(breakdown, name, clusters)| {
+        let mut entry = Map::new();
+        entry.insert("cases".into(), json!(clusters.len()));
+        entry.insert("small".into(), json!(clusters.len() < SMALL_GROUP));
+        for (key, statistic) in statistics(breakdown) {
+            let mut rng = Rng::for_group(opts.seed, &[breakdown, name, key]);
+            entry.insert(
+                key.into(),
+                interval(clusters, statistic, opts, &mut rng).value(),
+            );
         }
+        Value::Object(entry)
+    });
+    for ((breakdown, name, _), entry) in groups.iter().zip(entries) {
+        place(&mut out, breakdown, name, entry);
     }
     Value::Object(out)
+}
+
+/// `f` over every item, the items shared among the machine's cores (each group's
+/// generator is its own, so the result does not depend on the split); in item order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // A few chunks per core: groups differ widely in size.
+    let chunk = items.len().div_ceil(threads * 4).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a bootstrap thread does not panic"))
+            .collect()
+    })
 }
 
 /// The statistics of a breakdown: question accuracy, and case accuracy where groups are
