@@ -73,6 +73,16 @@ pub struct McqRecord {
 }
 
 impl CaseRecord {
+    /// The case id as text, as the dataset's `LoadedCase::id` it matches: a JSON string's
+    /// contents, nothing for null (or absent), else the JSON text (`7` for the number 7).
+    pub fn id_text(&self) -> String {
+        match &self.case_id {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        }
+    }
+
     /// Correct MCQs as the official analysis counts them: the stored `correct_mcqs` when
     /// it is a number (even if it disagrees with the MCQ list), else the `is_correct` count.
     pub fn correct_count(&self) -> i64 {
@@ -161,4 +171,23 @@ pub fn write_atomic(path: &Path, file: &ResultsFile) -> anyhow::Result<()> {
     inner.sync_all()?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_text_is_a_string_s_contents_else_the_json_text() {
+        let id = |value: Value| {
+            CaseRecord {
+                case_id: value,
+                ..Default::default()
+            }
+            .id_text()
+        };
+        assert_eq!(id(Value::from("PMC1")), "PMC1");
+        assert_eq!(id(Value::from(7)), "7");
+        assert_eq!(id(Value::Null), "");
+    }
 }

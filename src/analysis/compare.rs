@@ -107,13 +107,6 @@ pub struct Comparison {
     pub common_cases: usize,
 }
 
-fn case_id(case: &CaseRecord) -> String {
-    match &case.case_id {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Compares the runs over the cases present in all of them.
 pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
     let mut warnings = Vec::new();
@@ -143,17 +136,41 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
             ));
         }
     }
+    // A case without an id (the official tool writes "" when a case has no pmc, pmid or
+    // doi) cannot be matched across runs.
+    for run in runs {
+        let unnamed = run
+            .file
+            .cases
+            .iter()
+            .filter(|c| c.id_text().is_empty())
+            .count();
+        if unnamed > 0 {
+            warnings.push(format!(
+                "{} has {unnamed} {} without a case id: left out (they cannot be matched)",
+                run.label,
+                if unnamed == 1 { "case" } else { "cases" }
+            ));
+        }
+    }
     let ids: Vec<HashMap<String, &CaseRecord>> = runs
         .iter()
-        .map(|r| r.file.cases.iter().map(|c| (case_id(c), c)).collect())
+        .map(|r| {
+            r.file
+                .cases
+                .iter()
+                .map(|c| (c.id_text(), c))
+                .filter(|(id, _)| !id.is_empty())
+                .collect()
+        })
         .collect();
     // The first run's order, kept for the cases every run has.
     let common: Vec<String> = runs[0]
         .file
         .cases
         .iter()
-        .map(case_id)
-        .filter(|id| ids.iter().all(|m| m.contains_key(id)))
+        .map(CaseRecord::id_text)
+        .filter(|id| !id.is_empty() && ids.iter().all(|m| m.contains_key(id)))
         .collect();
     for (run, m) in runs.iter().zip(&ids) {
         let extra = m.len() - common.len();

@@ -27,6 +27,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, in the order the reports list them.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Correct,
+        Outcome::Wrong,
+        Outcome::NoAnswer,
+        Outcome::CutOff,
+        Outcome::ApiFailure,
+        Outcome::Skipped,
+    ];
+
     /// The outcome of a record (ours or the official tool's). A correct answer is correct
     /// even when the reply was cut off after it; a cut-off reply otherwise counts as cut
     /// off, whatever letter was read from it.
@@ -54,6 +64,18 @@ impl Outcome {
         }
     }
 
+    /// The outcome a results file records for an MCQ: its stored `outcome` key when it is
+    /// one we know (see [`Outcome::from_key`]), else computed by [`Outcome::of`].
+    pub fn recorded(mcq: &McqRecord) -> Outcome {
+        mcq.extra
+            .get("outcome")
+            .and_then(Value::as_str)
+            .and_then(Outcome::from_key)
+            .unwrap_or_else(|| Outcome::of(mcq))
+    }
+
+    /// The name of the outcome in results files (the `outcome` key of an MCQ record, the
+    /// keys of the `outcomes` counts).
     pub fn key(self) -> &'static str {
         match self {
             Outcome::Correct => "correct",
@@ -63,6 +85,11 @@ impl Outcome {
             Outcome::ApiFailure => "api_failure",
             Outcome::Skipped => "skipped",
         }
+    }
+
+    /// The outcome whose [`Outcome::key`] is `key`, if any.
+    pub fn from_key(key: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.key() == key)
     }
 }
 
@@ -188,6 +215,18 @@ mod tests {
         for (value, expected) in cases {
             assert_eq!(Outcome::of(&record(value.clone())), expected, "{value}");
         }
+    }
+
+    #[test]
+    fn keys_read_back_and_a_stored_outcome_wins() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::from_key(outcome.key()), Some(outcome));
+        }
+        assert_eq!(Outcome::from_key("unknown"), None);
+        let stored = json!({"is_correct": false, "extracted_answer": "C", "outcome": "cut_off"});
+        assert_eq!(Outcome::recorded(&record(stored)), Outcome::CutOff);
+        let unknown = json!({"is_correct": false, "extracted_answer": "C", "outcome": "odd"});
+        assert_eq!(Outcome::recorded(&record(unknown)), Outcome::Wrong);
     }
 
     #[test]

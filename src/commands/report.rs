@@ -57,7 +57,7 @@ fn write_html(
             let missing = file
                 .cases
                 .iter()
-                .filter(|c| !ids.contains(html::case_id(c).as_str()))
+                .filter(|c| !ids.contains(c.id_text().as_str()))
                 .count();
             if missing > 0 {
                 eprintln!(

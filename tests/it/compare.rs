@@ -10,10 +10,17 @@ use super::common::{assert_self_contained, chart, liveclin, repo};
 
 const RUN: &str = "tests/fixtures/official/results-url.json";
 
-/// A copy of the fixture run, changed by `edit`, written into `dir`.
+/// A copy of the fixture run, changed by `edit`, written into `dir`. The fixture's case
+/// without an id (the official tool writes "" when a case has no pmc, pmid or doi) gets
+/// one, so that every case can be matched across runs.
 fn variant(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
     let mut file: Value =
         serde_json::from_str(&std::fs::read_to_string(repo(RUN)).unwrap()).unwrap();
+    for case in file["cases"].as_array_mut().unwrap() {
+        if case["case_id"] == "" {
+            case["case_id"] = "unnamed".into();
+        }
+    }
     edit(&mut file);
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
@@ -52,7 +59,8 @@ fn compare_json(files: &[&Path]) -> Value {
 
 #[test]
 fn a_run_against_itself_differs_by_nothing_anywhere() {
-    let run = repo(RUN);
+    let dir = tempfile::tempdir().unwrap();
+    let run = variant(dir.path(), "run.json", |_| {});
     let v = compare_json(&[&run, &run]);
     assert_eq!(v["common_cases"], 16);
     for stat in ["question_accuracy", "case_accuracy"] {
@@ -73,7 +81,8 @@ fn a_run_against_itself_differs_by_nothing_anywhere() {
         );
     }
     liveclin()
-        .args(["compare", RUN, RUN])
+        .arg("compare")
+        .args([&run, &run])
         .assert()
         .success()
         .stdout(predicate::str::contains(
@@ -88,7 +97,8 @@ fn a_run_against_itself_differs_by_nothing_anywhere() {
 fn a_clearly_better_run_is_significantly_better() {
     let dir = tempfile::tempdir().unwrap();
     let better = better_run(dir.path());
-    let v = compare_json(&[&repo(RUN), &better]);
+    let run = variant(dir.path(), "run.json", |_| {});
+    let v = compare_json(&[&run, &better]);
     let q = &v["overall"]["question_accuracy"];
     assert_eq!(q["values"][1], 1.0);
     let pair = &q["pairs"][0];
@@ -107,9 +117,10 @@ fn different_configs_and_case_sets_are_warned_about_and_only_shared_cases_compar
     let third = variant(dir.path(), "third.json", |f| {
         f["meta"]["model"] = "third".into()
     });
+    let run = variant(dir.path(), "run.json", |_| {});
     let out = liveclin()
         .arg("compare")
-        .arg(repo(RUN))
+        .arg(&run)
         .args([&other, &third])
         .arg("--all-pairs")
         .assert()
@@ -123,7 +134,7 @@ fn different_configs_and_case_sets_are_warned_about_and_only_shared_cases_compar
         ))
         .stderr(predicate::str::contains("has 1 case the others lack"));
     drop(out);
-    let v = compare_json(&[&repo(RUN), &other]);
+    let v = compare_json(&[&run, &other]);
     assert_eq!(v["common_cases"], 15);
     assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
 }
@@ -170,7 +181,7 @@ fn difference(pair: &Value) -> String {
 fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
     let dir = tempfile::tempdir().unwrap();
     let better = better_run(dir.path());
-    let run = repo(RUN);
+    let run = variant(dir.path(), "run.json", |_| {});
     let (stdout, _, page) = compare_html(&[&run, &better], &[]);
     // stdout is what `compare` prints without --html.
     let plain = liveclin()
@@ -257,7 +268,7 @@ fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
         f["meta"]["dataset"] = "2025_H2".into();
         f["cases"].as_array_mut().unwrap().pop();
     });
-    let run = repo(RUN);
+    let run = variant(dir.path(), "run.json", |_| {});
     let (_, stderr, page) = compare_html(&[&run, &hostile], &[]);
     assert!(stderr.contains("Warning: the runs used different configs"));
     assert_self_contained(&page, 0);
@@ -280,4 +291,18 @@ fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
         );
     }
     assert!(header.contains("15 cases all runs have"));
+}
+
+#[test]
+fn cases_without_an_id_are_left_out_with_a_warning() {
+    let v = compare_json(&[&repo(RUN), &repo(RUN)]);
+    assert_eq!(v["common_cases"], 15);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("has 1 case without a case id: left out")
+    );
 }

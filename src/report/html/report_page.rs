@@ -1,0 +1,884 @@
+//! The page of `report --html` for one run: its header, the headline numbers, a chart
+//! per breakdown, the position chart and the multi-turn diagnostics, then the case
+//! transcripts of [`super::transcripts`]. Separate from the comparison page, which shares
+//! only the shell and the chart helpers of [`super`].
+
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write;
+
+use serde_json::{Map, Value};
+
+use super::transcripts::{self, Questions};
+use super::{
+    chart_or_note, chart_title, escape, figure, is_small, meta_text, outcome_name, page_end,
+    page_start, plural,
+};
+use crate::analysis::outcome::Outcome;
+use crate::analysis::summary::{CaseCounts, Groups, McqCounts};
+use crate::analysis::{Summary, insight, summarize, taxonomy};
+use crate::report::reference::Reference;
+use crate::report::svg::{self, Bar, ChartOptions, Group, Line, Point, percent};
+use crate::results::{CaseRecord, ResultsFile};
+
+/// Everything the page is made of.
+pub struct Page<'a> {
+    pub file: &'a ResultsFile,
+    /// How the results file is named on the page (its path as given).
+    pub source: &'a str,
+    pub reference: Option<&'a Reference>,
+    pub questions: Questions<'a>,
+}
+
+/// Our top-level keys (`outcomes`, `confidence_intervals`, `multi_turn`): as stored in
+/// the file, and computed from its cases for any that is absent.
+pub fn our_keys(file: &ResultsFile) -> Map<String, Value> {
+    const KEYS: [&str; 3] = ["outcomes", "confidence_intervals", "multi_turn"];
+    let mut keys = Map::new();
+    let mut computed: Option<Map<String, Value>> = None;
+    for key in KEYS {
+        let value = match file.extra.get(key) {
+            Some(value) if !value.is_null() => Some(value.clone()),
+            _ => computed
+                .get_or_insert_with(|| insight::keys(&file.cases))
+                .get(key)
+                .cloned(),
+        };
+        if let Some(value) = value {
+            keys.insert(key.to_string(), value);
+        }
+    }
+    keys
+}
+
+/// The whole page.
+pub fn render(page: &Page) -> String {
+    let file = page.file;
+    let summary = summarize(&file.cases);
+    let ours = our_keys(file);
+    let ctx = Context {
+        summary: summary.as_ref(),
+        ci: ours.get("confidence_intervals"),
+        multi: ours.get("multi_turn"),
+        outcomes: ours.get("outcomes"),
+        reference: page.reference,
+        model: meta_text(&file.meta, "model").unwrap_or_else(|| "model".into()),
+        group_cases: group_cases(&file.cases),
+    };
+
+    let mut out = String::with_capacity(64 * 1024 + file.cases.len() * 8 * 1024);
+    let title = format!(
+        "LiveClin report: {} ({})",
+        ctx.model,
+        meta_text(&file.meta, "dataset").unwrap_or_else(|| "?".into())
+    );
+    page_start(&mut out, &title);
+    header(&mut out, page, &ctx);
+    headline(&mut out, &ctx);
+    breakdowns(&mut out, &ctx);
+    multi_turn(&mut out, &ctx);
+    transcripts::cases(&mut out, file, &page.questions, ctx.summary);
+    page_end(
+        &mut out,
+        &format!(
+            "<code>{}</code>. This page is self-contained: it loads nothing from the network; pictures are named, not shown.",
+            escape(page.source)
+        ),
+        Some(transcripts::SCRIPT),
+    );
+    out
+}
+
+struct Context<'a> {
+    summary: Option<&'a Summary>,
+    ci: Option<&'a Value>,
+    multi: Option<&'a Value>,
+    outcomes: Option<&'a Value>,
+    reference: Option<&'a Reference>,
+    model: String,
+    /// Distinct cases per group of the MCQ-level breakdowns, keyed by (breakdown, group).
+    group_cases: HashMap<(&'static str, String), i64>,
+}
+
+impl Context<'_> {
+    /// "95% interval", from the intervals' `level`.
+    fn interval_label(&self) -> Option<String> {
+        let ci = self.ci?;
+        let level = ci.get("level").and_then(Value::as_f64).unwrap_or(0.95);
+        Some(format!("{}% interval", trim_number(level * 100.0)))
+    }
+
+    /// The interval entry of a group: `confidence_intervals[breakdown][group]`.
+    fn ci_entry(&self, breakdown: &str, group: &str) -> Option<&Value> {
+        self.ci?.get(breakdown)?.get(group)
+    }
+}
+
+fn trim_number(x: f64) -> String {
+    let text = format!("{x:.1}");
+    text.strip_suffix(".0").map_or(text.clone(), str::to_string)
+}
+
+/// A timestamp as `2026-11-27 02:23:08 UTC` when it is RFC 3339, else as written.
+fn when(text: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(text) {
+        Ok(t) if t.offset().local_minus_utc() == 0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        Ok(t) => t.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
+        Err(_) => text.to_string(),
+    }
+}
+
+fn interval(entry: Option<&Value>, metric: &str) -> Option<(f64, f64)> {
+    let m = entry?.get(metric)?;
+    Some((m.get("low")?.as_f64()?, m.get("high")?.as_f64()?))
+}
+
+fn header(out: &mut String, page: &Page, ctx: &Context) {
+    let meta = &page.file.meta;
+    let _ = write!(
+        out,
+        "<header>\n<p class=\"kicker\">LiveClin evaluation report</p>\n<h1>{}</h1>\n<dl class=\"meta\">",
+        escape(&ctx.model)
+    );
+    let mut row = |key: &str, value: String| {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", escape(key), escape(&value));
+    };
+    if let Some(dataset) = meta_text(meta, "dataset") {
+        row("Dataset", dataset);
+    }
+    if let Some(mode) = meta_text(meta, "image_mode") {
+        row("Image mode", mode);
+    }
+    if let Some(t) = ctx.summary.map(|s| s.totals) {
+        row(
+            "Size",
+            format!(
+                "{}, {} (multiple-choice questions)",
+                plural(t.cases, "case"),
+                plural(t.mcqs, "MCQ")
+            ),
+        );
+    }
+    let started = meta_text(meta, "started_at");
+    let finished = meta_text(meta, "finished_at");
+    if let Some(s) = &started {
+        row("Started", when(s));
+    }
+    if let Some(f) = &finished {
+        let mut text = when(f);
+        if let (Some(s), Some(f)) = (&started, &finished)
+            && let (Ok(s), Ok(f)) = (
+                chrono::DateTime::parse_from_rfc3339(s),
+                chrono::DateTime::parse_from_rfc3339(f),
+            )
+        {
+            let secs = (f - s).num_milliseconds() as f64 / 1000.0;
+            if secs >= 0.0 {
+                text.push_str(&format!(" ({} later)", duration(secs)));
+            }
+        }
+        row("Finished", text);
+    }
+    if let Some(base) = meta_text(meta, "api_base") {
+        row("API base", base);
+    }
+    let tool = [
+        meta_text(meta, "tool"),
+        meta_text(meta, "liveclin_version").map(|v| format!("v{v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    if !tool.is_empty() {
+        row("Written by", tool);
+    }
+    row("Results file", page.source.to_string());
+    out.push_str(
+        "</dl>\n<nav><a href=\"#headline\">Headline</a><a href=\"#breakdowns\">Breakdowns</a>",
+    );
+    if ctx.multi.is_some() {
+        out.push_str("<a href=\"#multi-turn\">Multi-turn</a>");
+    }
+    out.push_str("<a href=\"#cases\">Cases</a></nav>\n</header>\n");
+}
+
+fn duration(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{secs:.1} s")
+    } else if secs < 3600.0 {
+        format!("{:.0} min {:.0} s", (secs / 60.0).floor(), secs % 60.0)
+    } else {
+        format!(
+            "{:.0} h {:.0} min",
+            (secs / 3600.0).floor(),
+            (secs % 3600.0) / 60.0
+        )
+    }
+}
+
+fn headline(out: &mut String, ctx: &Context) {
+    out.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n");
+    let Some(summary) = ctx.summary else {
+        out.push_str(
+            "<p>No results to summarize: the results file has no cases.</p>\n</section>\n",
+        );
+        return;
+    };
+    let t = &summary.totals;
+    let overall = ctx.ci.and_then(|ci| ci.get("overall"));
+    let label = ctx.interval_label();
+    out.push_str("<div class=\"cards\">\n");
+    let reference_label = ctx.reference.map(|r| r.label.as_str());
+    for (name, value, correct, total, unit, metric, reference) in [
+        (
+            "Question accuracy",
+            t.question_accuracy(),
+            t.correct_mcqs,
+            t.mcqs,
+            "questions",
+            "question_accuracy",
+            ctx.reference.and_then(|r| r.question_accuracy),
+        ),
+        (
+            "Case accuracy",
+            t.case_accuracy(),
+            t.correct_cases,
+            t.cases,
+            "cases fully right",
+            "case_accuracy",
+            ctx.reference.and_then(|r| r.case_accuracy),
+        ),
+    ] {
+        let _ = write!(
+            out,
+            "<div class=\"card\"><div class=\"k\">{name}</div><div class=\"v\">{}</div>",
+            percent(value)
+        );
+        if let (Some((low, high)), Some(label)) = (interval(overall, metric), &label) {
+            let _ = write!(
+                out,
+                "<div class=\"ci\">{} {}–{}</div>",
+                escape(label),
+                percent(low),
+                percent(high)
+            );
+        }
+        let _ = write!(out, "<div class=\"n\">{correct} of {total} {unit}</div>");
+        if let (Some(r), Some(l)) = (reference, reference_label) {
+            let _ = write!(
+                out,
+                "<div class=\"ref\"><span class=\"dash\"></span>{}: {}</div>",
+                escape(l),
+                percent(r)
+            );
+        }
+        out.push_str("</div>\n");
+    }
+    if let Some(o) = ctx.outcomes {
+        let count = |k: &str| o.get(k).and_then(Value::as_u64).unwrap_or(0);
+        out.push_str(
+            "<div class=\"card outcomes\"><div class=\"k\">Outcomes of the questions</div><table>",
+        );
+        for outcome in Outcome::ALL {
+            let _ = write!(
+                out,
+                "<tr><td><span class=\"badge o-{0}\">{1}</span></td><td class=\"num\">{2}</td></tr>",
+                outcome.key(),
+                outcome_name(outcome),
+                count(outcome.key())
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<tr class=\"total\"><td>answered / all MCQs</td><td class=\"num\">{} / {}</td></tr></table></div>",
+            count("answered"),
+            count("mcqs")
+        );
+        out.push_str("</div>\n");
+        let failed = count("api_failure") + count("skipped");
+        let answered = count("answered");
+        let _ = write!(
+            out,
+            "<p class=\"note\">Question accuracy counts API failures and skipped questions as wrong, as the official tool does"
+        );
+        if failed > 0 {
+            let correct = count("correct");
+            let _ = write!(
+                out,
+                ": {failed} of the {} questions were never answered by the model; over the {answered} answered, accuracy is {}",
+                count("mcqs"),
+                percent(if answered > 0 {
+                    correct as f64 / answered as f64
+                } else {
+                    0.0
+                })
+            );
+        } else {
+            out.push_str(" (this run has none)");
+        }
+        out.push_str(".</p>\n");
+    } else {
+        out.push_str("</div>\n");
+    }
+    if let (Some(ci), Some(label)) = (ctx.ci, &label) {
+        let method = ci
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("bootstrap");
+        let mut text = format!("{label}s: {method}");
+        if let Some(n) = ci.get("resamples").and_then(Value::as_u64) {
+            text.push_str(&format!(", {n} resamples"));
+        }
+        if let Some(seed) = ci.get("seed").filter(|v| !v.is_null()) {
+            text.push_str(&format!(", seed {seed}"));
+        }
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{}. Groups of fewer than 20 cases are flagged \"small\": their intervals are wide.</p>",
+            escape(&text)
+        );
+    } else {
+        out.push_str("<p class=\"note\">This results file has no confidence intervals; the numbers are shown without them. Groups of fewer than 20 cases are flagged \"small\".</p>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// Distinct cases in each group of the MCQ-level breakdowns, as the summary groups MCQs.
+fn group_cases(cases: &[CaseRecord]) -> HashMap<(&'static str, String), i64> {
+    let mut counts = HashMap::new();
+    for case in cases {
+        let mut seen: HashSet<(&'static str, String)> = HashSet::new();
+        for mcq in &case.mcqs {
+            let stage = mcq
+                .stage
+                .as_str()
+                .map_or(taxonomy::OTHER_STAGE, taxonomy::classify_stage);
+            seen.insert(("by_stage", stage.to_string()));
+            seen.insert(("by_position", format!("Q{}", mcq.position() + 1)));
+            for m in mcq.image_types().flat_map(taxonomy::image_modalities) {
+                seen.insert(("by_image_modality", m.to_string()));
+            }
+            for m in mcq.table_types().flat_map(taxonomy::table_modalities) {
+                seen.insert(("by_table_modality", m.to_string()));
+            }
+        }
+        for key in seen {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+fn case_bar(c: &CaseCounts, entry: Option<&Value>) -> Bar {
+    let cases = entry
+        .and_then(|e| e.get("cases"))
+        .and_then(Value::as_i64)
+        .unwrap_or(c.cases);
+    Bar {
+        value: c.case_accuracy(),
+        interval: interval(entry, "case_accuracy"),
+        size: plural(c.cases, "case"),
+        small: is_small(entry, cases),
+        note: format!(
+            "{} of {} cases fully right; question accuracy {} ({} of {})",
+            c.correct_cases,
+            c.cases,
+            percent(c.question_accuracy()),
+            c.correct_mcqs,
+            c.mcqs
+        ),
+        annotation: String::new(),
+    }
+}
+
+fn mcq_bar(c: &McqCounts, entry: Option<&Value>, cases: i64) -> Bar {
+    let cases = entry
+        .and_then(|e| e.get("cases"))
+        .and_then(Value::as_i64)
+        .unwrap_or(cases);
+    Bar {
+        value: c.question_accuracy(),
+        interval: interval(entry, "question_accuracy"),
+        size: plural(c.mcqs, "MCQ"),
+        small: is_small(entry, cases),
+        note: format!(
+            "{} of {} right, in {}",
+            c.correct_mcqs,
+            c.mcqs,
+            plural(cases, "case")
+        ),
+        annotation: String::new(),
+    }
+}
+
+fn breakdowns(out: &mut String, ctx: &Context) {
+    out.push_str("<section id=\"breakdowns\">\n<h2>Breakdowns</h2>\n");
+    let Some(summary) = ctx.summary else {
+        out.push_str("<p>No results.</p>\n</section>\n");
+        return;
+    };
+    let series = [ctx.model.clone()];
+    let interval_label = ctx.interval_label();
+    let options = |axis: &'static str| ChartOptions {
+        axis,
+        reference_label: ctx.reference.map(|r| r.label.as_str()),
+        interval_label: interval_label.as_deref(),
+    };
+    let reference =
+        |breakdown: &str, group: &str| ctx.reference.and_then(|r| r.value(breakdown, group));
+
+    for breakdown in ["by_rarity", "by_chapter"] {
+        let groups = match breakdown {
+            "by_rarity" => &summary.by_rarity,
+            _ => &summary.by_chapter,
+        };
+        let chart: Vec<Group> = groups
+            .0
+            .iter()
+            .map(|(name, c)| Group {
+                label: if breakdown == "by_rarity" {
+                    crate::pytext::capitalize(name)
+                } else {
+                    name.clone()
+                },
+                section: None,
+                bars: vec![Some(case_bar(c, ctx.ci_entry(breakdown, name)))],
+                reference: reference(breakdown, name),
+            })
+            .collect();
+        chart_or_note(
+            out,
+            breakdown,
+            &chart,
+            &series,
+            &options("case accuracy (every question of the case right)"),
+            "Case accuracy: the share of cases whose every question was answered right.",
+        );
+    }
+
+    let subs: Vec<Group> = summary
+        .by_subcategory
+        .0
+        .iter()
+        .flat_map(|(chapter, subs)| {
+            subs.0.iter().map(move |(sub, c)| {
+                let entry = ctx
+                    .ci
+                    .and_then(|ci| ci.get("by_subcategory"))
+                    .and_then(|b| b.get(chapter))
+                    .and_then(|b| b.get(sub));
+                Group {
+                    label: sub.clone(),
+                    section: Some(chapter.clone()),
+                    bars: vec![Some(case_bar(c, entry))],
+                    reference: ctx.reference.and_then(|r| r.subcategory(chapter, sub)),
+                }
+            })
+        })
+        .collect();
+    chart_or_note(
+        out,
+        "by_subcategory",
+        &subs,
+        &series,
+        &options("case accuracy (every question of the case right)"),
+        "Every subcategory, under its chapter.",
+    );
+
+    let stage = mcq_groups(ctx, "by_stage", &summary.by_stage);
+    chart_or_note(
+        out,
+        "by_stage",
+        &stage,
+        &series,
+        &options("question accuracy"),
+        "Questions grouped by the broad clinical stage they ask about.",
+    );
+
+    position_chart(out, ctx, summary, interval_label.as_deref());
+
+    for (breakdown, groups, caption) in [
+        (
+            "by_image_modality",
+            &summary.by_image_modality,
+            "Questions grouped by the modality of their pictures; a question with pictures of several modalities counts in each.",
+        ),
+        (
+            "by_table_modality",
+            &summary.by_table_modality,
+            "Questions grouped by the kind of their tables; a question with several kinds counts in each.",
+        ),
+    ] {
+        let chart = mcq_groups(ctx, breakdown, groups);
+        chart_or_note(
+            out,
+            breakdown,
+            &chart,
+            &series,
+            &options("question accuracy"),
+            caption,
+        );
+    }
+    out.push_str("</section>\n");
+}
+
+fn mcq_groups(ctx: &Context, breakdown: &'static str, groups: &Groups<McqCounts>) -> Vec<Group> {
+    groups
+        .0
+        .iter()
+        .map(|(name, c)| {
+            let cases = ctx
+                .group_cases
+                .get(&(breakdown, name.clone()))
+                .copied()
+                .unwrap_or(0);
+            Group {
+                label: name.clone(),
+                section: None,
+                bars: vec![Some(mcq_bar(c, ctx.ci_entry(breakdown, name), cases))],
+                reference: ctx.reference.and_then(|r| r.value(breakdown, name)),
+            }
+        })
+        .collect()
+}
+
+/// Key `Q3` -> 3, for ordering positions.
+fn position_number(key: &str) -> u64 {
+    key.strip_prefix('Q')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+fn position_chart(
+    out: &mut String,
+    ctx: &Context,
+    summary: &Summary,
+    interval_label: Option<&str>,
+) {
+    let conditional = ctx
+        .multi
+        .and_then(|m| m.get("conditional_accuracy"))
+        .and_then(Value::as_object);
+    let mut keys: Vec<String> = summary
+        .by_position
+        .0
+        .iter()
+        .map(|(k, _)| k.clone())
+        .collect();
+    for key in conditional.into_iter().flat_map(|c| c.keys()) {
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    keys.sort_by_key(|k| position_number(k));
+    let title = chart_title("by_position");
+    if keys.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>{}</h3><p class=\"note\">No questions.</p>",
+            escape(title)
+        );
+        return;
+    }
+    let all = Line {
+        label: "all questions".into(),
+        points: keys
+            .iter()
+            .map(|k| {
+                let (_, c) = summary.by_position.0.iter().find(|(name, _)| name == k)?;
+                let entry = ctx.ci_entry("by_position", k);
+                let cases = ctx
+                    .group_cases
+                    .get(&("by_position", k.clone()))
+                    .copied()
+                    .unwrap_or(0);
+                let bar = mcq_bar(c, entry, cases);
+                Some(Point {
+                    value: bar.value,
+                    interval: bar.interval,
+                    size: bar.size,
+                    small: bar.small,
+                })
+            })
+            .collect(),
+        colour: Some(0),
+        dashed: false,
+    };
+    let mut lines = vec![all];
+    if let Some(conditional) = conditional {
+        lines.push(Line {
+            label: "given all earlier answers of the case right".into(),
+            points: keys
+                .iter()
+                .map(|k| {
+                    let entry = conditional.get(k)?;
+                    let reached = entry.get("reached").and_then(Value::as_i64).unwrap_or(0);
+                    let value = entry.get("accuracy").and_then(Value::as_f64)?;
+                    (reached > 0).then(|| Point {
+                        value,
+                        interval: None,
+                        size: format!("{} reached", plural(reached, "case")),
+                        small: reached < 20,
+                    })
+                })
+                .collect(),
+            colour: Some(1),
+            dashed: false,
+        });
+    }
+    if let Some(r) = ctx.reference.filter(|r| r.has("by_position")) {
+        lines.push(Line {
+            label: r.label.clone(),
+            points: keys
+                .iter()
+                .map(|k| {
+                    r.value("by_position", k).map(|value| Point {
+                        value,
+                        ..Default::default()
+                    })
+                })
+                .collect(),
+            colour: None,
+            dashed: true,
+        });
+    }
+    let svg = svg::line_chart(
+        title,
+        &keys,
+        &lines,
+        &ChartOptions {
+            axis: "question accuracy",
+            reference_label: None,
+            interval_label,
+        },
+    );
+    let caption = if conditional.is_some() {
+        "Q1 is the first question of a case, asked with the scenario. The second curve counts, at each position, only the cases whose earlier questions were all answered right."
+    } else {
+        "Q1 is the first question of a case, asked with the scenario."
+    };
+    figure(out, "by_position", &svg, caption);
+}
+
+fn multi_turn(out: &mut String, ctx: &Context) {
+    let Some(multi) = ctx.multi else { return };
+    out.push_str("<section id=\"multi-turn\">\n<h2>Multi-turn diagnostics</h2>\n");
+    let cases = multi.get("cases").and_then(Value::as_i64).unwrap_or(0);
+    let excluded = multi
+        .get("excluded_cases")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let _ = write!(
+        out,
+        "<p>Each case is one conversation. These diagnostics use the {} in which the model answered every question",
+        plural(cases, "case")
+    );
+    if excluded > 0 {
+        let _ = write!(
+            out,
+            "; {} with an API failure or a skipped question {} left out",
+            plural(excluded, "case"),
+            if excluded == 1 { "is" } else { "are" }
+        );
+    }
+    out.push_str(".</p>\n");
+    if cases == 0 {
+        out.push_str("</section>\n");
+        return;
+    }
+    let series = [ctx.model.clone()];
+
+    if let Some(first) = multi.get("first_wrong").and_then(Value::as_object)
+        && !first.is_empty()
+    {
+        let total: i64 = first.values().filter_map(Value::as_i64).sum::<i64>().max(1);
+        let groups: Vec<Group> = first
+            .iter()
+            .map(|(key, n)| {
+                let n = n.as_i64().unwrap_or(0);
+                Group {
+                    label: if key == "none" {
+                        "never (every answer right)".into()
+                    } else {
+                        key.clone()
+                    },
+                    bars: vec![Some(Bar {
+                        value: n as f64 / total as f64,
+                        size: plural(n, "case"),
+                        ..Default::default()
+                    })],
+                    ..Default::default()
+                }
+            })
+            .collect();
+        let svg = svg::bar_chart(
+            "Where each case first went wrong",
+            &groups,
+            &series,
+            &ChartOptions {
+                axis: "share of cases",
+                ..Default::default()
+            },
+        );
+        figure(
+            out,
+            "first-wrong",
+            &svg,
+            "The position of the first wrong answer of each case.",
+        );
+    }
+
+    let transition = |key: &str| -> Option<(i64, i64, f64)> {
+        let t = multi.get(key)?;
+        Some((
+            t.get("pairs").and_then(Value::as_i64).unwrap_or(0),
+            t.get("wrong").and_then(Value::as_i64).unwrap_or(0),
+            t.get("rate").and_then(Value::as_f64).unwrap_or(0.0),
+        ))
+    };
+    let after_error = transition("error_after_error");
+    let after_correct = transition("error_after_correct");
+    if after_error.is_some() || after_correct.is_some() {
+        let groups: Vec<Group> = [
+            ("after a wrong answer", after_error),
+            ("after a right answer", after_correct),
+        ]
+        .into_iter()
+        .filter_map(|(label, t)| {
+            let (pairs, wrong, rate) = t?;
+            Some(Group {
+                label: label.into(),
+                bars: vec![Some(Bar {
+                    value: rate,
+                    size: format!("{wrong} of {}", plural(pairs, "pair")),
+                    small: false,
+                    note: "consecutive questions of one case".into(),
+                    ..Default::default()
+                })],
+                ..Default::default()
+            })
+        })
+        .collect();
+        let svg = svg::bar_chart(
+            "Error rate of the next question",
+            &groups,
+            &series,
+            &ChartOptions {
+                axis: "share of next questions answered wrong",
+                ..Default::default()
+            },
+        );
+        let mut caption = String::from(
+            "Over consecutive questions of a case: how often the next answer is wrong, after a wrong and after a right answer.",
+        );
+        if let (Some((pe, _, re)), Some((pc, _, rc))) = (after_error, after_correct)
+            && pe > 0
+            && pc > 0
+        {
+            let verdict = if re > rc {
+                "one error makes the next more likely"
+            } else if re < rc {
+                "errors do not cluster"
+            } else {
+                "no difference"
+            };
+            caption.push_str(&format!(
+                " Here: {} after a wrong answer, {} after a right one ({verdict}).",
+                percent(re),
+                percent(rc)
+            ));
+        }
+        figure(out, "error-after", &svg, &caption);
+    }
+    out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::html::CHART_TITLES;
+
+    fn file(cases: Value, extra: Value) -> ResultsFile {
+        let mut value = serde_json::json!({
+            "meta": {"model": "m<1>", "dataset": "demo", "image_mode": "url",
+                     "started_at": "2026-01-01T00:00:00+00:00", "finished_at": "2026-01-01T00:01:30+00:00"},
+            "cases": cases,
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            value[k] = v.clone();
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn page(file: &ResultsFile) -> String {
+        render(&Page {
+            file,
+            source: "r.json",
+            reference: None,
+            questions: Questions::Unavailable("not given".into()),
+        })
+    }
+
+    #[test]
+    fn results_alone_make_a_page() {
+        let f = file(
+            serde_json::json!([
+                {"case_id": "1", "level1": "Ch <A>", "level2": "S", "rarity": "rare", "mcqs": [
+                    {"mcq_index": 0, "stage": "Diagnosis", "correct_answer": "A", "extracted_answer": "A", "is_correct": true,
+                     "model_response": "<img src=x onerror=alert(1)>", "image_types": ["CT"], "table_types": []},
+                    {"mcq_index": 1, "correct_answer": "B", "is_correct": false, "error": "HTTP 500"}]}
+            ]),
+            serde_json::json!({}),
+        );
+        let html = page(&f);
+        assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
+        assert!(!html.contains("<img"));
+        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        assert!(html.contains("m&lt;1&gt;"));
+        assert!(html.contains("data-chapter=\"[&quot;Ch &lt;A&gt;&quot;]\""));
+        assert!(html.contains("data-modality=\"[&quot;image:CT&quot;]\""));
+        assert!(html.contains("data-outcome=\"[&quot;correct&quot;,&quot;api_failure&quot;]\""));
+        assert!(html.contains("1 min 30 s later"));
+        for (breakdown, title) in CHART_TITLES {
+            if breakdown == "by_table_modality" {
+                // No tables: the title, and why there is no chart.
+                assert!(html.contains(&format!("<h3>{title}</h3><p class=\"note\">No questions")));
+            } else {
+                assert!(html.contains(&format!("aria-label=\"{title}\"")), "{title}");
+            }
+        }
+        assert!(html.contains("the dataset could not be loaded (not given)"));
+    }
+
+    #[test]
+    fn intervals_and_multi_turn_are_read_when_present() {
+        let f = file(
+            serde_json::json!([{"case_id": "1", "level1": "C", "mcqs": [{"mcq_index": 0, "is_correct": true}]}]),
+            serde_json::json!({
+                "confidence_intervals": {"level": 0.9, "method": "case bootstrap", "resamples": 100,
+                    "overall": {"cases": 1, "small": true,
+                        "question_accuracy": {"estimate": 1.0, "low": 0.5, "high": 1.0},
+                        "case_accuracy": {"estimate": 1.0, "low": 0.25, "high": 1.0}}},
+                "multi_turn": {"cases": 1, "excluded_cases": 0, "first_wrong": {"none": 1},
+                    "conditional_accuracy": {"Q1": {"reached": 1, "correct": 1, "accuracy": 1.0}},
+                    "error_after_error": {"pairs": 0, "wrong": 0, "rate": 0.0},
+                    "error_after_correct": {"pairs": 0, "wrong": 0, "rate": 0.0}}
+            }),
+        );
+        let html = page(&f);
+        assert!(html.contains("90% interval 25.0%–100.0%"), "{html}");
+        assert!(html.contains("case bootstrap, 100 resamples"));
+        assert!(html.contains("Where each case first went wrong"));
+        assert!(html.contains("given all earlier answers of the case right"));
+    }
+
+    #[test]
+    fn partial_keys_are_tolerated() {
+        let f = file(
+            serde_json::json!([{"case_id": 7, "mcqs": [{"is_correct": false, "extracted_answer": "B"}]}]),
+            serde_json::json!({"confidence_intervals": {"by_chapter": 3}, "multi_turn": {"first_wrong": []}, "outcomes": "x"}),
+        );
+        let html = page(&f);
+        assert!(html.contains("id=\"case-7\""));
+    }
+}
