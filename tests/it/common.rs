@@ -168,3 +168,20 @@ pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
     let end = at + page[at..].find("</svg>").unwrap() + "</svg>".len();
     &page[start..end]
 }
+
+/// `liveclin ARGS --html DIR/sub/page.html` (a folder it must create); checks it succeeded
+/// and returns (stdout, stderr, the page).
+pub fn with_html(args: &[&std::ffi::OsStr]) -> (String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sub/page.html");
+    let output = liveclin()
+        .args(args)
+        .arg("--html")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let page = std::fs::read_to_string(&out).unwrap();
+    (String::from_utf8(output.stdout).unwrap(), stderr, page)
+}

@@ -6,7 +6,7 @@ use liveclin::report::html::{CHART_TITLES, escape};
 use predicates::prelude::*;
 use serde_json::Value;
 
-use super::common::{assert_self_contained, chart, liveclin, repo};
+use super::common::{assert_self_contained, chart, liveclin, repo, with_html};
 
 const RUN: &str = "tests/fixtures/official/results-url.json";
 
@@ -141,24 +141,12 @@ fn different_configs_and_case_sets_are_warned_about_and_only_shared_cases_compar
 
 /// `compare FILES --html OUT` plus `extra`; returns (stdout, stderr, page).
 fn compare_html(files: &[&Path], extra: &[&str]) -> (String, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("sub/compare.html");
-    let output = liveclin()
-        .arg("compare")
-        .args(files)
-        .arg("--html")
-        .arg(&out)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(&format!("HTML comparison: {}", out.display())),
-        "{stderr}"
-    );
-    let page = std::fs::read_to_string(&out).unwrap();
-    (String::from_utf8(output.stdout).unwrap(), stderr, page)
+    let mut args: Vec<&std::ffi::OsStr> = vec!["compare".as_ref()];
+    args.extend(files.iter().map(|f| f.as_os_str()));
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    let (stdout, stderr, page) = with_html(&args);
+    assert!(stderr.contains("HTML comparison: "), "{stderr}");
+    (stdout, stderr, page)
 }
 
 /// A pair's difference as the page and the table write it: `+4.8 (-1.0, +10.5) p=0.110`

@@ -6,26 +6,17 @@ use std::path::{Path, PathBuf};
 use liveclin::report::html::{CHART_TITLES, escape};
 use serde_json::Value;
 
-use crate::common::{assert_self_contained, chart, evaluate, jsonl, liveclin, mock_server, repo};
+use crate::common::{
+    assert_self_contained, chart, evaluate, jsonl, liveclin, mock_server, repo, with_html,
+};
 
 const OFFICIAL: &str = "tests/fixtures/official/results-url.json";
 
 /// `report RESULTS --html OUT` plus `extra`; returns (stdout, stderr, page).
 fn report_html(results: &Path, extra: &[&str]) -> (String, String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("sub/report.html");
-    let output = liveclin()
-        .arg("report")
-        .arg(results)
-        .arg("--html")
-        .arg(&out)
-        .args(extra)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(output.status.success(), "{stderr}");
-    let page = std::fs::read_to_string(&out).unwrap();
-    (String::from_utf8(output.stdout).unwrap(), stderr, page)
+    let mut args: Vec<&std::ffi::OsStr> = vec!["report".as_ref(), results.as_os_str()];
+    args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+    with_html(&args)
 }
 
 #[test]
