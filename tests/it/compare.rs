@@ -43,18 +43,13 @@ fn better_run(dir: &Path) -> PathBuf {
 }
 
 fn compare_json(files: &[&Path]) -> Value {
-    let out = liveclin()
+    let assert = liveclin()
         .arg("compare")
         .args(files)
         .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+        .assert()
+        .success();
+    serde_json::from_slice(&assert.get_output().stdout).unwrap()
 }
 
 #[test]

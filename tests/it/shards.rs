@@ -60,13 +60,9 @@ fn merged_shards_equal_the_unsharded_run() {
         .arg("--output")
         .arg(&merged)
         .args(["--data-dir", "."])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .assert()
+        .success();
+    let out = out.get_output();
     assert_eq!(summary_of(&merged), summary_of(&whole));
     assert_eq!(case_ids(&merged), case_ids(&whole), "the dataset's order");
     assert!(String::from_utf8_lossy(&out.stdout).contains("Question Accuracy:"));
