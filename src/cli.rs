@@ -14,6 +14,7 @@ use crate::shard::Shard;
 #[command(
     name = "liveclin",
     version,
+    after_help = crate::exit::HELP,
     about = "LiveClin benchmark harness: validate a dataset config, inspect its prompts, score and report results.",
     long_about = "LiveClin benchmark harness.\n\nScores vision-language models on LiveClin, a live clinical benchmark of multi-turn \
                   multiple-choice cases with images and tables. Numbers, prompts and results files match the official \
@@ -47,8 +48,9 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Evaluate a model on a config over an OpenAI-compatible chat API: every case as one
     /// conversation, many cases at once, crash-safe and resumable. Exits 0 when every case
-    /// finished without error, 3 when some cases errored (rerun with --resume), 130 when
-    /// interrupted, 2 on bad input.
+    /// finished without error, 3 when some cases errored (rerun with --resume), 4 when the
+    /// journal or results could not be written, 130 when stopped by a signal, 2 on bad
+    /// input.
     Evaluate(EvaluateArgs),
     /// Start a model server (SGLang or vLLM), wait until it answers, print the `evaluate`
     /// command to run against it, and stop it cleanly on Ctrl-C. Exits 1 if the server
@@ -281,14 +283,26 @@ pub struct EvaluateArgs {
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
     /// Results JSON (default: results/<model, with / and spaces as _>_<dataset>.json). The
-    /// journal of finished turns is written next to it as <output>.journal.jsonl.
+    /// journal of finished turns is written next to it as <output>.journal.jsonl, and
+    /// <output>.lock while the run lasts. Must be a regular file or not exist.
     #[arg(long)]
     pub output: Option<std::path::PathBuf>,
     /// Keep every case that finished without error and run the rest; a case interrupted
-    /// after k answered turns continues at turn k+1. Reads our journal, or a results file
-    /// written by us or by the official evaluate.py.
+    /// after k answered turns continues at turn k+1. Reads our journal and results file,
+    /// or a results file written by the official evaluate.py. Refused when the earlier
+    /// run's settings (model, image mode, dataset, pictures, temperature, max tokens,
+    /// extra body, liveclin version) differ from this run's.
     #[arg(long)]
     pub resume: bool,
+    /// Start afresh even though --output holds an earlier run: its results and journal
+    /// are moved to a numbered backup (<name>.backup-N.json), never deleted. Without it,
+    /// a run refuses to start over earlier work.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
+    /// With --resume: keep the earlier answers although this setting differs (repeat for
+    /// several). The results file records the accepted changes.
+    #[arg(long, value_enum, value_name = "SETTING", requires = "resume")]
+    pub allow_change: Vec<crate::identity::Setting>,
     /// Tries per question, and API calls per try (as the official tool).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_retries: u32,

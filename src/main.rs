@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use liveclin::cli::{Cli, Command};
 use liveclin::commands;
+use liveclin::exit::Exit;
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -24,10 +25,10 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::mock_server::demo(&args),
     };
     match outcome {
-        Ok(code) => code,
+        Ok(exit) => exit.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::from(2)
+            Exit::Usage.into()
         }
     }
 }

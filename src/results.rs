@@ -19,6 +19,11 @@ pub struct ResultsFile {
     pub summary: Value,
     #[serde(default)]
     pub cases: Vec<CaseRecord>,
+    /// Ours: cases a stopped run had started but not finished, with the turns they had
+    /// answered, so that the results file alone (without its journal) loses nothing and
+    /// `--resume` continues them. Not counted in any score.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unfinished_cases: Vec<CaseRecord>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -72,6 +77,57 @@ pub struct McqRecord {
     pub extra: Map<String, Value>,
 }
 
+/// How much of its config a results file covers (ours, in `meta`; files of the official
+/// tool and of older versions do not say). A run stopped early, a `--limit` run and a
+/// shard all cover part of it, and every report says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Every case of the config is in `cases`.
+    pub complete: bool,
+    /// Cases in the config's JSONL.
+    pub cases_in_config: u64,
+    /// Cases in `cases` (finished, with or without errors).
+    pub cases_run: u64,
+}
+
+impl Coverage {
+    pub fn new(cases_in_config: usize, cases_run: usize) -> Self {
+        Coverage {
+            complete: cases_run >= cases_in_config,
+            cases_in_config: cases_in_config as u64,
+            cases_run: cases_run as u64,
+        }
+    }
+
+    /// What a results file's `meta` says, if it says.
+    pub fn of(meta: &Map<String, Value>) -> Option<Self> {
+        let number = |key: &str| meta.get(key).and_then(Value::as_u64);
+        Some(Coverage {
+            complete: meta.get("complete")?.as_bool()?,
+            cases_in_config: number("cases_in_config")?,
+            cases_run: number("cases_run")?,
+        })
+    }
+
+    pub fn insert_into(&self, meta: &mut Map<String, Value>) {
+        meta.insert("complete".into(), Value::Bool(self.complete));
+        meta.insert("cases_in_config".into(), self.cases_in_config.into());
+        meta.insert("cases_run".into(), self.cases_run.into());
+    }
+
+    /// `"1,380 of 1,407 cases were not run"` when some were not.
+    pub fn note(&self) -> Option<String> {
+        if self.complete || self.cases_run >= self.cases_in_config {
+            return None;
+        }
+        Some(format!(
+            "{} of {} cases were not run",
+            self.cases_in_config - self.cases_run,
+            self.cases_in_config
+        ))
+    }
+}
+
 impl CaseRecord {
     /// The case id as text, as the dataset's `LoadedCase::id` it matches: a JSON string's
     /// contents, nothing for null (or absent), else the JSON text (`7` for the number 7).
@@ -102,9 +158,15 @@ impl McqRecord {
         pytext::truthy(&self.error)
     }
 
-    /// 0-based position in the case (`mcq_index`, 0 when absent).
+    /// 0-based position in the case (`mcq_index`, 0 when absent, as the official
+    /// analysis reads it).
     pub fn position(&self) -> i64 {
-        self.mcq_index.as_i64().unwrap_or(0)
+        self.index().unwrap_or(0)
+    }
+
+    /// The question this record answers (`mcq_index`), if it says.
+    pub fn index(&self) -> Option<i64> {
+        self.mcq_index.as_i64().filter(|i| *i >= 0)
     }
 
     pub fn image_types(&self) -> impl Iterator<Item = &str> {
@@ -150,27 +212,42 @@ pub fn read(path: &Path) -> Result<ResultsFile, ReadError> {
     })
 }
 
-/// Writes a results file atomically: a temporary file next to it, fsync'd, then renamed
-/// over the old one, so a crash never leaves a half-written results file. Indented by two
+/// Writes a results file atomically and durably: a temporary file next to it, fsync'd,
+/// renamed over the old one, and the folder fsync'd, so a crash or power cut leaves the
+/// old file or the new one, never a half-written one. The temporary file is removed when
+/// anything fails. Only a regular file (or nothing) is ever replaced. Indented by two
 /// spaces, non-ASCII kept, as the official tool writes it.
 pub fn write_atomic(path: &Path, file: &ResultsFile) -> anyhow::Result<()> {
     use anyhow::Context;
-    use std::io::Write;
+    if let Ok(meta) = std::fs::symlink_metadata(path)
+        && !meta.file_type().is_file()
+    {
+        anyhow::bail!(
+            "{} is not a regular file; results are written only to regular files",
+            path.display()
+        );
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
-    );
+    let written = write_new(&tmp, file).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    crate::runfiles::sync_dir(path);
+    Ok(())
+}
+
+fn write_new(path: &Path, file: &ResultsFile) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     serde_json::to_writer_pretty(&mut out, file)?;
     out.write_all(b"\n")?;
-    let inner = out.into_inner().map_err(|e| e.into_error())?;
-    inner.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()
 }
 
 #[cfg(test)]

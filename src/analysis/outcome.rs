@@ -109,6 +109,14 @@ pub struct OutcomeCounts {
     pub skipped: u64,
 }
 
+/// Cases with at least one MCQ that failed or was skipped: what `--resume` would retry.
+pub fn cases_with_errors(cases: &[CaseRecord]) -> usize {
+    cases
+        .iter()
+        .filter(|c| c.mcqs.iter().any(|m| m.has_error()))
+        .count()
+}
+
 impl OutcomeCounts {
     pub fn of(cases: &[CaseRecord]) -> Self {
         let mut counts = OutcomeCounts::default();

@@ -1,19 +1,15 @@
 //! `liveclin check-vision`: does the model see pictures, and which `--image-mode` to use.
 
-use std::process::ExitCode;
-
 use anyhow::bail;
 
 use super::evaluate::{api_key, extra_body};
 use crate::cli::CheckVisionArgs;
 use crate::client::{ChatClient, ChatSettings};
+use crate::exit::Exit;
 use crate::vision::advice::advise;
 use crate::vision::checks::{Asker, Finding, Verdict, checks};
 
-/// Exit status when no image mode works.
-const EXIT_NO_MODE: u8 = 1;
-
-pub fn run(args: &CheckVisionArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
     if !crate::images::is_http_url(&args.image_url) {
         bail!("--image-url must be an http:// or https:// URL");
     }
@@ -33,7 +29,7 @@ pub fn run(args: &CheckVisionArgs) -> anyhow::Result<ExitCode> {
     tokio::runtime::Runtime::new()?.block_on(check(args, &asker))
 }
 
-async fn check(args: &CheckVisionArgs, asker: &Asker) -> anyhow::Result<ExitCode> {
+async fn check(args: &CheckVisionArgs, asker: &Asker) -> anyhow::Result<Exit> {
     println!(
         "Checking whether model {} at {} sees pictures",
         args.model, args.api_base
@@ -55,9 +51,9 @@ async fn check(args: &CheckVisionArgs, asker: &Asker) -> anyhow::Result<ExitCode
     }
     println!("{}", advice.conclusion);
     Ok(if advice.usable.is_empty() {
-        ExitCode::from(EXIT_NO_MODE)
+        Exit::CheckFailed
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }
 

@@ -2,17 +2,17 @@
 //! have, with paired bootstrap intervals and p-values for every difference.
 
 use std::fmt::Write;
-use std::process::ExitCode;
 
 use serde_json::Value;
 
 use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
 use crate::analysis::compare::{Comparison, Run, compare, pair_text};
 use crate::cli::CompareArgs;
+use crate::exit::Exit;
 use crate::report::html::{self, ComparedRun};
 use crate::results::{self, ResultsFile};
 
-pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let files: Vec<ResultsFile> = args
         .results
         .iter()
@@ -51,7 +51,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         html::write_page(out, &html::compare_page(&pages, &comparison.value))?;
         eprintln!("HTML comparison: {}", out.display());
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// Each run's label: its model, with the file name added when two runs share a model.

@@ -1,16 +1,15 @@
 //! `liveclin download`, and the same download run on demand by the commands that read a
 //! config (`evaluate`, `validate`, `prompts`) when it is not on disk yet.
 
-use std::process::ExitCode;
-
 use anyhow::bail;
 
 use crate::cli::{DataArgs, DownloadArgs};
+use crate::exit::Exit;
 use crate::hub::download::{Request, Summary, config_dir};
 use crate::hub::record::SourceRecord;
 use crate::hub::{DEFAULT_JOBS, Hub, download};
 
-pub fn run(args: &DownloadArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
     let hub = Hub::from_args(&args.hub)?;
     let request = Request {
         config: args.dataset.clone(),
@@ -20,7 +19,7 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<ExitCode> {
     };
     let summary = tokio::runtime::Runtime::new()?.block_on(download(hub, &request))?;
     println!("{}", describe(&summary));
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 /// Downloads the config named by `data` if it is not complete on disk: missing (and no

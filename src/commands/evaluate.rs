@@ -1,35 +1,35 @@
 //! `liveclin evaluate`: a model over a config, crash-safe and resumable.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use serde_json::{Map, Value, json};
 
 use crate::analysis::insight;
+use crate::analysis::outcome::{self, OutcomeCounts};
 use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
 use crate::client::{ChatClient, ChatSettings};
-use crate::engine::journal::{Journal, journal_path};
+use crate::engine::journal::{Journal, JournalFlush, journal_path};
 use crate::engine::pool::{EndpointTally, Pool};
 use crate::engine::progress::Progress;
 use crate::engine::resume::Prior;
-use crate::engine::stop::Stop;
+use crate::engine::stop::{Stop, StopReason};
 use crate::engine::{self, Engine, Plan};
+use crate::exit::Exit;
+use crate::identity::{RunIdentity, Setting};
 use crate::prompt::ImageMode;
 use crate::report::{extras, terminal};
-use crate::results::{self, ResultsFile};
+use crate::results::{self, Coverage, ResultsFile};
+use crate::runfiles::{OutputLock, Protected, RunFiles};
 use crate::shard::Shard;
 use crate::shell::shell_word;
+use crate::signals::Interrupts;
 
-/// Exit status when some cases ended with an error (rerun with --resume).
-pub const EXIT_CASE_ERRORS: u8 = 3;
-/// Exit status after Ctrl-C.
-pub const EXIT_INTERRUPTED: u8 = 130;
-
-pub fn run(args: &EvaluateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &EvaluateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     tokio::runtime::Runtime::new()?.block_on(evaluate(args.clone()))
 }
@@ -72,12 +72,47 @@ fn now() -> String {
         .to_string()
 }
 
-pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
+pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let (mut dataset, paths) = super::load_config(&args.data)?;
+    let clients = clients(&args)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
+    let files = RunFiles::new(&output);
+    files.check(&Protected {
+        jsonl: &paths.jsonl,
+        image_root: &paths.image_root,
+    })?;
+    // From here until the end, this run alone writes these files.
+    let _lock = OutputLock::acquire(&files.lock, &output)?;
+    // Signals are ours from here: a SIGTERM during set-up stops the run before any call.
+    let interrupts = Interrupts::new()?;
+    if !args.resume
+        && let Some(earlier) = files.earlier_work()
+    {
+        if !args.overwrite {
+            bail!(
+                "{earlier}. Nothing was changed. To continue that run, add --resume; to keep it and start \
+                 another, give another --output; to start afresh here, add --overwrite (the old files are \
+                 moved to a numbered backup, not deleted)."
+            );
+        }
+        let backup = files.back_up()?;
+        eprintln!(
+            "--overwrite: the earlier results and journal were moved to {} (and its journal beside it)",
+            backup.display()
+        );
+    }
+
+    let cases_in_config = dataset.cases.len();
+    let identity = identity(&args, &dataset, &paths.image_root)?;
     if let Some(shard) = args.shard {
-        let total = dataset.cases.len();
         dataset.cases.retain(|case| shard.contains(&case.id));
-        eprintln!("Shard {shard}: {} of {total} cases", dataset.cases.len());
+        eprintln!(
+            "Shard {shard}: {} of {cases_in_config} cases",
+            dataset.cases.len()
+        );
     }
     if let Some(limit) = args.limit {
         dataset.cases.truncate(limit);
@@ -89,14 +124,26 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
         eprintln!("Local images may not be available. Consider using --image-mode url.");
     }
-    let output = args
-        .output
-        .clone()
-        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
-    let pool = Arc::new(Pool::new(clients(&args)?, args.concurrency as usize));
+    let pool = Arc::new(Pool::new(clients, args.concurrency as usize));
 
+    let mut accepted = Vec::new();
     let prior = if args.resume {
-        Prior::load(&output)?
+        let prior = Prior::load(&output)?;
+        let differences = identity.differences(&prior.recorded);
+        let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
+        if let Some(refusal) = crate::identity::refusal(&differences, &allowed, &prior.source) {
+            bail!("{refusal}");
+        }
+        for difference in &differences {
+            eprintln!(
+                "--allow-change {}: answers made with {} are kept beside this run's {}",
+                difference.setting.flag_name(),
+                difference.recorded,
+                difference.now
+            );
+        }
+        accepted = differences;
+        prior
     } else {
         Prior::default()
     };
@@ -138,48 +185,15 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let started_at = now();
-    let mut meta = Map::new();
-    meta.insert("model".into(), json!(args.model));
-    meta.insert("dataset".into(), json!(args.data.dataset));
-    meta.insert("image_mode".into(), json!(args.image_mode.as_str()));
-    meta.insert("api_base".into(), json!(args.api_base[0]));
-    if args.api_base.len() > 1 {
-        meta.insert("api_bases".into(), json!(args.api_base));
-    }
-    meta.insert("started_at".into(), json!(started_at));
-    meta.insert("finished_at".into(), Value::Null);
-    meta.insert("liveclin_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    meta.insert("tool".into(), json!("liveclin (Rust)"));
-    meta.insert("temperature".into(), json!(args.temperature));
-    meta.insert("max_tokens".into(), json!(args.max_tokens));
-    meta.insert("max_retries".into(), json!(args.max_retries));
-    if let Some(shard) = args.shard {
-        meta.insert("shard".into(), json!(shard.to_string()));
-    }
-
-    let journal_file = journal_path(&output);
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    if !args.resume && journal_file.is_file() {
-        // A fresh run starts a new journal; the old one is kept, never silently lost.
-        let mut previous = journal_file.clone().into_os_string();
-        previous.push(".previous");
-        std::fs::rename(&journal_file, &previous).with_context(|| {
-            format!(
-                "cannot move the old journal {} aside",
-                journal_file.display()
-            )
-        })?;
-        eprintln!(
-            "Starting afresh (no --resume): the earlier journal is kept as {}",
-            Path::new(&previous).display()
-        );
-    }
-    let journal = Journal::open(&journal_file, &Value::Object(meta.clone()), !args.resume)?;
+    let mut meta = run_meta(&args, &identity, &accepted);
     let stop = Arc::new(Stop::default());
-    watch_ctrl_c(stop.clone());
+    let journal = Journal::open(
+        &files.journal,
+        &Value::Object(meta.clone()),
+        !args.resume,
+        stop.clone(),
+    )?;
+    watch_signals(interrupts, stop.clone(), journal.flusher());
     let engine = Arc::new(Engine {
         pool: pool.clone(),
         mode: args.image_mode,
@@ -188,14 +202,15 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         verbose: args.verbose,
         journal,
         progress: Progress::new(remaining as u64),
-        stop,
+        stop: stop.clone(),
     });
     let clock = Instant::now();
     let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
     let elapsed = clock.elapsed();
-    if let Ok(engine) = Arc::try_unwrap(engine) {
-        engine.journal.close()?;
-    }
+    let journal_failure = match Arc::try_unwrap(engine) {
+        Ok(engine) => engine.journal.close().err(),
+        Err(_) => None,
+    };
 
     meta.insert("finished_at".into(), json!(now()));
     let tallies = pool.tallies();
@@ -204,14 +219,44 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         // A key of ours: official readers ignore it.
         meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
     }
+    let coverage = Coverage::new(cases_in_config, outcome.cases.len());
+    coverage.insert_into(&mut meta);
     let summary = summarize(&outcome.cases);
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
         extra: insight::keys(&outcome.cases),
         cases: outcome.cases,
+        unfinished_cases: outcome.unfinished,
     };
-    results::write_atomic(&output, &file)?;
+    let saved = save(&output, &file);
+
+    if journal_failure.is_some() || saved.is_err() {
+        if let Some(error) = &journal_failure {
+            eprintln!("error: {error:#}");
+        }
+        match &saved {
+            Ok(path) if *path == output => eprintln!(
+                "The answers held when the run stopped ({} finished cases, {} unfinished) are in {}.",
+                file.cases.len(),
+                file.unfinished_cases.len(),
+                path.display()
+            ),
+            Ok(path) => eprintln!(
+                "Every answer held when the run stopped is in {}. When there is room again, move it to {} and resume:\n  mv {} {}\n  {}",
+                path.display(),
+                output.display(),
+                shell_word(&path.to_string_lossy()),
+                shell_word(&output.to_string_lossy()),
+                resume_command()
+            ),
+            Err(error) => eprintln!("error: {error:#}"),
+        }
+        if saved.as_ref().is_ok_and(|path| *path == output) {
+            eprintln!("Free some space, then resume with:\n  {}", resume_command());
+        }
+        return Ok(Exit::Io);
+    }
 
     if outcome.interrupted {
         let finished = file.cases.len();
@@ -223,21 +268,22 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
         );
         println!(
             "Every finished turn is in {}. Resume with:",
-            journal_file.display()
+            files.journal.display()
         );
         println!("  {}", resume_command());
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(Exit::Interrupted);
     }
-    let errors = error_counts(&file);
+    let errors = OutcomeCounts::of(&file.cases);
+    let errored_cases = outcome::cases_with_errors(&file.cases);
     println!(
         "\nEvaluation completed in {:.1}s ({} cases)",
         elapsed.as_secs_f64(),
         outcome.ran
     );
-    if errors.cases > 0 {
+    if errored_cases > 0 {
         println!(
             "  Errors: {} cases affected, {} MCQs failed, {} MCQs skipped",
-            errors.cases, errors.failed, errors.skipped
+            errored_cases, errors.api_failure, errors.skipped
         );
         println!("  Tip: re-run with --resume to retry failed cases.");
     }
@@ -245,13 +291,102 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<ExitCode> {
     print!("{}", terminal::render(&file.meta, summary.as_ref()));
     extras::print(&file, args.ci);
     println!("Detailed results: {}", output.display());
-    Ok(if errors.cases > 0 {
-        ExitCode::from(EXIT_CASE_ERRORS)
+    Ok(if errored_cases > 0 {
+        Exit::CaseErrors
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }
 
+/// This run's identity; in local mode it reads every picture once to fingerprint them.
+fn identity(
+    args: &EvaluateArgs,
+    dataset: &crate::dataset::Dataset,
+    image_root: &Path,
+) -> anyhow::Result<RunIdentity> {
+    let pictures_sha256 = match args.image_mode {
+        ImageMode::Local => Some(crate::identity::pictures_sha256(
+            &dataset.cases,
+            image_root,
+        )?),
+        ImageMode::Url => None,
+    };
+    Ok(RunIdentity {
+        model: args.model.clone(),
+        dataset: args.data.dataset.clone(),
+        image_mode: args.image_mode.as_str().into(),
+        dataset_sha256: dataset.sha256.clone(),
+        pictures_sha256,
+        temperature: args.temperature,
+        max_tokens: args.max_tokens,
+        extra_body: extra_body(args.extra_body.as_deref())?,
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The results `meta` of this run: the official keys first, then ours.
+fn run_meta(
+    args: &EvaluateArgs,
+    identity: &RunIdentity,
+    accepted: &[crate::identity::Difference],
+) -> Map<String, Value> {
+    let mut meta = Map::new();
+    meta.insert("model".into(), json!(args.model));
+    meta.insert("dataset".into(), json!(args.data.dataset));
+    meta.insert("image_mode".into(), json!(args.image_mode.as_str()));
+    meta.insert("api_base".into(), json!(args.api_base[0]));
+    if args.api_base.len() > 1 {
+        meta.insert("api_bases".into(), json!(args.api_base));
+    }
+    meta.insert("started_at".into(), json!(now()));
+    meta.insert("finished_at".into(), Value::Null);
+    meta.insert("liveclin_version".into(), json!(env!("CARGO_PKG_VERSION")));
+    meta.insert("tool".into(), json!("liveclin (Rust)"));
+    meta.insert("temperature".into(), json!(args.temperature));
+    meta.insert("max_tokens".into(), json!(args.max_tokens));
+    meta.insert("max_retries".into(), json!(args.max_retries));
+    if let Some(shard) = args.shard {
+        meta.insert("shard".into(), json!(shard.to_string()));
+    }
+    meta.insert("identity".into(), identity.to_value());
+    if !accepted.is_empty() {
+        meta.insert(
+            "accepted_changes".into(),
+            crate::identity::accepted(accepted),
+        );
+    }
+    meta
+}
+
+/// Writes the results to `output`; when that fails (a full disk), to a file beside it,
+/// then to the temp folder. Returns where they went.
+fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
+    let first = match results::write_atomic(output, file) {
+        Ok(()) => return Ok(output.to_path_buf()),
+        Err(e) => e,
+    };
+    eprintln!("error: {first:#}");
+    let name = output.file_stem().unwrap_or_default().to_string_lossy();
+    let rescue = format!("{name}.rescued-{}.json", std::process::id());
+    let mut tried = vec![output.display().to_string()];
+    for path in [
+        output.with_file_name(&rescue),
+        std::env::temp_dir().join(format!("liveclin-{rescue}")),
+    ] {
+        match results::write_atomic(&path, file) {
+            Ok(()) => return Ok(path),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                tried.push(path.display().to_string());
+            }
+        }
+    }
+    bail!(
+        "the results could not be written anywhere (tried {}); the journal {} keeps what it could",
+        tried.join(", "),
+        journal_path(output).display()
+    )
+}
 /// One chat client per `--api-base`, sharing every other setting.
 fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
     let settings = ChatSettings {
@@ -285,50 +420,21 @@ fn print_tallies(tallies: &[EndpointTally]) {
     }
 }
 
-struct ErrorCounts {
-    cases: usize,
-    failed: usize,
-    skipped: usize,
-}
-
-/// The official end-of-run error summary: cases with any error, failed and skipped MCQs.
-fn error_counts(file: &ResultsFile) -> ErrorCounts {
-    let mut counts = ErrorCounts {
-        cases: 0,
-        failed: 0,
-        skipped: 0,
-    };
-    for case in &file.cases {
-        let mut any = false;
-        for mcq in case.mcqs.iter().filter(|m| m.has_error()) {
-            any = true;
-            if mcq
-                .error
-                .as_str()
-                .is_some_and(|e| e.starts_with("Skipped:"))
-            {
-                counts.skipped += 1;
-            } else {
-                counts.failed += 1;
-            }
-        }
-        counts.cases += usize::from(any);
-    }
-    counts
-}
-
-/// First Ctrl-C: stop starting turns, abandon the ones in flight, write what finished.
-/// Second Ctrl-C: exit at once (the journal already holds every finished turn).
-fn watch_ctrl_c(stop: Arc<Stop>) {
+/// First signal (SIGINT, SIGTERM or SIGHUP): stop starting turns, abandon the ones in
+/// flight, write what finished. Second: make the journal durable, then exit at once.
+fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: Option<JournalFlush>) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_err() {
-            return;
+        let first = interrupts.recv().await;
+        eprintln!(
+            "\n{first}: stopping, writing the finished cases (send it again to exit at once)..."
+        );
+        stop.trigger(StopReason::Signal(first));
+        let second = interrupts.recv().await;
+        eprintln!("{second} again: exiting now; every finished turn is in the journal");
+        if let Some(journal) = &journal {
+            journal.flush(Duration::from_secs(10));
         }
-        eprintln!("\nStopping: writing the finished cases (Ctrl-C again to exit at once)...");
-        stop.trigger();
-        if tokio::signal::ctrl_c().await.is_ok() {
-            std::process::exit(i32::from(EXIT_INTERRUPTED));
-        }
+        std::process::exit(i32::from(Exit::Interrupted.code()));
     });
 }
 
@@ -341,7 +447,7 @@ fn resume_command() -> String {
             args.next();
             continue;
         }
-        if arg.starts_with("--api-key=") {
+        if arg.starts_with("--api-key=") || arg == "--overwrite" {
             continue;
         }
         words.push(shell_word(&arg).into_owned());
@@ -369,6 +475,9 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         concurrency,
         output: Some(output.to_path_buf()),
         resume: false,
+        // The demo's answers cost nothing; an earlier demo run is moved to a backup.
+        overwrite: true,
+        allow_change: Vec::new(),
         max_retries: 5,
         temperature: 0.0,
         max_tokens: 16384,

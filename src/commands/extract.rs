@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use serde::Deserialize;
 
 use crate::cli::ExtractArgs;
+use crate::exit::Exit;
 use crate::scoring::{official, robust};
 
-pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
     if let Some(corpus) = &args.corpus {
         let entries = read_corpus(corpus)?;
         let score = score_corpus(&entries);
@@ -26,7 +26,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Success);
     }
     let reply = match &args.reply {
         Some(reply) => reply.clone(),
@@ -46,7 +46,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         Some((letter, rule)) => println!("robust:   {letter} (rule {})", rule_name(&rule)),
         None => println!("robust:   no answer"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn rule_name(rule: &impl serde::Serialize) -> String {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use anyhow::bail;
 use serde_json::{Value, json};
@@ -12,13 +11,14 @@ use serde_json::{Value, json};
 use crate::analysis::insight;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, MergeArgs};
+use crate::exit::Exit;
 use crate::report::{extras, terminal};
-use crate::results::{self, CaseRecord, ResultsFile};
+use crate::results::{self, CaseRecord, Coverage, ResultsFile};
 
 /// Settings that must agree across shards of one run.
 const SAME_IN_EVERY_SHARD: [&str; 3] = ["model", "dataset", "image_mode"];
 
-pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     let mut shards = Vec::new();
     for path in &args.results {
         shards.push((path.clone(), results::read(path)?));
@@ -41,8 +41,15 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         )),
     };
     let mut missing = Vec::new();
+    // Cases in the config: the dataset's count, else what the shards' files say.
+    let mut in_config = shards
+        .iter()
+        .filter_map(|(_, f)| Coverage::of(&f.meta))
+        .map(|c| c.cases_in_config as usize)
+        .max();
     match order {
         Ok(ids) => {
+            in_config = Some(ids.len());
             let position: HashMap<&str, usize> = ids
                 .iter()
                 .enumerate()
@@ -77,13 +84,17 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
         ),
     }
 
-    let meta = merged_meta(&shards);
+    let mut meta = merged_meta(&shards);
+    if let Some(in_config) = in_config {
+        Coverage::new(in_config, cases.len()).insert_into(&mut meta);
+    }
     let summary = summarize(&cases);
     let file = ResultsFile {
         meta,
         summary: summary_value(summary.as_ref()),
         extra: insight::keys(&cases),
         cases,
+        unfinished_cases: Vec::new(),
     };
     results::write_atomic(&args.output, &file)?;
     print!("{}", terminal::render(&file.meta, summary.as_ref()));
@@ -107,7 +118,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<ExitCode> {
             }
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn case_id(case: &CaseRecord) -> String {

@@ -1,13 +1,13 @@
 //! `liveclin mock-server` and `liveclin demo`.
 
 use std::collections::HashMap;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::bail;
 
 use crate::cli::{DemoArgs, MockBehaviour, MockServerArgs};
+use crate::exit::Exit;
 use crate::mock::{FAULTS, Mock, MockConfig};
 
 /// The mock's settings from the command line.
@@ -44,7 +44,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
     })
 }
 
-pub fn run(args: &MockServerArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
     let (dataset, paths) = super::load_config(&args.data)?;
     let mock = Arc::new(Mock::new(
         config(&args.behaviour)?,
@@ -59,11 +59,11 @@ pub fn run(args: &MockServerArgs) -> anyhow::Result<ExitCode> {
             _ = server => {}
             _ = tokio::signal::ctrl_c() => {}
         }
-        Ok(ExitCode::SUCCESS)
+        Ok(Exit::Success)
     })
 }
 
-pub fn demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
     let data = crate::cli::DataArgs {
         dataset: "demo".into(),
         data_dir: args.data_dir.clone(),

@@ -1,20 +1,20 @@
 //! `liveclin prompts`: the exact turns of chosen cases, for inspection.
 
 use std::io::Write;
-use std::process::ExitCode;
 
 use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::cli::PromptsArgs;
 use crate::dataset::LoadedCase;
+use crate::exit::Exit;
 use crate::images;
 use crate::prompt::{Picture, case_turns, user_content};
 
 /// How many characters of a data URI `--short-data-uris` keeps.
 const SHORT_URI_CHARS: usize = 48;
 
-pub fn run(args: &PromptsArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &PromptsArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let mut chosen: Vec<&LoadedCase> = if args.cases.is_empty() {
@@ -92,7 +92,7 @@ pub fn run(args: &PromptsArgs) -> anyhow::Result<ExitCode> {
         }
         writeln!(out)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn quoted(ids: &[&String]) -> String {

@@ -2,19 +2,19 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::ExitCode;
 
 use serde_json::Value;
 
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, ReportArgs};
+use crate::exit::Exit;
 use crate::report::extras;
 use crate::report::html::{self, Page, Questions};
 use crate::report::reference::Reference;
 use crate::report::terminal;
 use crate::results::{self, ResultsFile};
 
-pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     let file = results::read(&args.results)?;
     // Every input is read before anything is printed: a bad reference file fails alone.
     let reference = args.reference.as_deref().map(Reference::read).transpose()?;
@@ -36,7 +36,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
         write_html(args, &file, reference.as_ref(), out)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Success)
 }
 
 fn write_html(

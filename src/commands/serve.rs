@@ -2,17 +2,14 @@
 //! `evaluate` command for it, supervise it, and stop it cleanly on Ctrl-C (spec §9).
 
 use std::io;
-use std::process::{ExitCode, ExitStatus};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use crate::cli::{ServeArgs, ServeCommon};
-use crate::serve::{Interrupts, Launch, Probe, Server, Stopped, api_base};
+use crate::exit::Exit;
+use crate::serve::{Launch, Probe, Server, Stopped, api_base};
 use crate::shell::shell_word;
-
-/// The server never got ready, or died: the command's check failed.
-const EXIT_FAILED: u8 = 1;
-/// Stopped by Ctrl-C or SIGTERM (as `evaluate`).
-const EXIT_INTERRUPTED: u8 = 130;
+use crate::signals::Interrupts;
 
 /// How the wait for readiness ended.
 enum Startup {
@@ -23,7 +20,7 @@ enum Startup {
     Interrupted,
 }
 
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let launch = Launch::new(&args.engine);
     let common = args.engine.common();
     tokio::runtime::Runtime::new()?.block_on(async {
@@ -40,7 +37,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 model.map_or(Startup::TimedOut, Startup::Ready)
             }
             status = server.wait() => Startup::Exited(status),
-            () = interrupts.recv() => Startup::Interrupted,
+            _ = interrupts.recv() => Startup::Interrupted,
         };
         let grace = common.grace;
         Ok(match startup {
@@ -54,17 +51,17 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                     probe.url,
                     secs(common.timeout)
                 );
-                shutdown(&mut server, &mut interrupts, grace, EXIT_FAILED).await?
+                shutdown(&mut server, &mut interrupts, grace, Exit::CheckFailed).await?
             }
             Startup::Exited(status) => {
                 eprintln!(
                     "error: {} exited with {} before it was ready (its output is above)",
                     launch.engine, status?
                 );
-                ExitCode::from(EXIT_FAILED)
+                Exit::CheckFailed
             }
             Startup::Interrupted => {
-                shutdown(&mut server, &mut interrupts, grace, EXIT_INTERRUPTED).await?
+                shutdown(&mut server, &mut interrupts, grace, Exit::Interrupted).await?
             }
         })
     })
@@ -89,14 +86,14 @@ async fn supervise(
     server: &mut Server,
     interrupts: &mut Interrupts,
     grace: Duration,
-) -> io::Result<ExitCode> {
+) -> io::Result<Exit> {
     tokio::select! {
         status = server.wait() => {
             let status = status?;
             eprintln!("The server exited on its own ({status}).");
-            Ok(if status.success() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+            Ok(if status.success() { Exit::Success } else { Exit::CheckFailed })
         }
-        () = interrupts.recv() => shutdown(server, interrupts, grace, EXIT_INTERRUPTED).await,
+        _ = interrupts.recv() => shutdown(server, interrupts, grace, Exit::Interrupted).await,
     }
 }
 
@@ -105,14 +102,14 @@ async fn shutdown(
     server: &mut Server,
     interrupts: &mut Interrupts,
     grace: Duration,
-    code: u8,
-) -> io::Result<ExitCode> {
+    code: Exit,
+) -> io::Result<Exit> {
     eprintln!("Stopping the server (Ctrl-C again to kill it at once) ...");
     match server.stop(grace, interrupts).await? {
         Stopped::Exited(_) => eprintln!("Server stopped."),
         Stopped::Killed => eprintln!("Server killed, with every process it started."),
     }
-    Ok(ExitCode::from(code))
+    Ok(code)
 }
 
 /// "10 s", "0.5 s".

@@ -1,12 +1,11 @@
 //! `liveclin validate`.
 
-use std::process::ExitCode;
-
 use crate::cli::ValidateArgs;
 use crate::dataset::validate::validate;
+use crate::exit::Exit;
 use crate::hub::record::SourceRecord;
 
-pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let mut report = validate(&dataset, &paths.image_root);
@@ -19,8 +18,8 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
         print!("{report}");
     }
     Ok(if report.has_errors() {
-        ExitCode::FAILURE
+        Exit::CheckFailed
     } else {
-        ExitCode::SUCCESS
+        Exit::Success
     })
 }

@@ -22,6 +22,9 @@ pub struct LoadedCase {
 pub struct Dataset {
     pub path: PathBuf,
     pub cases: Vec<LoadedCase>,
+    /// SHA-256 of the file's bytes (hex): part of a run's identity, so that a resume
+    /// against an edited dataset is noticed.
+    pub sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,10 +64,10 @@ pub fn load_jsonl(path: &Path) -> Result<Dataset, LoadError> {
 }
 
 fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Dataset, LoadError> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut cases = Vec::new();
     let mut bad: Vec<(usize, String)> = Vec::new();
-    for (index, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+    for (index, raw) in text.split(|b| *b == b'\n').enumerate() {
         let line = index + 1;
         let text = match std::str::from_utf8(raw) {
             Ok(text) => text,
@@ -99,6 +102,7 @@ fn parse_jsonl(path: &Path, bytes: &[u8]) -> Result<Dataset, LoadError> {
         None => Ok(Dataset {
             path: path.to_path_buf(),
             cases,
+            sha256: crate::digest::hex(&Sha256::digest(bytes)),
         }),
         Some((line, message)) => Err(LoadError::Malformed {
             path: path.to_path_buf(),
@@ -141,8 +145,7 @@ fn fallback_id(case: &Case) -> String {
         hasher.update(mcq.question.py_get("").as_bytes());
     }
     let digest = hasher.finalize();
-    let hex: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-    format!("NOID_{hex}")
+    format!("NOID_{}", crate::digest::hex(&digest[..6]))
 }
 
 #[cfg(test)]

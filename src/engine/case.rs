@@ -3,12 +3,12 @@
 
 use super::Engine;
 use super::pool::Lease;
-use super::record::{SKIPPED, answered, case_record, failed};
+use super::record::{SKIPPED, answered, failed};
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
 use crate::images;
 use crate::prompt::{case_turns, user_content};
-use crate::results::{CaseRecord, McqRecord};
+use crate::results::McqRecord;
 
 /// Why a question finally failed.
 enum Failure {
@@ -21,14 +21,16 @@ enum Failure {
 impl Engine {
     /// Runs a case from its first unanswered question; `kept` are the earlier successful
     /// turns, replayed so the conversation sent is byte-identical to an uninterrupted run.
-    /// Returns the case record and whether the case finished (false when stopped).
-    /// The case runs on `lease`'s endpoint (and moves when that one rests).
+    /// Every turn, kept or new, goes to `records` as soon as it is known (so a caller
+    /// still has them if the case panics). Returns whether the case finished (false when
+    /// stopped). The case runs on `lease`'s endpoint (and moves when that one rests).
     pub async fn evaluate_case(
         &self,
         lc: &LoadedCase,
         kept: Vec<McqRecord>,
         mut lease: Lease,
-    ) -> (CaseRecord, bool) {
+        records: &mut Vec<McqRecord>,
+    ) -> bool {
         let mcqs = lc.case.mcqs();
         let turns = case_turns(&lc.case, self.mode, &self.image_root);
         // A picture is read and encoded when its turn is first sent; its data URI then
@@ -45,7 +47,6 @@ impl Engine {
         });
 
         let mut conversation = Conversation::default();
-        let mut records = Vec::with_capacity(mcqs.len());
         for record in kept {
             let content = contents.next().expect("a kept turn has a prompt");
             conversation.user(content);
@@ -54,13 +55,13 @@ impl Engine {
         }
         for (index, content) in (records.len()..).zip(contents) {
             if self.stop.is_set() {
-                return (case_record(lc, records), false);
+                return false;
             }
             let mcq = mcqs[index];
             conversation.user(content);
             let outcome = tokio::select! {
                 outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
-                () = self.stop.wait() => return (case_record(lc, records), false),
+                () = self.stop.wait() => return false,
             };
             match outcome {
                 Ok(reply) => {
@@ -70,19 +71,31 @@ impl Engine {
                     records.push(record);
                 }
                 Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
-                    let record = failed(lc, index, mcq, &error);
-                    self.finished_turn(lc, &record);
-                    records.push(record);
-                    for (later, mcq) in mcqs.iter().enumerate().skip(index + 1) {
-                        let skipped = failed(lc, later, mcq, SKIPPED);
-                        self.progress.mcq(&skipped);
-                        records.push(skipped);
-                    }
+                    self.fail_from(lc, &error, records);
                     break;
                 }
             }
         }
-        (case_record(lc, records), true)
+        true
+    }
+
+    /// Records the first unanswered question of a case as failed with `error` (journalled,
+    /// so `--resume` asks it again) and every later one as skipped, as the official tool
+    /// does after a failure.
+    pub fn fail_from(&self, lc: &LoadedCase, error: &str, records: &mut Vec<McqRecord>) {
+        let mcqs = lc.case.mcqs();
+        let index = records.len();
+        let Some(mcq) = mcqs.get(index) else {
+            return;
+        };
+        let record = failed(lc, index, mcq, error);
+        self.finished_turn(lc, &record);
+        records.push(record);
+        for (later, mcq) in mcqs.iter().enumerate().skip(index + 1) {
+            let skipped = failed(lc, later, mcq, SKIPPED);
+            self.progress.mcq(&skipped);
+            records.push(skipped);
+        }
     }
 
     fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {

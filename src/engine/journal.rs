@@ -7,14 +7,17 @@
 //! line for the same case and position replaces an earlier one (a retried question).
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
+use super::stop::{Stop, StopReason};
 use crate::results::McqRecord;
 
 pub const JOURNAL_VERSION: u64 = 1;
@@ -26,29 +29,82 @@ pub fn journal_path(output: &Path) -> PathBuf {
     output.with_file_name(name)
 }
 
+/// What the writer thread is sent.
+enum Message {
+    Line(String),
+    /// Write everything sent before, fsync, then answer.
+    Flush(mpsc::Sender<()>),
+}
+
 /// Writes journal lines on a thread of its own. Lines that arrive while a write is under
 /// way are written together and made durable with one fsync (group commit), so a run of
 /// many cases in flight does not wait on the disk once per turn.
+///
+/// When a write fails (a full disk, a lost mount) the writer stops the run at once: no
+/// further call is paid for whose answer could not be kept.
 pub struct Journal {
-    tx: Option<mpsc::Sender<String>>,
-    writer: Option<JoinHandle<std::io::Result<()>>>,
+    tx: Option<mpsc::Sender<Message>>,
+    writer: Option<JoinHandle<()>>,
+    failure: Arc<Mutex<Option<std::io::Error>>>,
+    path: PathBuf,
+}
+
+/// A handle that makes the journal durable from elsewhere (a second Ctrl-C).
+#[derive(Clone)]
+pub struct JournalFlush(mpsc::Sender<Message>);
+
+impl JournalFlush {
+    /// Waits (at most `limit`) until every line sent so far is on disk.
+    pub fn flush(&self, limit: Duration) {
+        let (done, wait) = mpsc::channel();
+        if self.0.send(Message::Flush(done)).is_ok() {
+            let _ = wait.recv_timeout(limit);
+        }
+    }
 }
 
 impl Journal {
     /// Opens the journal for appending (`fresh` starts a new file) and writes a header.
-    pub fn open(path: &Path, meta: &Value, fresh: bool) -> anyhow::Result<Self> {
-        let file = OpenOptions::new()
+    /// A last line cut short by a crash is cut off first (and said), so that this run's
+    /// lines start on a line of their own.
+    pub fn open(path: &Path, meta: &Value, fresh: bool, stop: Arc<Stop>) -> anyhow::Result<Self> {
+        let mut file = OpenOptions::new()
             .create(true)
             .append(!fresh)
             .write(true)
+            .read(true)
             .truncate(fresh)
             .open(path)
             .with_context(|| format!("cannot open the journal {}", path.display()))?;
-        let (tx, rx) = mpsc::channel::<String>();
-        let writer = std::thread::spawn(move || write_lines(file, rx));
+        let cut = cut_torn_tail(&mut file)
+            .with_context(|| format!("cannot repair the journal {}", path.display()))?;
+        if cut > 0 {
+            eprintln!(
+                "The journal {} ended in an unfinished line ({cut} bytes, a turn being written when the run was killed): cut off; that turn is asked again",
+                path.display()
+            );
+        }
+        let (tx, rx) = mpsc::channel::<Message>();
+        let failure = Arc::new(Mutex::new(None));
+        let writer = {
+            let failure = failure.clone();
+            let path = path.to_path_buf();
+            std::thread::spawn(move || {
+                if let Err(e) = write_lines(file, rx) {
+                    eprintln!(
+                        "\nerror: cannot write the journal {}: {e}\nStopping at once: no further call is made, and the answers held so far are written to the results file.",
+                        path.display()
+                    );
+                    *failure.lock().expect("journal failure lock") = Some(e);
+                    stop.trigger(StopReason::JournalFailed);
+                }
+            })
+        };
         let journal = Journal {
             tx: Some(tx),
             writer: Some(writer),
+            failure,
+            path: path.to_path_buf(),
         };
         journal.send(json!({"liveclin_journal": JOURNAL_VERSION, "meta": meta}));
         Ok(journal)
@@ -61,17 +117,31 @@ impl Journal {
 
     fn send(&self, line: Value) {
         if let Some(tx) = &self.tx {
-            // The writer only stops after `close`; a send cannot fail before that.
-            let _ = tx.send(line.to_string());
+            // After a write failure the writer is gone and the run is stopping; the line
+            // is in the case's record, which reaches the results file.
+            let _ = tx.send(Message::Line(line.to_string()));
         }
     }
 
-    /// Writes what is pending, fsyncs and closes.
+    pub fn flusher(&self) -> Option<JournalFlush> {
+        self.tx.clone().map(JournalFlush)
+    }
+
+    /// Writes what is pending, fsyncs and closes; the error names the file.
     pub fn close(mut self) -> anyhow::Result<()> {
         self.tx.take();
-        match self.writer.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result.context("cannot write the journal"),
-            Some(Err(_)) => bail!("the journal writer stopped unexpectedly"),
+        if let Some(writer) = self.writer.take()
+            && writer.join().is_err()
+        {
+            bail!(
+                "the writer of the journal {} stopped unexpectedly",
+                self.path.display()
+            );
+        }
+        match self.failure.lock().expect("journal failure lock").take() {
+            Some(e) => {
+                Err(e).with_context(|| format!("cannot write the journal {}", self.path.display()))
+            }
             None => Ok(()),
         }
     }
@@ -86,90 +156,218 @@ impl Drop for Journal {
     }
 }
 
-fn write_lines(file: File, rx: mpsc::Receiver<String>) -> std::io::Result<()> {
-    let mut out = BufWriter::new(file);
-    while let Ok(first) = rx.recv() {
-        writeln!(out, "{first}")?;
-        while let Ok(more) = rx.try_recv() {
-            writeln!(out, "{more}")?;
+/// Cuts a file back to its last complete line; returns the bytes cut.
+fn cut_torn_tail(file: &mut File) -> std::io::Result<u64> {
+    let len = file.metadata()?.len();
+    let mut at = len;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while at > 0 {
+        let start = at.saturating_sub(chunk.len() as u64);
+        let part = &mut chunk[..(at - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(part)?;
+        if let Some(newline) = part.iter().rposition(|b| *b == b'\n') {
+            at = start + newline as u64 + 1;
+            break;
         }
-        out.flush()?;
-        out.get_ref().sync_data()?;
+        at = start;
+    }
+    if at < len {
+        file.set_len(at)?;
+        file.sync_data()?;
+    }
+    Ok(len - at)
+}
+
+fn write_lines(file: File, rx: mpsc::Receiver<Message>) -> std::io::Result<()> {
+    let mut out = file;
+    let mut batch = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut flushed = Vec::new();
+        for message in std::iter::once(first).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+            match message {
+                Message::Line(line) => {
+                    batch.extend_from_slice(line.as_bytes());
+                    batch.push(b'\n');
+                }
+                Message::Flush(done) => flushed.push(done),
+            }
+        }
+        // One write per batch: a line and its newline never go to the disk apart.
+        out.write_all(&batch)?;
+        out.sync_data()?;
+        batch.clear();
+        for done in flushed {
+            let _ = done.send(());
+        }
     }
     Ok(())
 }
 
-/// Every turn record of a journal, in file order, as (case id, record). A last line cut
-/// short by a crash is ignored; any other unreadable line is an error naming it.
-pub fn read(path: &Path) -> anyhow::Result<Vec<(String, McqRecord)>> {
+/// What a journal holds: the `meta` of every run that wrote to it, and every turn.
+#[derive(Debug, Default)]
+pub struct Contents {
+    pub metas: Vec<Map<String, Value>>,
+    /// (case id, record), in file order.
+    pub turns: Vec<(String, McqRecord)>,
+}
+
+/// Reads a journal. A last line cut short by a crash is ignored, and so is a line cut
+/// short by a crash that an older version then wrote its header onto; any other
+/// unreadable line is an error naming it.
+pub fn read(path: &Path) -> anyhow::Result<Contents> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let lines: Vec<&str> = text.lines().collect();
-    let mut turns = Vec::new();
+    let mut contents = Contents::default();
     for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
+        let at = || format!("{}:{}", path.display(), i + 1);
         let value: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => break,
-            Err(e) => bail!("{}:{}: not a journal line: {e}", path.display(), i + 1),
+            Err(e) => match line.find(HEADER_START).filter(|p| *p > 0) {
+                Some(p) => serde_json::from_str(&line[p..])
+                    .with_context(|| format!("{}: not a journal line", at()))?,
+                None => bail!("{}: not a journal line: {e}", at()),
+            },
         };
         if let Some(version) = value.get("liveclin_journal") {
             if version.as_u64() != Some(JOURNAL_VERSION) {
-                bail!(
-                    "{}:{}: journal version {version} is not supported",
-                    path.display(),
-                    i + 1
-                );
+                bail!("{}: journal version {version} is not supported", at());
+            }
+            if let Some(Value::Object(meta)) = value.get("meta") {
+                contents.metas.push(meta.clone());
             }
             continue;
         }
         let (Some(case_id), Some(mcq)) = (value["case_id"].as_str(), value.get("mcq")) else {
-            bail!("{}:{}: not a journal line", path.display(), i + 1);
+            bail!("{}: not a journal line", at());
         };
         let mcq: McqRecord = serde_json::from_value(mcq.clone())
-            .with_context(|| format!("{}:{}: not an MCQ record", path.display(), i + 1))?;
-        turns.push((case_id.to_string(), mcq));
+            .with_context(|| format!("{}: not an MCQ record", at()))?;
+        if mcq.index().is_none() {
+            bail!("{}: the MCQ record has no mcq_index", at());
+        }
+        contents.turns.push((case_id.to_string(), mcq));
     }
-    Ok(turns)
+    Ok(contents)
 }
+
+/// How every header line starts.
+const HEADER_START: &str = "{\"liveclin_journal\":";
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn lines_written_are_read_back_and_a_torn_tail_is_ignored() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = journal_path(&dir.path().join("run.json"));
-        assert!(path.ends_with("run.json.journal.jsonl"));
-        let journal = Journal::open(&path, &json!({"model": "m"}), true).unwrap();
-        let mcq = McqRecord {
+    fn mcq() -> McqRecord {
+        McqRecord {
             mcq_index: json!(0),
             model_response: json!("\\boxed{A}"),
             ..Default::default()
-        };
-        journal.record("c1", &mcq);
-        journal.record("c2", &mcq);
+        }
+    }
+
+    fn open(path: &Path, fresh: bool) -> Journal {
+        Journal::open(path, &json!({"model": "m"}), fresh, Arc::default()).unwrap()
+    }
+
+    fn ids(path: &Path) -> Vec<String> {
+        read(path)
+            .unwrap()
+            .turns
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    #[test]
+    fn lines_written_are_read_back_with_every_run_s_meta() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir.path().join("run.json"));
+        assert!(path.ends_with("run.json.journal.jsonl"));
+        let journal = open(&path, true);
+        journal.record("c1", &mcq());
+        journal.record("c2", &mcq());
         journal.close().unwrap();
-        let journal = Journal::open(&path, &json!({"model": "m"}), false).unwrap();
-        journal.record("c3", &mcq);
+        let journal = open(&path, false);
+        journal.record("c3", &mcq());
         journal.close().unwrap();
-        let mut text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text.lines().count(), 5);
-        text.push_str("{\"case_id\": \"c4\", \"mc");
-        std::fs::write(&path, &text).unwrap();
-        let turns = read(&path).unwrap();
-        let ids: Vec<&str> = turns.iter().map(|(id, _)| id.as_str()).collect();
-        assert_eq!(ids, ["c1", "c2", "c3"]);
-        assert_eq!(turns[0].1.model_response, "\\boxed{A}");
+        let contents = read(&path).unwrap();
+        assert_eq!(contents.metas.len(), 2);
+        assert_eq!(contents.metas[1]["model"], "m");
+        assert_eq!(ids(&path), ["c1", "c2", "c3"]);
+        assert_eq!(contents.turns[0].1.model_response, "\\boxed{A}");
         std::fs::write(&path, "garbage\n{}\n").unwrap();
+        let err = read(&path).unwrap_err().to_string();
+        assert!(err.contains(":1: not a journal line"), "{err}");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_then_cut_before_the_next_run_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir.path().join("run.json"));
+        let journal = open(&path, true);
+        journal.record("c1", &mcq());
+        journal.close().unwrap();
+        let whole = std::fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(b"{\"case_id\": \"c2\", \"mc");
+        std::fs::write(&path, &torn).unwrap();
+        assert_eq!(ids(&path), ["c1"]);
+        let journal = open(&path, false);
+        journal.record("c3", &mcq());
+        journal.close().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(std::str::from_utf8(&whole).unwrap()));
+        assert!(!text.contains("\"mc{"), "{text}");
+        assert_eq!(ids(&path), ["c1", "c3"]);
+        // A journal an older version damaged (its header written onto a torn line).
+        let mut damaged = whole.clone();
+        damaged
+            .extend_from_slice(b"{\"case_id\": \"c2\", \"mc{\"liveclin_journal\":1,\"meta\":{}}\n");
+        std::fs::write(&path, &damaged).unwrap();
+        assert_eq!(read(&path).unwrap().metas.len(), 2);
+        assert_eq!(ids(&path), ["c1"]);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_stops_the_run_and_names_the_file() {
+        let stop: Arc<Stop> = Arc::default();
+        // /dev/full fails every write with ENOSPC, as a full disk does.
+        let journal =
+            Journal::open(Path::new("/dev/full"), &json!({}), false, stop.clone()).unwrap();
+        journal.record("c1", &mcq());
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !stop.is_set() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the run was not stopped"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(stop.reason(), Some(StopReason::JournalFailed));
+        let err = format!("{:#}", journal.close().unwrap_err());
         assert!(
-            read(&path)
-                .unwrap_err()
-                .to_string()
-                .contains(":1: not a journal line")
+            err.contains("/dev/full") && err.contains("No space left"),
+            "{err}"
         );
+    }
+
+    #[test]
+    fn a_flush_returns_once_every_line_sent_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = journal_path(&dir.path().join("run.json"));
+        let journal = open(&path, true);
+        for _ in 0..100 {
+            journal.record("c", &mcq());
+        }
+        journal.flusher().unwrap().flush(Duration::from_secs(10));
+        assert_eq!(ids(&path).len(), 100);
+        journal.close().unwrap();
     }
 }

@@ -10,14 +10,16 @@ pub mod record;
 pub mod resume;
 pub mod stop;
 
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use tokio::task::JoinSet;
 
 use crate::dataset::LoadedCase;
 use crate::prompt::ImageMode;
-use crate::results::CaseRecord;
+use crate::results::{CaseRecord, McqRecord};
 use journal::Journal;
 use pool::Pool;
 use progress::Progress;
@@ -42,6 +44,9 @@ pub struct Engine {
 pub struct RunOutcome {
     /// Finished cases, in dataset order (cases kept from an earlier run included).
     pub cases: Vec<CaseRecord>,
+    /// Cases started but stopped before their end that have answered turns, in dataset
+    /// order (kept in the results file so that nothing answered is lost).
+    pub unfinished: Vec<CaseRecord>,
     /// Cases run (not kept) in this run.
     pub ran: usize,
     /// True when the run was stopped before every case finished.
@@ -51,7 +56,7 @@ pub struct RunOutcome {
 /// The work of a run: which cases are already finished and which continue where.
 pub struct Plan {
     finished: Vec<(usize, CaseRecord)>,
-    pending: Vec<(usize, Vec<crate::results::McqRecord>)>,
+    pending: Vec<(usize, Vec<McqRecord>)>,
 }
 
 impl Plan {
@@ -101,6 +106,7 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
     for (i, record) in plan.finished {
         slots[i] = Some(Compact::new(&record));
     }
+    let mut unfinished = Vec::new();
     let mut pending = plan.pending.into_iter().peekable();
     let mut tasks = JoinSet::new();
     let mut ran = 0;
@@ -112,17 +118,20 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
                 let (i, kept) = pending.next().expect("peeked");
                 let (engine, cases) = (engine.clone(), cases.clone());
                 tasks.spawn(async move {
-                    let (record, finished) = engine.evaluate_case(&cases[i], kept, lease).await;
-                    (i, record, finished)
+                    let (records, finished) = engine.guarded_case(&cases[i], kept, lease).await;
+                    (i, record::case_record(&cases[i], records), finished)
                 });
             }
             Some(joined) = tasks.join_next() => {
-                let (i, record, finished) = joined.expect("a case task does not panic");
+                let (i, record, finished) = joined.expect("a case task catches its panics");
                 if finished {
                     slots[i] = Some(Compact::new(&record));
                     ran += 1;
                 } else {
                     interrupted = true;
+                    if !record.mcqs.is_empty() {
+                        unfinished.push((i, record));
+                    }
                 }
             }
             () = engine.stop.wait(), if more => {}
@@ -130,11 +139,52 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
         }
     }
     engine.progress.finish();
+    unfinished.sort_by_key(|(i, _)| *i);
     RunOutcome {
         cases: slots.into_iter().flatten().map(Compact::expand).collect(),
+        unfinished: unfinished.into_iter().map(|(_, record)| record).collect(),
         ran,
         interrupted: interrupted || pending.peek().is_some() || engine.stop.is_set(),
     }
+}
+
+impl Engine {
+    /// Runs a case with its panics caught: a bug met by one case becomes that case's
+    /// error (journalled, so `--resume` retries it) and the run goes on. Returns its
+    /// records and whether it finished.
+    async fn guarded_case(
+        &self,
+        lc: &LoadedCase,
+        kept: Vec<McqRecord>,
+        lease: pool::Lease,
+    ) -> (Vec<McqRecord>, bool) {
+        let mut records = Vec::with_capacity(lc.case.mcqs().len());
+        let run = caught(self.evaluate_case(lc, kept, lease, &mut records)).await;
+        let finished = match run {
+            Ok(finished) => finished,
+            Err(panic) => {
+                let error = format!("internal error (a bug in liveclin): {panic}");
+                self.progress.println(format!("  {}: {error}", lc.id));
+                self.fail_from(lc, &error, &mut records);
+                true
+            }
+        };
+        (records, finished)
+    }
+}
+
+/// A future's output, or the message of its panic.
+async fn caught<T>(future: impl std::future::Future<Output = T>) -> Result<T, String> {
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into())
+        })
 }
 
 /// A finished case as its compact JSON, until the results file is written: a few
@@ -151,5 +201,26 @@ impl Compact {
 
     fn expand(self) -> CaseRecord {
         serde_json::from_slice(&self.0).expect("a case record reads back what it wrote")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_its_message_and_the_borrowed_records_survive() {
+        let mut records = vec![1];
+        let run = caught(async {
+            records.push(2);
+            if records.len() == 2 {
+                panic!("bad reply {}", records.len());
+            }
+            true
+        })
+        .await;
+        assert_eq!(run, Err("bad reply 2".to_string()));
+        assert_eq!(records, [1, 2]);
+        assert_eq!(caught(async { 7 }).await, Ok(7));
     }
 }

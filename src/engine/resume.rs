@@ -1,12 +1,15 @@
-//! What an earlier run already did: read from our journal, or from a results file
-//! (ours or the official tool's), reduced to the successful turns of each case.
+//! What an earlier run already did: read from its results file (ours or the official
+//! tool's) and our journal beside it, reduced to the successful turns of each case.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use anyhow::bail;
+
 use super::journal;
 use super::record::succeeded;
-use crate::results::{self, McqRecord};
+use crate::identity::Recorded;
+use crate::results::{self, CaseRecord, McqRecord};
 
 /// The earlier turn records of every case, by case id and position.
 #[derive(Debug, Default)]
@@ -14,46 +17,58 @@ pub struct Prior {
     turns: HashMap<String, BTreeMap<i64, McqRecord>>,
     /// Where the records came from, for messages.
     pub source: String,
+    /// What each earlier run recorded about its settings.
+    pub recorded: Vec<Recorded>,
 }
 
 impl Prior {
-    /// Records in order; a later record for the same case and position replaces an earlier.
-    fn from_turns(turns: impl IntoIterator<Item = (String, McqRecord)>, source: String) -> Self {
-        let mut prior = Prior {
-            turns: HashMap::new(),
-            source,
-        };
+    /// Adds records in order: a later record for a turn replaces an earlier one, except
+    /// that an answer is never replaced by a failure (a turn answered once is kept).
+    fn add(&mut self, turns: impl IntoIterator<Item = (String, McqRecord)>) {
         for (case_id, mcq) in turns {
-            prior
-                .turns
-                .entry(case_id)
-                .or_default()
-                .insert(mcq.position(), mcq);
+            let case = self.turns.entry(case_id).or_default();
+            let position = mcq.index().expect("indexes are checked on reading");
+            match case.get(&position) {
+                Some(kept) if succeeded(kept) && !succeeded(&mcq) => {}
+                _ => {
+                    case.insert(position, mcq);
+                }
+            }
         }
-        prior
     }
 
-    /// The journal next to `output` if there is one, else the results file itself (which
-    /// may have been written by the official tool), else nothing.
+    /// What the results file at `output` and the journal beside it hold (either may be
+    /// missing): the results file first, then the journal, whose turns are newer or the
+    /// same. A results file may hold the answers of a run whose journal could not be
+    /// written; a journal those of a run that never wrote its results.
     pub fn load(output: &Path) -> anyhow::Result<Self> {
-        let journal = journal::journal_path(output);
-        if journal.is_file() {
-            return Ok(Self::from_turns(
-                journal::read(&journal)?,
-                journal.display().to_string(),
-            ));
-        }
+        let mut prior = Prior::default();
+        let mut sources = Vec::new();
         if output.is_file() {
             let file = results::read(output)?;
-            let turns = file.cases.into_iter().flat_map(|case| {
-                let id = case.case_id.as_str().unwrap_or_default().to_string();
-                case.mcqs.into_iter().map(move |m| (id.clone(), m))
-            });
-            // Cases without an id cannot be matched (the official tool leaves some empty).
-            let turns: Vec<_> = turns.filter(|(id, _)| !id.is_empty()).collect();
-            return Ok(Self::from_turns(turns, output.display().to_string()));
+            prior.recorded.push(Recorded::from_meta(&file.meta));
+            for case in file.cases.iter().chain(&file.unfinished_cases) {
+                // Cases without an id cannot be matched (the official tool leaves some empty).
+                let id = case.id_text();
+                if id.is_empty() {
+                    continue;
+                }
+                let turns = positioned(case, output)?;
+                prior.add(turns.into_iter().map(|m| (id.clone(), m)));
+            }
+            sources.push(output.display().to_string());
         }
-        Ok(Prior::default())
+        let journal = journal::journal_path(output);
+        if journal.is_file() {
+            let contents = journal::read(&journal)?;
+            prior
+                .recorded
+                .extend(contents.metas.iter().map(Recorded::from_meta));
+            prior.add(contents.turns);
+            sources.push(journal.display().to_string());
+        }
+        prior.source = sources.join(" and ");
+        Ok(prior)
     }
 
     /// The turns a case keeps: its successful answers from Q1 on, up to the first failure
@@ -72,6 +87,24 @@ impl Prior {
     }
 }
 
+/// A case's MCQ records, each of which must say which question it answers
+/// (`mcq_index`): a record without one cannot be placed, and resume never guesses by
+/// position in the list.
+fn positioned(case: &CaseRecord, file: &Path) -> anyhow::Result<Vec<McqRecord>> {
+    for (n, mcq) in case.mcqs.iter().enumerate() {
+        if mcq.index().is_none() {
+            bail!(
+                "{}: case {} MCQ #{} has no mcq_index, so its answer cannot be matched to a question; \
+                 resume will not guess by position. Add the 0-based mcq_index to each MCQ, or start a new run with another --output",
+                file.display(),
+                case.id_text(),
+                n + 1
+            );
+        }
+    }
+    Ok(case.mcqs.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,17 +121,17 @@ mod tests {
 
     #[test]
     fn keeps_the_successful_prefix_and_later_records_win() {
-        let prior = Prior::from_turns(
-            [
-                ("a".to_string(), mcq(0, None)),
-                ("a".to_string(), mcq(1, Some("API error"))),
-                ("a".to_string(), mcq(2, None)),
-                ("b".to_string(), mcq(0, Some("boom"))),
-                ("b".to_string(), mcq(0, None)),
-                ("b".to_string(), mcq(1, None)),
-            ],
-            "test".into(),
-        );
+        let mut prior = Prior::default();
+        prior.add([
+            ("a".to_string(), mcq(0, None)),
+            ("a".to_string(), mcq(1, Some("API error"))),
+            ("a".to_string(), mcq(2, None)),
+            ("b".to_string(), mcq(0, Some("boom"))),
+            ("b".to_string(), mcq(0, None)),
+            ("b".to_string(), mcq(1, None)),
+            // An answer is not replaced by a later failure.
+            ("b".to_string(), mcq(1, Some("later failure"))),
+        ]);
         assert_eq!(prior.kept("a", 3).len(), 1);
         assert_eq!(prior.kept("b", 2).len(), 2);
         assert_eq!(prior.kept("b", 5).len(), 2);

@@ -138,11 +138,7 @@ fn digest_file<D: Digest>(path: &Path, header: Option<&[u8]>) -> io::Result<Stri
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::digest::hex(&hasher.finalize()))
 }
 
 #[cfg(test)]

@@ -9,10 +9,14 @@ use serde_json::Value;
 use crate::analysis::bootstrap::{self, Options};
 use crate::analysis::multiturn;
 use crate::analysis::outcome::OutcomeCounts;
-use crate::results::ResultsFile;
+use crate::results::{Coverage, ResultsFile};
 
-/// Prints the extras of a results file to stderr (nothing when it has no cases).
+/// Prints the extras of a results file to stderr: whether the run covers its config,
+/// then (when it has cases) outcomes, intervals and multi-turn diagnostics.
 pub fn print(file: &ResultsFile, every_group: bool) {
+    if let Some(note) = coverage_note(file) {
+        eprintln!("{note}");
+    }
     if file.cases.is_empty() {
         return;
     }
@@ -32,6 +36,15 @@ pub fn print(file: &ResultsFile, every_group: bool) {
     }
     out.push_str(&multiturn::diagnostics(&file.cases).text());
     eprint!("{out}");
+}
+
+/// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
+pub fn coverage_note(file: &ResultsFile) -> Option<String> {
+    let note = Coverage::of(&file.meta)?.note()?;
+    Some(format!(
+        "  Partial run: {note}; every number above is over the {} cases that ran.",
+        file.cases.len()
+    ))
 }
 
 fn percent(v: &Value) -> String {

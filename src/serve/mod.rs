@@ -10,5 +10,5 @@ pub mod process;
 pub mod ready;
 
 pub use launch::Launch;
-pub use process::{Interrupts, Server, Stopped};
+pub use process::{Server, Stopped};
 pub use ready::{Probe, api_base};

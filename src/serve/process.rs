@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio::process::Child;
 
 use super::Launch;
+use crate::signals::Interrupts;
 
 /// The running engine. Its output goes to our terminal.
 pub struct Server {
@@ -58,7 +59,7 @@ impl Server {
         tokio::select! {
             status = self.child.wait() => return Ok(Stopped::Exited(status?)),
             () = tokio::time::sleep(grace) => {}
-            () = interrupts.recv() => {}
+            _ = interrupts.recv() => {}
         }
         self.kill_group();
         self.child.wait().await?;
@@ -102,42 +103,5 @@ impl Server {
     #[cfg(not(unix))]
     fn kill_group(&mut self) {
         let _ = self.child.start_kill();
-    }
-}
-
-/// SIGINT (Ctrl-C) and SIGTERM sent to liveclin: both mean "stop the server".
-pub struct Interrupts {
-    #[cfg(unix)]
-    int: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-}
-
-impl Interrupts {
-    /// Listens from now on. Create it before spawning the engine: from then on no signal
-    /// can end liveclin and leave the engine running unsupervised.
-    #[cfg(unix)]
-    pub fn new() -> io::Result<Self> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Interrupts {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-        })
-    }
-
-    #[cfg(not(unix))]
-    pub fn new() -> io::Result<Self> {
-        Ok(Interrupts {})
-    }
-
-    /// Resolves at the next interrupt.
-    pub async fn recv(&mut self) {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
