@@ -499,6 +499,10 @@ pub struct MockBehaviour {
     /// flight).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_in_flight: Option<u64>,
+    /// Bytes of filler reasoning before each answer (lowercase prose that never changes
+    /// the letter read), for replies as large as a reasoning model's.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub reply_padding: usize,
 }
 
 #[derive(Debug, Args)]

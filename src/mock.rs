@@ -51,6 +51,10 @@ pub struct MockConfig {
     /// Requests answered at once; one arriving beyond that gets a 429 with
     /// `Retry-After`, as a server at capacity does.
     pub max_in_flight: Option<usize>,
+    /// Bytes of filler reasoning written before each dataset answer (0: none), so that
+    /// replies, journal lines and results are as large as a reasoning model's. The filler
+    /// is deterministic and never changes the letter either extractor reads.
+    pub reply_padding: usize,
 }
 
 impl Default for MockConfig {
@@ -65,6 +69,7 @@ impl Default for MockConfig {
             slow: Duration::from_secs(2),
             ignore_images: false,
             max_in_flight: None,
+            reply_padding: 0,
         }
     }
 }
@@ -272,7 +277,12 @@ impl Mock {
             .entry(key)
             .and_modify(|n| *n += 1)
             .or_insert(1);
-        self.reply(&request, styled(&letter, h))
+        let styled = styled(&letter, h);
+        let content = match self.config.reply_padding {
+            0 => styled,
+            bytes => format!("{}\n\n{styled}", filler(bytes, h)),
+        };
+        self.reply(&request, content)
     }
 
     /// A request from outside the dataset: a question about pictures is answered by
@@ -355,6 +365,32 @@ fn styled(letter: &str, h: u64) -> String {
         2 => format!("Answer: {letter}"),
         _ => format!("After weighing the options, the answer is \\boxed{{ {letter} }}."),
     }
+}
+
+/// Sentences of the filler: lowercase prose with no single letters, digits, capitals,
+/// punctuation other than full stops, and none of the words either extractor looks for.
+const FILLER: [&str; 6] = [
+    "the history and the imaging were reviewed together. ",
+    "each finding was weighed against the clinical picture. ",
+    "the laboratory values were read in the light of the presenting complaint. ",
+    "several differential diagnoses were considered and compared in turn. ",
+    "the timeline of the illness was traced from the first visit onwards. ",
+    "the examination findings were matched with the reported complaints. ",
+];
+
+/// Exactly `bytes` bytes of filler reasoning, starting at a sentence chosen by `h`. A
+/// word the length cuts short is blanked out, so no fragment can be read as a letter.
+fn filler(bytes: usize, h: u64) -> String {
+    let mut text = String::with_capacity(bytes + 80);
+    let mut i = (h % FILLER.len() as u64) as usize;
+    while text.len() < bytes {
+        text.push_str(FILLER[i % FILLER.len()]);
+        i += 1;
+    }
+    text.truncate(bytes);
+    let whole = text.rfind(' ').map_or(0, |space| space + 1);
+    text.replace_range(whole.., &" ".repeat(bytes - whole));
+    text
 }
 
 /// What a text-only model says when asked about a picture.
@@ -558,6 +594,38 @@ mod tests {
         let mcq =
             format!("* Question: Which best describes the color Doppler?\n\n{ANSWER_INSTRUCTION}");
         assert_eq!(ask(&mcq), None);
+    }
+
+    #[test]
+    fn padding_never_changes_the_letter_read() {
+        use crate::scoring::{official, robust};
+        let options = ["A", "B", "C", "D", "E"];
+        for bytes in [1, 2, 7, 50, 51, 52, 53, 4000, 16_001] {
+            // Every reply style ((h / 13) % 4) and every first sentence (h % 6).
+            for h in (0..52).step_by(5) {
+                let padding = filler(bytes, h);
+                assert_eq!(padding.len(), bytes);
+                assert!(
+                    padding
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == ' ' || c == '.'),
+                    "{padding:?}"
+                );
+                assert_eq!(official::extract(&padding), None, "{padding:?}");
+                assert_eq!(robust::extract(&padding, &[]), None, "{padding:?}");
+                for letter in ["A", "B", "C", "D", "E", "J"] {
+                    let plain = styled(letter, h);
+                    let padded = format!("{padding}\n\n{plain}");
+                    let official = |r: &str| official::extract(r).map(|(l, _)| l);
+                    assert_eq!(official(&padded), official(&plain), "{padded:?}");
+                    assert_eq!(official(&plain).as_deref(), Some(letter));
+                    for opts in [&options[..], &[]] {
+                        let robust = |r: &str| robust::extract(r, opts).map(|(l, _)| l);
+                        assert_eq!(robust(&padded), robust(&plain), "{padded:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

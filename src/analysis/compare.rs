@@ -14,9 +14,10 @@ use super::bootstrap::{
     Cluster, GroupId, Options, Rng, SMALL_GROUP, Statistic, memberships, percentile, place,
     statistics, summary_groups,
 };
+use super::outcome::OutcomeCounts;
 use super::summarize;
 use crate::pytext::round4;
-use crate::results::{CaseRecord, ResultsFile};
+use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// One run to compare: a label and its results.
 pub struct Run<'a> {
@@ -147,9 +148,9 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
             .count();
         if unnamed > 0 {
             warnings.push(format!(
-                "{} has {unnamed} {} without a case id: left out (they cannot be matched)",
+                "{} has {} without a case id: left out (they cannot be matched)",
                 run.label,
-                if unnamed == 1 { "case" } else { "cases" }
+                plural(unnamed as u64, "case")
             ));
         }
     }
@@ -175,14 +176,15 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
     for (run, m) in runs.iter().zip(&ids) {
         let extra = m.len() - common.len();
         if extra > 0 {
-            let cases = if extra == 1 { "case" } else { "cases" };
             warnings.push(format!(
-                "{} has {extra} {cases} the others lack: compared over the {} cases all runs have",
+                "{} has {} the others lack: compared over the {} cases all runs have",
                 run.label,
+                plural(extra as u64, "case"),
                 common.len()
             ));
         }
     }
+    warnings.extend(runs.iter().flat_map(run_warnings));
     let aligned: Vec<Vec<CaseRecord>> = ids
         .iter()
         .map(|m| common.iter().map(|id| m[id].clone()).collect())
@@ -267,9 +269,77 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
     }
 }
 
+/// What each run's accuracies hide, labelled with the run: the cases it never ran (a run
+/// stopped early, a `--limit` run, one shard), and the MCQs it got no answer to, which the
+/// official accuracy counts as wrong. Either makes a run look worse, or differently
+/// sampled, than the model is, so the reader must know before reading a difference.
+fn run_warnings(run: &Run) -> Vec<String> {
+    let coverage = Coverage::of(&run.file.meta).and_then(|c| c.note());
+    let failures = failure_note(OutcomeCounts::of(&run.file.cases));
+    [coverage, failures]
+        .into_iter()
+        .flatten()
+        .map(|note| format!("{}: {note}", run.label))
+        .collect()
+}
+
+/// `"2 API failures and 3 skipped MCQs are counted as wrong"`, when there are any.
+fn failure_note(counts: OutcomeCounts) -> Option<String> {
+    let parts: Vec<String> = [
+        (counts.api_failure, "API failure"),
+        (counts.skipped, "skipped MCQ"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| plural(n, what))
+    .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let verb = if counts.api_failure + counts.skipped == 1 {
+        "is"
+    } else {
+        "are"
+    };
+    Some(format!("{} {verb} counted as wrong", parts.join(" and ")))
+}
+
+/// `"1 case"`, `"3 cases"`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failures_and_skips_are_named_with_their_counts() {
+        let note = |api_failure, skipped| {
+            failure_note(OutcomeCounts {
+                api_failure,
+                skipped,
+                ..OutcomeCounts::default()
+            })
+        };
+        assert_eq!(note(0, 0), None);
+        assert_eq!(
+            note(2, 3).as_deref(),
+            Some("2 API failures and 3 skipped MCQs are counted as wrong")
+        );
+        assert_eq!(
+            note(1, 0).as_deref(),
+            Some("1 API failure is counted as wrong")
+        );
+        assert_eq!(
+            note(0, 4).as_deref(),
+            Some("4 skipped MCQs are counted as wrong")
+        );
+    }
 
     fn clusters(correct: &[u32]) -> Vec<Cluster> {
         correct

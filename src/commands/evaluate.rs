@@ -234,6 +234,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     if journal_failure.is_some() || saved.is_err() {
         if let Some(error) = &journal_failure {
             eprintln!("error: {error:#}");
+            eprintln!("The run stopped at once: no call was made after that.");
         }
         match &saved {
             Ok(path) if *path == output => eprintln!(
@@ -422,7 +423,7 @@ fn print_tallies(tallies: &[EndpointTally]) {
 
 /// First signal (SIGINT, SIGTERM or SIGHUP): stop starting turns, abandon the ones in
 /// flight, write what finished. Second: make the journal durable, then exit at once.
-fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: Option<JournalFlush>) {
+fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: JournalFlush) {
     tokio::spawn(async move {
         let first = interrupts.recv().await;
         eprintln!(
@@ -431,9 +432,7 @@ fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: Option<Jo
         stop.trigger(StopReason::Signal(first));
         let second = interrupts.recv().await;
         eprintln!("{second} again: exiting now; every finished turn is in the journal");
-        if let Some(journal) = &journal {
-            journal.flush(Duration::from_secs(10));
-        }
+        journal.flush(Duration::from_secs(10));
         std::process::exit(i32::from(Exit::Interrupted.code()));
     });
 }

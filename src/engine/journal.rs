@@ -43,24 +43,34 @@ enum Message {
 /// When a write fails (a full disk, a lost mount) the writer stops the run at once: no
 /// further call is paid for whose answer could not be kept.
 pub struct Journal {
-    tx: Option<mpsc::Sender<Message>>,
+    /// Shared with the flush handles; `close` empties it so the writer sees the end.
+    tx: Shared,
     writer: Option<JoinHandle<()>>,
     failure: Arc<Mutex<Option<std::io::Error>>>,
     path: PathBuf,
 }
 
-/// A handle that makes the journal durable from elsewhere (a second Ctrl-C).
+type Shared = Arc<Mutex<Option<mpsc::Sender<Message>>>>;
+
+/// A handle that makes the journal durable from elsewhere (a second Ctrl-C). It does not
+/// keep the journal open: after `close` a flush has nothing to do.
 #[derive(Clone)]
-pub struct JournalFlush(mpsc::Sender<Message>);
+pub struct JournalFlush(Shared);
 
 impl JournalFlush {
     /// Waits (at most `limit`) until every line sent so far is on disk.
     pub fn flush(&self, limit: Duration) {
         let (done, wait) = mpsc::channel();
-        if self.0.send(Message::Flush(done)).is_ok() {
+        if send(&self.0, Message::Flush(done)) {
             let _ = wait.recv_timeout(limit);
         }
     }
+}
+
+/// Sends to the writer unless the journal is closed; whether it was sent.
+fn send(tx: &Shared, message: Message) -> bool {
+    let tx = tx.lock().expect("journal sender lock");
+    tx.as_ref().is_some_and(|tx| tx.send(message).is_ok())
 }
 
 impl Journal {
@@ -88,20 +98,15 @@ impl Journal {
         let failure = Arc::new(Mutex::new(None));
         let writer = {
             let failure = failure.clone();
-            let path = path.to_path_buf();
             std::thread::spawn(move || {
                 if let Err(e) = write_lines(file, rx) {
-                    eprintln!(
-                        "\nerror: cannot write the journal {}: {e}\nStopping at once: no further call is made, and the answers held so far are written to the results file.",
-                        path.display()
-                    );
                     *failure.lock().expect("journal failure lock") = Some(e);
                     stop.trigger(StopReason::JournalFailed);
                 }
             })
         };
         let journal = Journal {
-            tx: Some(tx),
+            tx: Arc::new(Mutex::new(Some(tx))),
             writer: Some(writer),
             failure,
             path: path.to_path_buf(),
@@ -116,20 +121,18 @@ impl Journal {
     }
 
     fn send(&self, line: Value) {
-        if let Some(tx) = &self.tx {
-            // After a write failure the writer is gone and the run is stopping; the line
-            // is in the case's record, which reaches the results file.
-            let _ = tx.send(Message::Line(line.to_string()));
-        }
+        // After a write failure the writer is gone and the run is stopping; the line is
+        // in the case's record, which reaches the results file.
+        send(&self.tx, Message::Line(line.to_string()));
     }
 
-    pub fn flusher(&self) -> Option<JournalFlush> {
-        self.tx.clone().map(JournalFlush)
+    pub fn flusher(&self) -> JournalFlush {
+        JournalFlush(self.tx.clone())
     }
 
     /// Writes what is pending, fsyncs and closes; the error names the file.
     pub fn close(mut self) -> anyhow::Result<()> {
-        self.tx.take();
+        self.tx.lock().expect("journal sender lock").take();
         if let Some(writer) = self.writer.take()
             && writer.join().is_err()
         {
@@ -149,7 +152,9 @@ impl Journal {
 
 impl Drop for Journal {
     fn drop(&mut self) {
-        self.tx.take();
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }
@@ -366,8 +371,11 @@ mod tests {
         for _ in 0..100 {
             journal.record("c", &mcq());
         }
-        journal.flusher().unwrap().flush(Duration::from_secs(10));
+        let flusher = journal.flusher();
+        flusher.flush(Duration::from_secs(10));
         assert_eq!(ids(&path).len(), 100);
+        // A handle left over does not keep the journal open.
         journal.close().unwrap();
+        flusher.flush(Duration::from_secs(10));
     }
 }

@@ -67,10 +67,20 @@ pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
 
 /// The arguments of `liveclin evaluate` of the demo config against `base`, writing `output`.
 pub fn evaluate_args(base: &str, output: &Path, extra: &[&str]) -> Vec<std::ffi::OsString> {
+    model_args("mock", base, output, extra)
+}
+
+/// As `evaluate_args`, for the model named `model`.
+pub fn model_args(
+    model: &str,
+    base: &str,
+    output: &Path,
+    extra: &[&str],
+) -> Vec<std::ffi::OsString> {
     let fixed = [
         "evaluate",
         "--model",
-        "mock",
+        model,
         "--api-base",
         base,
         "--data-dir",
@@ -90,6 +100,40 @@ pub fn evaluate(base: &str, output: &Path, extra: &[&str]) -> assert_cmd::Comman
     let mut cmd = liveclin();
     cmd.args(evaluate_args(base, output, extra));
     cmd
+}
+
+/// `liveclin evaluate` of the demo config in the background (to be killed or interrupted).
+pub fn spawn_evaluate(
+    base: &str,
+    output: &std::path::Path,
+    extra: &[&str],
+    stdout: std::process::Stdio,
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("liveclin"));
+    cmd.current_dir(repo(""))
+        .env("HF_HUB_OFFLINE", "1")
+        .args(evaluate_args(base, output, extra))
+        .stdout(stdout)
+        .stderr(std::process::Stdio::null());
+    cmd.spawn().unwrap()
+}
+
+/// "<case id>|<turn>" of every turn in a journal.
+pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["mcq"].is_object())
+        .map(|v| {
+            format!(
+                "{}|{}",
+                v["case_id"].as_str().unwrap(),
+                v["mcq"]["mcq_index"].as_u64().unwrap() + 1
+            )
+        })
+        .collect()
 }
 
 /// The `summary` of a results file.

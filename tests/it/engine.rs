@@ -8,7 +8,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::common::{
-    assert_same, evaluate, evaluate_args, liveclin, mock_server, repo, summary_of,
+    assert_same, evaluate, journal_turns, liveclin, mock_server, model_args, repo, spawn_evaluate,
+    summary_of,
 };
 
 /// The mock the official tool was run against for `mock-results-url.json`.
@@ -271,40 +272,6 @@ fn killed_run_resumes_without_asking_twice() {
     }
 }
 
-/// `liveclin evaluate` of the demo config in the background (to be killed or interrupted).
-fn spawn_evaluate(
-    base: &str,
-    output: &std::path::Path,
-    extra: &[&str],
-    stdout: std::process::Stdio,
-) -> std::process::Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("liveclin"));
-    cmd.current_dir(repo(""))
-        .env("HF_HUB_OFFLINE", "1")
-        .args(evaluate_args(base, output, extra))
-        .stdout(stdout)
-        .stderr(std::process::Stdio::null());
-    cmd.spawn().unwrap()
-}
-
-/// "<case id>|<turn>" of every turn in a journal.
-fn journal_turns(path: &std::path::Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["mcq"].is_object())
-        .map(|v| {
-            format!(
-                "{}|{}",
-                v["case_id"].as_str().unwrap(),
-                v["mcq"]["mcq_index"].as_u64().unwrap() + 1
-            )
-        })
-        .collect()
-}
-
 /// A results file written by the official tool (with failed cases) is resumed: finished
 /// cases are kept untouched, failed ones continue after their last answered turn.
 #[test]
@@ -314,7 +281,18 @@ fn official_results_file_is_resumed() {
     std::fs::copy(repo("tests/fixtures/official/results-url.json"), &output).unwrap();
     let before: Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
     let server = mock_server(fixture_mock(&[]));
+    // The official run's model was called "m"; resuming it as another model is refused.
     evaluate(&server.base, &output, &["--image-mode", "url", "--resume"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("other settings"));
+    liveclin()
+        .args(model_args(
+            "m",
+            &server.base,
+            &output,
+            &["--image-mode", "url", "--resume"],
+        ))
         .assert()
         .success()
         // The official tool left the id of the case without pmc/pmid/doi empty, so that
@@ -380,16 +358,24 @@ fn api_key_is_never_written() {
     let out = run.get_output();
     assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(secret));
-    // A second fresh run keeps the first run's journal aside instead of overwriting it.
+    // A second run started afresh moves the first run's files to a backup.
     evaluate(
         &server.base,
         &output,
-        &["--image-mode", "url", "--limit", "1", "--api-key", secret],
+        &[
+            "--image-mode",
+            "url",
+            "--limit",
+            "1",
+            "--api-key",
+            secret,
+            "--overwrite",
+        ],
     )
     .assert()
     .code(predicate::in_iter([0, 3]))
-    .stderr(predicate::str::contains("the earlier journal is kept as"));
-    assert!(dir.path().join("run.json.journal.jsonl.previous").is_file());
+    .stderr(predicate::str::contains("moved to"));
+    assert!(dir.path().join("run.backup-1.json.journal.jsonl").is_file());
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         assert!(!text.contains(secret));

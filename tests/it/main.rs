@@ -13,4 +13,5 @@ mod parity;
 #[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
 mod serve;
 mod shards;
+mod trust;
 mod vision;

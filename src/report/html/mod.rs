@@ -243,6 +243,7 @@ table.diffs tr.sig td{font-weight:700}
 h1 .vs{color:var(--muted);font-weight:400}
 .warnings{background:#fff4e0;border:2px solid #e0a040;border-radius:10px;padding:10px 16px;margin:10px 0 14px;color:#5c3400}
 .warnings ul{margin:6px 0 0;padding-left:20px}
+.warnings.partial{margin-top:0;font-weight:600}
 .card .runv{display:flex;justify-content:space-between;align-items:baseline;gap:12px;margin-top:6px;font-size:14px}
 .card .runv span{overflow-wrap:anywhere}
 .card .runv b{font-size:24px;font-variant-numeric:tabular-nums}

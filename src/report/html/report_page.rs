@@ -18,7 +18,7 @@ use crate::analysis::summary::{CaseCounts, Groups, McqCounts};
 use crate::analysis::{Summary, insight, summarize, taxonomy};
 use crate::report::reference::Reference;
 use crate::report::svg::{self, Bar, ChartOptions, Group, Line, Point, percent};
-use crate::results::{CaseRecord, ResultsFile};
+use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// Everything the page is made of.
 pub struct Page<'a> {
@@ -72,6 +72,7 @@ pub fn render(page: &Page) -> String {
         meta_text(&file.meta, "dataset").unwrap_or_else(|| "?".into())
     );
     page_start(&mut out, &title);
+    partial_banner(&mut out, file);
     header(&mut out, page, &ctx);
     headline(&mut out, &ctx);
     breakdowns(&mut out, &ctx);
@@ -130,6 +131,25 @@ fn when(text: &str) -> String {
 fn interval(entry: Option<&Value>, metric: &str) -> Option<(f64, f64)> {
     let m = entry?.get(metric)?;
     Some((m.get("low")?.as_f64()?, m.get("high")?.as_f64()?))
+}
+
+/// A banner above everything else when the run left cases of its config out (stopped
+/// early, `--limit`, one shard): the numbers alone look like a whole run's, and a page is
+/// often shared without the terminal output that said so. Nothing for a complete run or a
+/// file that does not say (the official tool's, older ones).
+fn partial_banner(out: &mut String, file: &ResultsFile) {
+    let Some(note) = Coverage::of(&file.meta).and_then(|c| c.note()) else {
+        return;
+    };
+    let text = format!(
+        "Partial run: {note}; every number on this page is over the {} that ran.",
+        plural(file.cases.len() as i64, "case")
+    );
+    let _ = writeln!(
+        out,
+        "<div class=\"warnings partial\" role=\"alert\">{}</div>",
+        escape(&text)
+    );
 }
 
 fn header(out: &mut String, page: &Page, ctx: &Context) {
