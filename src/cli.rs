@@ -318,6 +318,10 @@ pub struct EvaluateArgs {
     /// Print every retry with its reason.
     #[arg(long)]
     pub verbose: bool,
+    /// Seconds between plain progress lines when stderr is not a terminal (a Slurm log,
+    /// nohup, CI); on a terminal a progress bar is drawn instead.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = progress_interval)]
+    pub progress_interval: f64,
     /// After the summary, also print the 95% interval of every group of every breakdown
     /// (the headline numbers' are always printed; all are in the results file).
     #[arg(long)]
@@ -413,6 +417,16 @@ pub struct ServeCommon {
     /// `-- --mem-fraction-static 0.8`.
     #[arg(last = true, value_name = "ENGINE ARGS")]
     pub engine_args: Vec<String>,
+}
+
+/// Seconds between plain progress lines: at least 0.1, at most a day.
+fn progress_interval(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if (0.1..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds from 0.1 to 86400"
+        )),
+    }
 }
 
 /// A duration given in seconds, fractions allowed.

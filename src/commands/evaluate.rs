@@ -201,7 +201,11 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         max_retries: args.max_retries,
         verbose: args.verbose,
         journal,
-        progress: Progress::new(remaining as u64),
+        progress: Progress::new(
+            remaining as u64,
+            plan.pending_cases() as u64,
+            Duration::from_secs_f64(args.progress_interval),
+        ),
         stop: stop.clone(),
     });
     let clock = Instant::now();
@@ -437,7 +441,8 @@ fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: JournalFl
     });
 }
 
-/// This run's command line with `--resume` added and any API key left out.
+/// This run's command line with `--resume` added and any API key left out; when the key
+/// was given on the command line, a second line says where it must come from again.
 fn resume_command() -> String {
     let mut words: Vec<String> = Vec::new();
     let mut args = std::env::args();
@@ -454,7 +459,13 @@ fn resume_command() -> String {
     if !words.iter().any(|w| w == "--resume") {
         words.push("--resume".into());
     }
-    words.join(" ")
+    let mut command = words.join(" ");
+    if std::env::args().any(|a| a == "--api-key" || a.starts_with("--api-key=")) {
+        command.push_str(
+            "\n  (--api-key was given on the command line and is not repeated here: add it again, or set LIVECLIN_API_KEY or OPENAI_API_KEY)",
+        );
+    }
+    command
 }
 
 /// For `demo`: the API key flag is not needed against the mock.
@@ -482,6 +493,7 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         max_tokens: 16384,
         timeout: 30.0,
         verbose: false,
+        progress_interval: 30.0,
         ci: false,
         limit: None,
         shard: None,

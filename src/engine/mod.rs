@@ -125,6 +125,7 @@ pub async fn run(engine: Arc<Engine>, cases: Arc<Vec<LoadedCase>>, plan: Plan) -
             Some(joined) = tasks.join_next() => {
                 let (i, record, finished) = joined.expect("a case task catches its panics");
                 if finished {
+                    engine.progress.case();
                     slots[i] = Some(Compact::new(&record));
                     ran += 1;
                 } else {

@@ -2,14 +2,16 @@
 //!
 //! Every check is one conversation of user turns built like LiveClin's own (a text part,
 //! then the pictures), sent through the same chat client as `evaluate`. Local pictures are
-//! generated solid-colour PNGs, so the right answer is known; a URL picture is whatever
-//! `--image-url` shows, so only a real description can be asked of it.
+//! generated solid-colour PNGs, so the right answer is known. URL pictures are the same
+//! PNGs when the user hosts them (`--picture-url`), asked about the same way; otherwise a
+//! URL picture is whatever `--image-url` shows, so only a description can be asked of it,
+//! and those checks are weak: a model that ignores pictures can pass them.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::picture::{colour, solid_png};
+use super::picture::{colour, file_name, solid_png};
 use crate::client::{ChatClient, Conversation, Outcome, retry};
 use crate::images;
 use crate::prompt::{ImageMode, Picture, Turn, user_content};
@@ -65,55 +67,170 @@ pub enum Expect {
     Description,
 }
 
-/// The checks, local mode first, each with the pictures it sends. Local pictures are
-/// named `<colour>.png` and generated when the request is built.
-pub fn checks(image_url: &str) -> Vec<Check> {
-    let local = |name: &str| Picture::File(PathBuf::from(format!("{name}.png")));
-    let url = || Picture::Url(image_url.to_string());
-    let turn = |text: &str, pictures: Vec<Picture>| Turn {
+impl Expect {
+    /// Whether a pass shows the picture was seen. A description of a picture whose
+    /// content is unknown can be written without looking, so such a check is weak: its
+    /// failure means something, its pass does not.
+    pub fn depends_on_picture(self) -> bool {
+        self != Expect::Description
+    }
+}
+
+/// What the url-mode checks show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlPictures {
+    /// The test pictures (`--write-pictures`) served under this base URL
+    /// (`--picture-url`): the url checks ask their colours, as the local checks do.
+    Known { base: String },
+    /// One picture whose content is unknown (`--image-url`): the url checks can only ask
+    /// for a description, so they are weak.
+    Unknown { url: String },
+}
+
+/// The colour checks of one mode: one per way LiveClin shows pictures, each with the
+/// colours it shows and the names its lines carry.
+struct ColourChecks {
+    mode: ImageMode,
+    /// Names of the one-picture, two-picture and history checks.
+    names: [&'static str; 3],
+    /// The one-picture check is the official one, judged by its rule (the reply contains
+    /// the colour) so that it passes exactly when the official script's does.
+    official: bool,
+    one: [&'static str; 1],
+    two: [&'static str; 2],
+    recalled: [&'static str; 1],
+}
+
+static LOCAL: ColourChecks = ColourChecks {
+    mode: ImageMode::Local,
+    names: [
+        "one picture, base64 (official check)",
+        "two pictures in one message",
+        "a picture in turn 1, asked about in turn 2",
+    ],
+    official: true,
+    one: ["yellow"],
+    two: ["red", "blue"],
+    recalled: ["green"],
+};
+
+/// The same four colours as the local checks (only four files to host), each check
+/// showing a different one than its local twin, so no answer carries over by chance.
+static URL: ColourChecks = ColourChecks {
+    mode: ImageMode::Url,
+    names: [
+        "one picture by URL",
+        "two pictures by URL in one message",
+        "a picture by URL in turn 1, asked about in turn 2",
+    ],
+    official: false,
+    one: ["blue"],
+    two: ["green", "yellow"],
+    recalled: ["red"],
+};
+
+/// The colours of the url-mode pictures, each once: the files a user hosts for
+/// `--picture-url`.
+pub fn url_colours() -> Vec<&'static str> {
+    let mut colours: Vec<&'static str> = Vec::new();
+    for name in URL.one.iter().chain(&URL.two).chain(&URL.recalled) {
+        if !colours.contains(name) {
+            colours.push(name);
+        }
+    }
+    colours
+}
+
+/// The URL of the test picture of colour `name` under `base` (with or without a
+/// trailing slash).
+pub fn picture_url(base: &str, name: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), file_name(name))
+}
+
+/// A user turn: the text, then the pictures.
+fn turn(text: &str, pictures: Vec<Picture>) -> Turn {
+    Turn {
         text: text.to_string(),
         pictures,
+    }
+}
+
+/// A mode's colour checks, its pictures made by `picture` from a colour name.
+fn colour_checks(plan: &'static ColourChecks, picture: impl Fn(&str) -> Picture) -> Vec<Check> {
+    let check = |shape, name, turns, expect| Check {
+        mode: plan.mode,
+        shape,
+        name,
+        turns,
+        expect,
+    };
+    let first = match plan.official {
+        true => Expect::Contains(plan.one[0]),
+        false => Expect::Colours(&plan.one),
     };
     vec![
-        Check {
-            mode: ImageMode::Local,
-            shape: Shape::OnePicture,
-            name: "one picture, base64 (official check)",
-            turns: vec![turn(ONE_PICTURE, vec![local("yellow")])],
-            expect: Expect::Contains("yellow"),
-        },
-        Check {
-            mode: ImageMode::Local,
-            shape: Shape::TwoPictures,
-            name: "two pictures in one message",
-            turns: vec![turn(TWO_PICTURES, vec![local("red"), local("blue")])],
-            expect: Expect::Colours(&["red", "blue"]),
-        },
-        Check {
-            mode: ImageMode::Local,
-            shape: Shape::History,
-            name: "a picture in turn 1, asked about in turn 2",
-            turns: vec![
-                turn(SHOW, vec![local("green")]),
+        check(
+            Shape::OnePicture,
+            plan.names[0],
+            vec![turn(ONE_PICTURE, vec![picture(plan.one[0])])],
+            first,
+        ),
+        check(
+            Shape::TwoPictures,
+            plan.names[1],
+            vec![turn(TWO_PICTURES, plan.two.map(&picture).to_vec())],
+            Expect::Colours(&plan.two),
+        ),
+        check(
+            Shape::History,
+            plan.names[2],
+            vec![
+                turn(SHOW, vec![picture(plan.recalled[0])]),
                 turn(RECALL_COLOUR, vec![]),
             ],
-            expect: Expect::Colours(&["green"]),
-        },
-        Check {
-            mode: ImageMode::Url,
-            shape: Shape::OnePicture,
-            name: "one picture by URL (official check)",
-            turns: vec![turn(DESCRIBE, vec![url()])],
-            expect: Expect::Description,
-        },
-        Check {
-            mode: ImageMode::Url,
-            shape: Shape::History,
-            name: "a picture by URL in turn 1, asked about in turn 2",
-            turns: vec![turn(SHOW, vec![url()]), turn(RECALL_DESCRIPTION, vec![])],
-            expect: Expect::Description,
-        },
+            Expect::Colours(&plan.recalled),
+        ),
     ]
+}
+
+/// The weak url checks of a picture whose content is unknown: the official describe
+/// check, and the same picture described a turn later.
+fn describe_checks(url: &str) -> Vec<Check> {
+    let picture = || vec![Picture::Url(url.to_string())];
+    let check = |shape, name, turns| Check {
+        mode: ImageMode::Url,
+        shape,
+        name,
+        turns,
+        expect: Expect::Description,
+    };
+    vec![
+        check(
+            Shape::OnePicture,
+            "one picture by URL (official check)",
+            vec![turn(DESCRIBE, picture())],
+        ),
+        check(
+            Shape::History,
+            "a picture by URL in turn 1, asked about in turn 2",
+            vec![turn(SHOW, picture()), turn(RECALL_DESCRIPTION, vec![])],
+        ),
+    ]
+}
+
+/// The checks, local mode first, each with the pictures it sends. Local pictures are
+/// named after their colour (`picture::file_name`) and generated when the request is
+/// built.
+pub fn checks(url_pictures: &UrlPictures) -> Vec<Check> {
+    let local = |name: &str| Picture::File(PathBuf::from(file_name(name)));
+    let mut all = colour_checks(&LOCAL, local);
+    all.extend(match url_pictures {
+        UrlPictures::Known { base } => {
+            colour_checks(&URL, |name| Picture::Url(picture_url(base, name)))
+        }
+        UrlPictures::Unknown { url } => describe_checks(url),
+    });
+    all
 }
 
 /// The user-message content of a turn, built as `evaluate` builds it: a local picture
@@ -146,6 +263,9 @@ pub struct Finding {
     pub mode: ImageMode,
     pub shape: Shape,
     pub name: &'static str,
+    /// The right answer did not depend on the picture (`Expect::depends_on_picture`): a
+    /// pass does not show the picture was seen.
+    pub weak: bool,
     pub reply: Option<String>,
     pub verdict: Verdict,
 }
@@ -290,6 +410,7 @@ impl Asker {
             mode: check.mode,
             shape: check.shape,
             name: check.name,
+            weak: !check.expect.depends_on_picture(),
             reply,
             verdict,
         }

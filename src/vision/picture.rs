@@ -5,6 +5,7 @@
 //! model saw a picture is decided by colour names, never by pixels.
 
 use std::io::Cursor;
+use std::path::{Path, PathBuf};
 
 /// The side of every generated test picture, in pixels (the official smoke test's size).
 pub const SIDE: u32 = 64;
@@ -95,6 +96,27 @@ pub fn solid_png(colour: Colour) -> Vec<u8> {
     bytes
 }
 
+/// The file name of the test picture of the colour `name`: one convention for the local
+/// pictures, the files `--write-pictures` writes and the URLs `--picture-url` leads to, so
+/// a user who hosts the written files needs no renaming.
+pub fn file_name(name: &str) -> String {
+    format!("{name}.png")
+}
+
+/// Writes the test picture of each named colour into `dir` (created when missing), so a
+/// user can host them where the model's server fetches URLs. Returns the files written.
+pub fn write_pictures(dir: &Path, names: &[&str]) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    names
+        .iter()
+        .map(|name| {
+            let path = dir.join(file_name(name));
+            std::fs::write(&path, solid_png(colour(name)))?;
+            Ok(path)
+        })
+        .collect()
+}
+
 /// What a look at a picture finds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Look {
@@ -174,6 +196,17 @@ mod tests {
             let found = look(&png).unwrap();
             assert_eq!(found.colour, colour.name);
             assert_eq!((found.width, found.height), (SIDE, SIDE));
+        }
+    }
+
+    #[test]
+    fn written_pictures_are_the_named_colours_under_their_file_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("new/pictures");
+        let written = write_pictures(&target, &["red", "grey"]).unwrap();
+        assert_eq!(written, [target.join("red.png"), target.join("grey.png")]);
+        for (path, name) in written.iter().zip(["red", "grey"]) {
+            assert_eq!(look(&std::fs::read(path).unwrap()).unwrap().colour, name);
         }
     }
 

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -134,6 +135,18 @@ pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Waits until the journal holds `turns` turns.
+pub fn wait_for_turns(journal: &Path, turns: usize) {
+    let started = Instant::now();
+    while journal_turns(journal).len() < turns {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the run made no progress"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The `summary` of a results file.

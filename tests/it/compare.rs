@@ -6,9 +6,14 @@ use liveclin::report::html::{CHART_TITLES, escape};
 use predicates::prelude::*;
 use serde_json::Value;
 
-use super::common::{assert_self_contained, chart, liveclin, repo, with_html};
+use super::common::{
+    assert_self_contained, chart, evaluate, liveclin, mock_server, repo, with_html,
+};
 
 const RUN: &str = "tests/fixtures/official/results-url.json";
+
+/// The warning about the fixture run's failures, after its label.
+const FIXTURE_FAILURES: &str = ": 3 API failures and 9 skipped MCQs are counted as wrong";
 
 /// A copy of the fixture run, changed by `edit`, written into `dir`. The fixture's case
 /// without an id (the official tool writes "" when a case has no pmc, pmid or doi) gets
@@ -131,7 +136,10 @@ fn different_configs_and_case_sets_are_warned_about_and_only_shared_cases_compar
     drop(out);
     let v = compare_json(&[&run, &other]);
     assert_eq!(v["common_cases"], 15);
-    assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+    // Those two, then each run's API failures and skipped MCQs (the fixture has some).
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert!(warnings[2].as_str().unwrap().ends_with(FIXTURE_FAILURES));
 }
 
 /// `compare FILES --html OUT` plus `extra`; returns (stdout, stderr, page).
@@ -177,13 +185,14 @@ fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
     assert_self_contained(&page, 0);
 
     let v = compare_json(&[&run, &better]);
-    // The header: both runs, their files, the common cases, no warnings.
+    // The header: both runs, their files, the common cases, the one warning (the
+    // fixture's failures; the better run has none).
     for text in [
         "<h1>m <span class=\"vs\">vs</span> better</h1>",
         &escape(&run.display().to_string()),
         &escape(&better.display().to_string()),
         "16 cases all runs have",
-        "No warnings",
+        &format!("<li>m{FIXTURE_FAILURES}</li>"),
     ] {
         assert!(page.contains(text), "{text} missing");
     }
@@ -241,6 +250,11 @@ fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
     let json: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["common_cases"], 16);
     assert!(page.contains("Case accuracy by chapter"));
+
+    // Runs with nothing to warn about say so.
+    let (_, _, page) = compare_html(&[&better, &better], &[]);
+    assert!(page.contains("No warnings"));
+    assert!(!page.contains("class=\"warnings\""));
 }
 
 #[test]
@@ -260,10 +274,15 @@ fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
     for (_, title) in CHART_TITLES {
         assert!(chart(&page, title).contains(">[2] &lt;script&gt;alert(1)&lt;/script&gt;</text>"));
     }
-    // The warnings, prominently in the header, escaped.
+    // The warnings, prominently in the header, escaped: configs, cases, and each run's
+    // failures.
     let v = compare_json(&[&run, &hostile]);
     let warnings = v["warnings"].as_array().unwrap();
-    assert_eq!(warnings.len(), 2);
+    assert_eq!(warnings.len(), 4);
+    assert_eq!(
+        warnings[3],
+        format!("<script>alert(1)</script>{FIXTURE_FAILURES}")
+    );
     let header = &page[..page.find("id=\"headline\"").unwrap()];
     assert!(header.contains("<div class=\"warnings\" role=\"alert\">"));
     for warning in warnings {
@@ -281,11 +300,80 @@ fn cases_without_an_id_are_left_out_with_a_warning() {
     let v = compare_json(&[&repo(RUN), &repo(RUN)]);
     assert_eq!(v["common_cases"], 15);
     let warnings = v["warnings"].as_array().unwrap();
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    // One per run, then each run's failures.
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
     assert!(
         warnings[0]
             .as_str()
             .unwrap()
             .contains("has 1 case without a case id: left out")
     );
+}
+
+/// `evaluate` of the demo config against `base`, with `extra`, into `dir/name`.
+fn mock_run(base: &str, dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    let mut args = vec!["--image-mode", "url"];
+    args.extend(extra);
+    evaluate(base, &path, &args).assert().success();
+    path
+}
+
+#[test]
+fn partial_runs_and_runs_with_failures_are_warned_about() {
+    let server = mock_server(liveclin::mock::MockConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    let complete = mock_run(&server.base, dir.path(), "complete.json", &[]);
+    let partial = mock_run(&server.base, dir.path(), "partial.json", &["--limit", "3"]);
+    // Both runs are of the model "mock": each is labelled with its file too.
+    let partial_warning = format!("mock ({}): 13 of 16 cases were not run", partial.display());
+    liveclin()
+        .arg("compare")
+        .args([&complete, &partial])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "Warning: {partial_warning}\n"
+        )))
+        .stderr(predicate::str::contains("were not run").count(1))
+        .stderr(predicate::str::contains("counted as wrong").not());
+    let v = compare_json(&[&complete, &partial]);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings.contains(&partial_warning.as_str().into()),
+        "{warnings:?}"
+    );
+
+    // The fixture run has API failures and skipped MCQs; the mock's complete run none.
+    let failing = variant(dir.path(), "failing.json", |_| {});
+    liveclin()
+        .arg("compare")
+        .args([&complete, &failing])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "Warning: m{FIXTURE_FAILURES}\n"
+        )))
+        .stderr(predicate::str::contains("counted as wrong").count(1));
+    let v = compare_json(&[&complete, &failing]);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert!(
+        warnings.contains(&format!("m{FIXTURE_FAILURES}").into()),
+        "{warnings:?}"
+    );
+    assert!(
+        !warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().starts_with("mock"))
+    );
+
+    // On the page, at the top.
+    let (_, _, page) = compare_html(&[&partial, &failing], &[]);
+    let header = &page[..page.find("id=\"headline\"").unwrap()];
+    for warning in [partial_warning, format!("m{FIXTURE_FAILURES}")] {
+        assert!(
+            header.contains(&format!("<li>{}</li>", escape(&warning))),
+            "{warning}"
+        );
+    }
 }

@@ -279,3 +279,55 @@ fn the_page_of_our_own_run() {
         .unwrap();
     assert!(page.contains(&escape(reply)));
 }
+
+/// The banner of a partial run's page.
+const PARTIAL: &str = "Partial run: 13 of 16 cases were not run; every number on this page is over the 3 cases that ran.";
+
+#[test]
+fn a_partial_run_is_flagged_at_the_top_of_its_page_and_on_the_terminal() {
+    let server = mock_server(liveclin::mock::MockConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = ["--data-dir", ".", "--dataset", "demo"];
+    let partial = dir.path().join("partial.json");
+    evaluate(
+        &server.base,
+        &partial,
+        &["--image-mode", "url", "--limit", "3"],
+    )
+    .assert()
+    .success();
+    let (_, stderr, page) = report_html(&partial, &dataset);
+    assert!(
+        stderr.contains("  Partial run: 13 of 16 cases were not run"),
+        "{stderr}"
+    );
+    assert_self_contained(&page, 1);
+    // Before everything else, the headline numbers included.
+    let banner = page.find(&escape(PARTIAL)).expect("the banner");
+    assert!(banner < page.find("<header>").unwrap());
+    assert!(page[..banner].ends_with("<div class=\"warnings partial\" role=\"alert\">"));
+
+    // The terminal report says it too, on stderr (stdout stays the official layout).
+    let output = liveclin().arg("report").arg(&partial).output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("  Partial run: 13 of 16 cases were not run; every number above is over the 3 cases that ran."),
+        "{stderr}"
+    );
+    assert!(
+        !String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("Partial run")
+    );
+
+    // A complete run has no banner.
+    let complete = dir.path().join("complete.json");
+    evaluate(&server.base, &complete, &["--image-mode", "url"])
+        .assert()
+        .success();
+    let (_, stderr, page) = report_html(&complete, &dataset);
+    assert!(!stderr.contains("Partial run"), "{stderr}");
+    assert!(!page.contains("Partial run"));
+    assert!(!page.contains("class=\"warnings"));
+}

@@ -3,12 +3,15 @@
 mod cli;
 mod common;
 mod compare;
+#[cfg(unix)] // SIGKILL
+mod crash;
 mod download;
 mod endpoints;
 mod engine;
 mod extraction;
 mod html;
 mod hub_server;
+mod loud;
 mod parity;
 #[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
 mod serve;

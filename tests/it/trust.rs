@@ -11,7 +11,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::common::{
-    evaluate, evaluate_args, journal_turns, liveclin, mock_server, repo, spawn_evaluate, summary_of,
+    evaluate, evaluate_args, liveclin, mock_server, repo, spawn_evaluate, summary_of,
+    wait_for_turns,
 };
 
 fn slow_mock() -> MockConfig {
@@ -23,18 +24,6 @@ fn slow_mock() -> MockConfig {
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Waits until the journal holds `turns` turns.
-fn wait_for_turns(journal: &Path, turns: usize) {
-    let started = Instant::now();
-    while journal_turns(journal).len() < turns {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the run made no progress"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn signal(child: &std::process::Child, name: &str) {
