@@ -196,8 +196,8 @@ pub struct CompareArgs {
     /// In the table, every pair of runs (default: each run against the first).
     #[arg(long)]
     pub all_pairs: bool,
-    /// Bootstrap resamples.
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(100..))]
+    /// Bootstrap resamples (100 to 1,000,000: each costs memory and time per case).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(100..=1_000_000))]
     pub resamples: u32,
     /// Seed of the bootstrap (the same seed gives the same intervals).
     #[arg(long, default_value_t = 0)]
@@ -267,7 +267,7 @@ pub struct EvaluateArgs {
     /// several times for replicas of the same model (say one per GPU node): each case
     /// stays on one endpoint for all its turns, new cases go to the least-loaded one, and
     /// one that keeps failing is rested while its cases continue on the others.
-    #[arg(long, required = true, value_name = "URL")]
+    #[arg(long, required = true, value_name = "URL", value_parser = http_url)]
     pub api_base: Vec<String>,
     /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
     /// written to any file or log.
@@ -306,15 +306,19 @@ pub struct EvaluateArgs {
     /// Tries per question, and API calls per try (as the official tool).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_retries: u32,
-    /// Sampling temperature.
-    #[arg(long, default_value_t = 0.0)]
+    /// Sampling temperature (0 to 2).
+    #[arg(long, default_value_t = 0.0, value_parser = temperature)]
     pub temperature: f64,
     /// Max tokens per reply.
     #[arg(long, default_value_t = 16384)]
     pub max_tokens: u64,
-    /// Seconds before an API call is abandoned (and retried).
-    #[arg(long, default_value_t = 120.0)]
-    pub timeout: f64,
+    /// Seconds before an API call is abandoned (and retried), 1 to 86400.
+    #[arg(long, value_name = "SECONDS", default_value = "120", value_parser = call_seconds)]
+    pub timeout: Duration,
+    /// The longest wait honoured when a server asks for one (Retry-After), in seconds (1
+    /// to 86400); a server asking for more is told once, and waited for this long.
+    #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = call_seconds)]
+    pub max_wait: Duration,
     /// Print every retry with its reason.
     #[arg(long)]
     pub verbose: bool,
@@ -429,6 +433,44 @@ fn progress_interval(text: &str) -> Result<f64, String> {
     }
 }
 
+/// A time limit of network calls (`--timeout`, `--max-wait`, the Hub's read timeout) in
+/// seconds, fractions allowed: at least a second (less cannot get a reply), at most a
+/// day (more is a typo, and `1e300` would overflow a duration). NaN and infinities are
+/// refused.
+pub(crate) fn call_seconds(text: &str) -> Result<Duration, String> {
+    const RANGE: std::ops::RangeInclusive<f64> = 1.0..=86_400.0;
+    match text.trim().parse::<f64>() {
+        Ok(v) if RANGE.contains(&v) => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds from 1 to 86400"
+        )),
+    }
+}
+
+/// `--temperature`: a finite number from 0 to 2, the range OpenAI-compatible servers
+/// accept (NaN would be sent as `null`).
+fn temperature(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if (0.0..=2.0).contains(&v) => Ok(v),
+        _ => Err(format!("{text:?} is not a temperature from 0 to 2")),
+    }
+}
+
+/// An API base: an http(s) URL with a host, checked before anything is sent so that a
+/// typo is a usage error, not every case failing.
+fn http_url(text: &str) -> Result<String, String> {
+    let usable = reqwest::Url::parse(text).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    });
+    if usable {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not an http(s) URL (e.g. http://localhost:8000/v1)"
+        ))
+    }
+}
+
 /// A duration given in seconds, fractions allowed.
 fn seconds(text: &str) -> Result<Duration, String> {
     let value: f64 = text
@@ -441,23 +483,33 @@ fn seconds(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Args)]
 pub struct CheckVisionArgs {
     /// Model name, as the API knows it.
-    #[arg(long)]
-    pub model: String,
+    #[arg(long, required_unless_present = "write_pictures")]
+    pub model: Option<String>,
     /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1.
-    #[arg(long)]
-    pub api_base: String,
+    #[arg(long, required_unless_present = "write_pictures", value_parser = http_url)]
+    pub api_base: Option<String>,
     /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
     /// printed or written.
     #[arg(long)]
     pub api_key: Option<String>,
-    /// The picture of the url-mode checks: an http(s) URL that the model's server fetches
-    /// itself. The default is the official smoke test's public picture; an offline cluster
-    /// points this at a server of its own.
+    /// Where the test pictures of `--write-pictures` are served, as an http(s) URL of their
+    /// folder that the model's server can fetch (e.g. http://files.local/liveclin/ serving
+    /// blue.png, green.png, ...). The url-mode checks then ask the pictures' colours and
+    /// are judged as the local ones; without it they are weak checks of --image-url.
+    #[arg(long, value_name = "URL", conflicts_with = "image_url")]
+    pub picture_url: Option<String>,
+    /// Without --picture-url, the picture of the weak url-mode checks (describe it): an
+    /// http(s) URL that the model's server fetches itself. The default is the official
+    /// smoke test's public picture.
     #[arg(long, value_name = "URL", default_value = crate::vision::checks::DEFAULT_IMAGE_URL)]
     pub image_url: String,
-    /// Seconds before an API call is abandoned (and retried).
-    #[arg(long, default_value_t = 60.0)]
-    pub timeout: f64,
+    /// Write the test pictures of the url-mode checks (solid-colour PNGs) into DIR, to be
+    /// put on a web server for --picture-url, and exit without checking anything.
+    #[arg(long, value_name = "DIR", exclusive = true)]
+    pub write_pictures: Option<PathBuf>,
+    /// Seconds before an API call is abandoned (and retried), 1 to 86400.
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds)]
+    pub timeout: Duration,
     /// API calls per request: rate limits, 5xx and timeouts are retried with backoff.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_retries: u32,
@@ -494,8 +546,8 @@ pub struct MockBehaviour {
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
     /// Faults injected on the first attempt of a share of turns, e.g.
-    /// "429=0.1,500=0.05,slow=0.02,hang=0.01,malformed=0.02,empty=0.02" (also "400", a
-    /// permanent failure).
+    /// "429=0.1,500=0.05,slow=0.02,hang=0.01,malformed=0.02,empty=0.02" (also "400" and
+    /// "401", permanent failures).
     #[arg(long, default_value = "")]
     pub faults: String,
     /// Retry-After seconds sent with an injected 429 or 500.

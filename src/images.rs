@@ -12,7 +12,7 @@ pub const MAX_DATA_URI_CHARS: usize = 20 * 1024 * 1024;
 pub enum ImageSkip {
     #[error("cannot read {path}: {reason}")]
     Unreadable { path: String, reason: String },
-    #[error("{path} is not an image file")]
+    #[error("{path} is not an image file (PNG, JPEG, GIF, WebP, BMP, TIFF or SVG)")]
     NotImage { path: String },
     #[error(
         "{path} is a Git LFS pointer, not the image (copied without git-lfs: run `git lfs pull`, or `liveclin download`)"
@@ -39,15 +39,16 @@ pub fn data_uri(path: &Path) -> Result<String, ImageSkip> {
 }
 
 /// The data URI of an image's bytes. The MIME type comes from the file's magic bytes
-/// (extensions lie); the extension is consulted only for formats without a signature
-/// such as SVG. Anything that is not `image/*` is refused, as is a URI over the cap.
+/// (extensions lie, and a text file named `x.png` must never go out as a picture); only
+/// SVG, which has no signature, is recognised by its extension and its text start.
+/// Anything else is refused, as is a URI over the cap.
 pub fn encode(path: &Path, bytes: &[u8]) -> Result<String, ImageSkip> {
     if is_lfs_pointer(bytes) {
         return Err(ImageSkip::LfsPointer {
             path: path.display().to_string(),
         });
     }
-    let mime = mime_type(path, bytes).ok_or_else(|| ImageSkip::NotImage {
+    let mime = image_mime(path, bytes).ok_or_else(|| ImageSkip::NotImage {
         path: path.display().to_string(),
     })?;
     let prefix = format!("data:{mime};base64,");
@@ -81,28 +82,81 @@ pub fn file_is_lfs_pointer(path: &Path) -> bool {
         && is_lfs_pointer(&head)
 }
 
-fn mime_type(path: &Path, bytes: &[u8]) -> Option<&'static str> {
-    match infer::get(bytes) {
-        Some(kind) if kind.matcher_type() == infer::MatcherType::Image => Some(kind.mime_type()),
-        Some(_) => None,
-        None => mime_from_extension(path),
+/// How many bytes of a file are enough to tell its type (magic bytes, an SVG's prolog).
+const SNIFF_BYTES: usize = 4096;
+
+/// The picture types a model server decodes, each known by its magic bytes.
+const SIGNATURES: [(&str, fn(&[u8]) -> bool); 6] = [
+    ("image/png", |b| b.starts_with(b"\x89PNG\r\n\x1a\n")),
+    ("image/jpeg", |b| b.starts_with(b"\xff\xd8\xff")),
+    ("image/gif", |b| {
+        b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a")
+    }),
+    ("image/webp", |b| {
+        b.starts_with(b"RIFF") && b.get(8..12) == Some(b"WEBP")
+    }),
+    // "BM" alone starts plenty of text; the header's reserved bytes are zero.
+    ("image/bmp", |b| {
+        b.starts_with(b"BM") && b.get(6..10) == Some(&[0; 4])
+    }),
+    ("image/tiff", |b| {
+        b.starts_with(b"II*\0") || b.starts_with(b"MM\0*")
+    }),
+];
+
+/// The MIME type of an image file from its first bytes, or `None` when it is not a
+/// picture we send. Only the first [`SNIFF_BYTES`] are looked at, so that a check of a
+/// file's head (`validate`) and of its whole content (sending it) always agree.
+pub fn image_mime(path: &Path, bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
+    if let Some((mime, _)) = SIGNATURES.iter().find(|(_, matches)| matches(head)) {
+        return Some(mime);
     }
+    let is_svg_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    (is_svg_name && starts_like_svg(head)).then_some("image/svg+xml")
 }
 
-/// The image types Python's `mimetypes` knows by extension, for files without magic.
-fn mime_from_extension(path: &Path) -> Option<&'static str> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" | "jpe" => "image/jpeg",
-        "gif" => "image/gif",
-        "bmp" => "image/bmp",
-        "tif" | "tiff" => "image/tiff",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "ico" => "image/vnd.microsoft.icon",
-        _ => return None,
-    })
+/// The MIME type of the image file at `path` (reading only its first bytes), as
+/// [`image_mime`]; `None` also when it cannot be read.
+pub fn file_image_mime(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    std::fs::File::open(path)
+        .ok()?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    image_mime(path, &head)
+}
+
+/// Whether text starts as an SVG document: after an optional byte-order mark, XML
+/// declaration, comments and doctype, the `<svg` element. (SVG has no magic bytes.)
+fn starts_like_svg(head: &[u8]) -> bool {
+    let mut rest = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    loop {
+        rest = rest.trim_ascii_start();
+        let skipped = [
+            (&b"<?"[..], &b"?>"[..]),
+            (b"<!--", b"-->"),
+            (b"<!DOCTYPE", b">"),
+        ]
+        .iter()
+        .find(|(open, _)| rest.starts_with(open))
+        .and_then(|(_, close)| {
+            let end = rest.windows(close.len()).position(|w| w == *close)?;
+            Some(&rest[end + close.len()..])
+        });
+        match skipped {
+            Some(after) => rest = after,
+            None => break,
+        }
+    }
+    rest.strip_prefix(b"<svg")
+        .and_then(|after| after.first())
+        .is_some_and(|next| next.is_ascii_whitespace() || matches!(next, b'>' | b'/' | b':'))
 }
 
 #[cfg(test)]
@@ -136,6 +190,89 @@ mod tests {
             encode(Path::new("x.png"), pointer),
             Err(ImageSkip::LfsPointer { .. })
         ));
+    }
+
+    /// The `.env` that a link once sent as `data:image/png`: text is never a picture,
+    /// whatever its name says.
+    #[test]
+    fn text_with_a_picture_name_is_not_a_picture() {
+        for name in [
+            "secret.png",
+            "x.jpg",
+            "x.gif",
+            "x.webp",
+            "x.bmp",
+            "x.tif",
+            "x.svg",
+            "x.ico",
+        ] {
+            assert_eq!(
+                encode(Path::new(name), b"PASSWORD=hunter2\n"),
+                Err(ImageSkip::NotImage { path: name.into() }),
+                "{name}"
+            );
+        }
+        // Text that merely starts like a weak signature.
+        for text in [
+            &b"BMI 23.5, weight 70 kg"[..],
+            b"GIF of the week",
+            b"RIFF raff",
+        ] {
+            assert_eq!(image_mime(Path::new("x.bmp"), text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_sent_type_is_known_by_its_magic_bytes() {
+        let bmp = b"BM\x46\0\0\0\0\0\0\0\x36\0\0\0\x28\0";
+        for (bytes, mime) in [
+            (PNG_MAGIC, "image/png"),
+            (b"\xff\xd8\xff\xdb\0\x43", "image/jpeg"),
+            (b"GIF89a\x01\0\x01\0", "image/gif"),
+            (b"GIF87a\x01\0\x01\0", "image/gif"),
+            (b"RIFF\x24\0\0\0WEBPVP8 ", "image/webp"),
+            (bmp, "image/bmp"),
+            (b"II*\0\x08\0\0\0\0\0", "image/tiff"),
+            (b"MM\0*\0\0\0\x08\0\0", "image/tiff"),
+        ] {
+            // The extension plays no part.
+            assert_eq!(
+                image_mime(Path::new("any.txt"), bytes),
+                Some(mime),
+                "{mime}"
+            );
+        }
+    }
+
+    #[test]
+    fn svg_needs_its_name_and_its_text_start() {
+        let svg = |name: &str, text: &str| image_mime(Path::new(name), text.as_bytes());
+        assert_eq!(svg("a.svg", "<svg/>"), Some("image/svg+xml"));
+        assert_eq!(svg("a.SVG", "<svg xmlns=\"x\">"), Some("image/svg+xml"));
+        let prolog = "\u{feff}<?xml version=\"1.0\"?>\n<!-- made by hand -->\n\
+                      <!DOCTYPE svg PUBLIC \"-//W3C//DTD SVG 1.1//EN\" \"x.dtd\">\n<svg\nwidth=\"1\">";
+        assert_eq!(svg("a.svg", prolog), Some("image/svg+xml"));
+        assert_eq!(svg("a.png", "<svg/>"), None, "an SVG only by its name");
+        assert_eq!(svg("a.svg", "<svgx/>"), None);
+        assert_eq!(svg("a.svg", "<html><svg/></html>"), None);
+        assert_eq!(svg("a.svg", "<!-- unclosed <svg/>"), None);
+        // Only the head counts, in a whole file as in a file's first bytes.
+        let late = format!("<!--{}--><svg/>", " ".repeat(SNIFF_BYTES));
+        assert_eq!(svg("a.svg", &late), None);
+    }
+
+    #[test]
+    fn a_file_is_judged_by_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("a.png");
+        let mut bytes = PNG_MAGIC.to_vec();
+        bytes.resize(3 * SNIFF_BYTES, 7);
+        std::fs::write(&png, &bytes).unwrap();
+        assert_eq!(file_image_mime(&png), Some("image/png"));
+        let text = dir.path().join("b.png");
+        std::fs::write(&text, "PASSWORD=hunter2\n").unwrap();
+        assert_eq!(file_image_mime(&text), None);
+        assert_eq!(file_image_mime(&dir.path().join("absent.png")), None);
     }
 
     #[test]

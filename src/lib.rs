@@ -15,6 +15,7 @@ pub mod hub;
 pub mod identity;
 pub mod images;
 pub mod mock;
+pub mod output;
 pub mod prompt;
 pub mod pytext;
 pub mod report;

@@ -6,6 +6,7 @@ use clap::Parser;
 use liveclin::cli::{Cli, Command};
 use liveclin::commands;
 use liveclin::exit::Exit;
+use liveclin::output;
 
 fn main() -> ExitCode {
     tune_allocator();
@@ -26,6 +27,8 @@ fn main() -> ExitCode {
     };
     match outcome {
         Ok(exit) => exit.into(),
+        // The reader of stdout went away (`| head`): nothing is wrong, nothing to say.
+        Err(err) if output::is_closed(&err) => Exit::Success.into(),
         Err(err) => {
             eprintln!("error: {err:#}");
             Exit::Usage.into()

@@ -30,7 +30,16 @@ use crate::prompt::{ANSWER_INSTRUCTION, ImageMode, case_turns};
 use crate::vision::picture::{self, Look};
 
 /// Kinds of injected faults, in the order their rates are applied.
-pub const FAULTS: [&str; 7] = ["429", "500", "400", "slow", "hang", "malformed", "empty"];
+pub const FAULTS: [&str; 8] = [
+    "429",
+    "500",
+    "400",
+    "401",
+    "slow",
+    "hang",
+    "malformed",
+    "empty",
+];
 
 #[derive(Debug, Clone)]
 pub struct MockConfig {
@@ -55,6 +64,15 @@ pub struct MockConfig {
     /// replies, journal lines and results are as large as a reasoning model's. The filler
     /// is deterministic and never changes the letter either extractor reads.
     pub reply_padding: usize,
+    /// When set, a request without `Authorization: Bearer <key>` gets a 401, as a cloud
+    /// API's does.
+    pub api_key: Option<String>,
+    /// Refuse a request for another model than `model` with a 404, as vLLM does (by
+    /// default the mock answers whatever model is asked for).
+    pub strict_model: bool,
+    /// A text counted in `Stats::watched` whenever a request body holds it, so that a
+    /// test can tell that something (a secret's bytes) was never sent.
+    pub watch: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -70,6 +88,9 @@ impl Default for MockConfig {
             ignore_images: false,
             max_in_flight: None,
             reply_padding: 0,
+            api_key: None,
+            strict_model: false,
+            watch: None,
         }
     }
 }
@@ -92,6 +113,8 @@ pub struct Stats {
     pub over_capacity: u64,
     /// The most requests being answered at once.
     pub peak_in_flight: usize,
+    /// Requests whose body held `MockConfig::watch`.
+    pub watched: u64,
 }
 
 struct Known {
@@ -190,11 +213,24 @@ impl Mock {
             let mut stats = self.stats.lock().expect("stats lock");
             stats.requests += 1;
             stats.bytes_received += body.len() as u64;
+            if let Some(watch) = &self.config.watch
+                && String::from_utf8_lossy(body).contains(watch.as_str())
+            {
+                stats.watched += 1;
+            }
             let auth = headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             *stats.bearer_tokens.entry(auth.to_string()).or_default() += 1;
+        }
+        if let Some(key) = &self.config.api_key
+            && headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                != Some(format!("Bearer {key}").as_str())
+        {
+            return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
         }
         let Some(_answering) = self.admit() else {
             self.stats.lock().expect("stats lock").over_capacity += 1;
@@ -204,6 +240,13 @@ impl Mock {
             Ok(v) => v,
             Err(e) => return self.reject(format!("body is not JSON: {e}")),
         };
+        let model = request["model"].as_str().unwrap_or_default();
+        if self.config.strict_model && model != self.config.model {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("The model `{model}` does not exist."),
+            );
+        }
         let users = match check_request(&request) {
             Ok(users) => users,
             Err(message) => return self.reject(message),
@@ -245,6 +288,7 @@ impl Mock {
                         .retry_later(StatusCode::INTERNAL_SERVER_ERROR, "server error (injected)");
                 }
                 "400" => return error(StatusCode::BAD_REQUEST, "bad request (injected)"),
+                "401" => return error(StatusCode::UNAUTHORIZED, "key revoked (injected)"),
                 "slow" => tokio::time::sleep(self.config.slow).await,
                 "hang" => {
                     tokio::time::sleep(Duration::from_secs(3600)).await;

@@ -140,12 +140,31 @@ impl CaseRecord {
     }
 
     /// Correct MCQs as the official analysis counts them: the stored `correct_mcqs` when
-    /// it is a number (even if it disagrees with the MCQ list), else the `is_correct` count.
+    /// present (even if it disagrees with the MCQ list), else the `is_correct` count. An
+    /// impossible stored count is refused when a file is read (`read`); a record built in
+    /// memory with one falls back to the `is_correct` count.
     pub fn correct_count(&self) -> i64 {
-        self.correct_mcqs
-            .as_ref()
-            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-            .unwrap_or_else(|| self.mcqs.iter().filter(|m| m.is_correct()).count() as i64)
+        match self.stored_correct() {
+            Ok(Some(count)) => count,
+            _ => self.mcqs.iter().filter(|m| m.is_correct()).count() as i64,
+        }
+    }
+
+    /// The stored `correct_mcqs`, if any, when it is possible: a whole number from 0 to
+    /// the case's MCQ count (`2.0` reads as 2). Anything else (`1e300`, `-1`, `"2"`) is
+    /// an error saying what it holds: summed, it would overflow or give an accuracy
+    /// outside 0-100 %.
+    pub fn stored_correct(&self) -> Result<Option<i64>, String> {
+        let Some(value) = &self.correct_mcqs else {
+            return Ok(None);
+        };
+        let most = self.mcqs.len();
+        match value.as_f64() {
+            Some(n) if n.fract() == 0.0 && (0.0..=most as f64).contains(&n) => Ok(Some(n as i64)),
+            _ => Err(format!(
+                "correct_mcqs is {value}, not a whole number from 0 to its {most} MCQs"
+            )),
+        }
     }
 }
 
@@ -197,6 +216,13 @@ pub enum ReadError {
         path: String,
         source: serde_json::Error,
     },
+    /// A count no run can produce (a hand-edited file): refused rather than summed.
+    #[error("{path}: case {case}: {problem}")]
+    Count {
+        path: String,
+        case: String,
+        problem: String,
+    },
 }
 
 /// Reads a results file written by us or by the official tool.
@@ -206,10 +232,34 @@ pub fn read(path: &Path) -> Result<ResultsFile, ReadError> {
         path: shown.clone(),
         source,
     })?;
-    serde_json::from_slice(&bytes).map_err(|source| ReadError::Json {
-        path: shown,
+    let file: ResultsFile = serde_json::from_slice(&bytes).map_err(|source| ReadError::Json {
+        path: shown.clone(),
         source,
-    })
+    })?;
+    check_counts(&file.cases).map_err(|(case, problem)| ReadError::Count {
+        path: shown,
+        case,
+        problem,
+    })?;
+    Ok(file)
+}
+
+/// The first scored case whose stored count is impossible, named by its id and its
+/// position in `cases` (1-based), with what is wrong.
+fn check_counts(cases: &[CaseRecord]) -> Result<(), (String, String)> {
+    for (i, case) in cases.iter().enumerate() {
+        if let Err(problem) = case.stored_correct() {
+            let id = case.id_text();
+            let position = format!("#{} in cases", i + 1);
+            let name = if id.is_empty() {
+                position
+            } else {
+                format!("{id} ({position})")
+            };
+            return Err((name, problem));
+        }
+    }
+    Ok(())
 }
 
 /// Writes a results file atomically and durably: a temporary file next to it, fsync'd,
@@ -266,5 +316,36 @@ mod tests {
         assert_eq!(id(Value::from("PMC1")), "PMC1");
         assert_eq!(id(Value::from(7)), "7");
         assert_eq!(id(Value::Null), "");
+    }
+
+    #[test]
+    fn only_possible_correct_counts_are_read() {
+        let case = |correct: Value| -> CaseRecord {
+            serde_json::from_value(serde_json::json!({
+                "case_id": "PMC1", "correct_mcqs": correct,
+                "mcqs": [{"is_correct": true}, {"is_correct": false}]
+            }))
+            .unwrap()
+        };
+        for (stored, read) in [(Value::from(2), 2), (Value::from(0), 0), (Value::from(1.0), 1)] {
+            assert_eq!(case(stored.clone()).stored_correct(), Ok(Some(read)), "{stored}");
+        }
+        assert_eq!(case(Value::Null).stored_correct(), Ok(None));
+        assert_eq!(case(Value::Null).correct_count(), 1);
+        for impossible in [
+            Value::from(1e300),
+            Value::from(-1),
+            Value::from(3),
+            Value::from(0.5),
+            Value::from("2"),
+            Value::from(u64::MAX),
+        ] {
+            let case = case(impossible.clone());
+            let problem = case.stored_correct().unwrap_err();
+            assert!(problem.contains(&impossible.to_string()), "{problem}");
+            assert_eq!(case.correct_count(), 1, "{impossible}");
+            let (name, _) = check_counts(&[CaseRecord::default(), case]).unwrap_err();
+            assert_eq!(name, "PMC1 (#2 in cases)");
+        }
     }
 }

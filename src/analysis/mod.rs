@@ -2,6 +2,7 @@
 
 pub mod bootstrap;
 pub mod compare;
+pub mod failures;
 pub mod insight;
 pub mod multiturn;
 pub mod outcome;

@@ -4,10 +4,15 @@
 //! a reply, a failure worth retrying (timeout, connection error, 429, 5xx, a body that is
 //! not a chat completion), a permanent failure (400, 401, 403, 404) or an empty reply.
 //! Unknown response fields are kept; reasoning text is returned apart from the content.
+//!
+//! A server is not trusted: its body is read up to a limit, its `Retry-After` is capped,
+//! a `usage` object too deeply nested to re-read is dropped, and the API key is
+//! replaced by `***` in everything it says before that text is stored or printed.
 
 pub mod conversation;
 pub mod retry;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,6 +33,8 @@ pub struct ChatSettings {
     pub temperature: f64,
     pub max_tokens: u64,
     pub timeout: Duration,
+    /// The longest `Retry-After` honoured (`--max-wait`).
+    pub max_wait: retry::WaitCap,
     /// Merged into every request body (e.g. `chat_template_kwargs` for SGLang/vLLM).
     pub extra_body: Map<String, Value>,
 }
@@ -50,8 +57,25 @@ pub struct Reply {
     /// `reasoning_content` or `reasoning`, kept out of answer extraction.
     pub reasoning: Option<String>,
     pub finish_reason: Option<String>,
-    pub usage: Option<Value>,
+    pub usage: Option<Usage>,
 }
+
+/// The reply's `usage` object as it can be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Usage {
+    /// At most `MAX_USAGE_DEPTH` levels deep.
+    Kept(Value),
+    /// Nested deeper: dropped, because a stored record must re-read within serde_json's
+    /// 128-level limit, and `usage` sits a few levels down in a results file.
+    TooDeep,
+}
+
+/// The deepest `usage` kept (real ones are 2 or 3 levels deep).
+pub const MAX_USAGE_DEPTH: usize = 8;
+
+/// The largest reply body read: far above any real chat completion, low enough that an
+/// endless body cannot exhaust memory.
+pub const MAX_REPLY_BYTES: usize = 32 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -79,6 +103,8 @@ pub struct ChatClient {
     http: reqwest::Client,
     url: String,
     settings: ChatSettings,
+    /// The API key as it is replaced in what the server says.
+    secret: Secret,
     /// The request body around the messages, serialised once.
     envelope: Envelope,
 }
@@ -97,6 +123,7 @@ impl ChatClient {
         Ok(ChatClient {
             http,
             url,
+            secret: Secret::new(&settings.api_key),
             settings,
             envelope,
         })
@@ -121,7 +148,8 @@ impl ChatClient {
         )
     }
 
-    /// One attempt: sends the conversation and classifies what came back.
+    /// One attempt: sends the conversation and classifies what came back, with the API
+    /// key replaced in every text of the server's and its `Retry-After` capped.
     pub async fn complete(&self, conversation: &Conversation) -> Outcome {
         let request = self
             .http
@@ -131,15 +159,95 @@ impl ChatClient {
             .body(reqwest::Body::wrap(self.body(conversation)));
         let response = match request.send().await {
             Ok(r) => r,
-            Err(e) => return transport_failure(e),
+            Err(e) => return transport_failure(e, &self.secret),
         };
         let status = response.status();
-        let retry_after = retry::retry_after(response.headers());
-        let text = match response.text().await {
+        let retry_after = retry::retry_after(response.headers()).map(|asked| self.capped(asked));
+        let text = match read_body(response, MAX_REPLY_BYTES, &self.secret).await {
             Ok(t) => t,
-            Err(e) => return transport_failure(e),
+            Err(failure) => return failure,
         };
-        classify(status, retry_after, &text)
+        classify(status, retry_after, &self.secret.redact(&text))
+    }
+
+    /// A server's `Retry-After` cut to `--max-wait`, saying so on stderr the first time.
+    fn capped(&self, asked: Duration) -> Duration {
+        let (wait, notice) = self.settings.max_wait.cap(asked);
+        if let Some(notice) = notice {
+            eprintln!("{notice}");
+        }
+        wait
+    }
+}
+
+/// The body of an answer, read in chunks and abandoned once it passes `limit` bytes (a
+/// server streaming without end would otherwise fill memory). Invalid UTF-8 is replaced,
+/// as `Response::text` does.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    secret: &Secret,
+) -> Result<String, Outcome> {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if body.len() + chunk.len() > limit => {
+                return Err(retryable(format!(
+                    "reply body larger than {} MiB: abandoned",
+                    limit >> 20
+                )));
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(e) => return Err(transport_failure(e, secret)),
+        }
+    }
+    Ok(String::from_utf8(body)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// A secret (the API key, the Hub token) and the spellings a server may echo it in: as
+/// sent, and as a JSON string writes it (with `\"`, `\\`, and `\/` for a slash, as PHP
+/// writes it). Replaced by `***` in whatever a server says before the text is stored
+/// or printed, so a server echoing the Authorization header cannot leak it.
+#[derive(Clone, Default)]
+pub struct Secret {
+    spellings: Vec<String>,
+}
+
+/// Shorter "keys" are placeholders (`token`, `EMPTY`, `none`) that servers without
+/// authentication accept; replacing them would mangle ordinary replies ("max_tokens").
+const MIN_SECRET_CHARS: usize = 8;
+
+impl Secret {
+    pub fn new(secret: &str) -> Self {
+        if secret.chars().count() < MIN_SECRET_CHARS {
+            return Secret::default();
+        }
+        let json = Value::from(secret).to_string();
+        let json = json[1..json.len() - 1].to_string();
+        let mut spellings = vec![secret.to_string(), json.replace('/', "\\/"), json];
+        // Longest first, so an escaped spelling goes before the raw one it may contain.
+        spellings.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        spellings.dedup();
+        Secret { spellings }
+    }
+
+    /// `text` with every spelling of the secret replaced by `***`.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut text = Cow::Borrowed(text);
+        for spelling in &self.spellings {
+            if text.contains(spelling.as_str()) {
+                text = Cow::Owned(text.replace(spelling.as_str(), "***"));
+            }
+        }
+        text
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
     }
 }
 
@@ -207,7 +315,16 @@ impl Envelope {
 
 const STANDARD_KEYS: [&str; 5] = ["model", "messages", "n", "temperature", "max_tokens"];
 
-fn transport_failure(e: reqwest::Error) -> Outcome {
+/// A failure worth another attempt, without a server's say on when.
+fn retryable(message: String) -> Outcome {
+    Outcome::Retryable {
+        message,
+        retry_after: None,
+        throttled: false,
+    }
+}
+
+fn transport_failure(e: reqwest::Error, secret: &Secret) -> Outcome {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -229,22 +346,14 @@ fn transport_failure(e: reqwest::Error) -> Outcome {
     if cause != detail {
         detail = format!("{detail} ({cause})");
     }
-    Outcome::Retryable {
-        message: format!("request {kind}: {detail}"),
-        retry_after: None,
-        throttled: false,
-    }
+    retryable(
+        secret
+            .redact(&format!("request {kind}: {detail}"))
+            .into_owned(),
+    )
 }
 
-/// The outcome of an HTTP answer.
-/// `--timeout` (seconds per API call) as a duration, refusing what reqwest cannot use.
-pub fn call_timeout(seconds: f64) -> anyhow::Result<Duration> {
-    if !seconds.is_finite() || seconds <= 0.0 {
-        anyhow::bail!("--timeout must be a positive number of seconds");
-    }
-    Ok(Duration::from_secs_f64(seconds))
-}
-
+/// The outcome of an HTTP answer (its body already read and redacted).
 pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -> Outcome {
     let excerpt = || {
         let text: String = body.chars().take(300).collect();
@@ -275,18 +384,10 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -
         };
     }
     let Ok(value) = serde_json::from_str::<Value>(body) else {
-        return Outcome::Retryable {
-            message: format!("unparseable reply body{}", excerpt()),
-            retry_after: None,
-            throttled: false,
-        };
+        return retryable(format!("unparseable reply body{}", excerpt()));
     };
     let Some(message) = value.pointer("/choices/0/message") else {
-        return Outcome::Retryable {
-            message: format!("reply has no choices[0].message{}", excerpt()),
-            retry_after: None,
-            throttled: false,
-        };
+        return retryable(format!("reply has no choices[0].message{}", excerpt()));
     };
     let text = |key: &str| message.get(key).and_then(Value::as_str).map(String::from);
     let content = text("content")
@@ -302,8 +403,28 @@ pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -
             .pointer("/choices/0/finish_reason")
             .and_then(Value::as_str)
             .map(String::from),
-        usage: value.get("usage").cloned(),
+        usage: value.get("usage").map(usage),
     })
+}
+
+/// `usage` kept when it is shallow enough to be stored and re-read.
+fn usage(value: &Value) -> Usage {
+    if deeper_than(value, MAX_USAGE_DEPTH) {
+        Usage::TooDeep
+    } else {
+        Usage::Kept(value.clone())
+    }
+}
+
+/// Whether `value` nests more than `levels` levels (a scalar is 0 deep, `{}` and `[]` 1).
+/// Stops at the limit, so a deep value costs no deeper recursion than `levels`.
+fn deeper_than(value: &Value, levels: usize) -> bool {
+    let deeper = |child: &Value| deeper_than(child, levels - 1);
+    match value {
+        Value::Array(items) => levels == 0 || items.iter().any(deeper),
+        Value::Object(map) => levels == 0 || map.values().any(deeper),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -319,6 +440,7 @@ mod tests {
             temperature: 0.0,
             max_tokens: 16384,
             timeout: Duration::from_secs(1),
+            max_wait: retry::WaitCap::new(retry::DEFAULT_MAX_WAIT, "--max-wait"),
             extra_body: extra
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
@@ -371,7 +493,7 @@ mod tests {
                 assert_eq!(r.content, "\\boxed{B}");
                 assert_eq!(r.reasoning.as_deref(), Some("hmm A"));
                 assert_eq!(r.finish_reason.as_deref(), Some("length"));
-                assert_eq!(r.usage.unwrap()["total_tokens"], 9);
+                assert_eq!(r.usage, Some(Usage::Kept(json!({"total_tokens": 9}))));
             }
             other => panic!("{other:?}"),
         }
@@ -406,5 +528,43 @@ mod tests {
             Outcome::Permanent { message } => assert!(message.contains("check --api-key")),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// `{"a":{"a":...{"a":0}}}`, `levels` objects deep.
+    fn nested(levels: usize) -> String {
+        format!("{}0{}", r#"{"a":"#.repeat(levels), "}".repeat(levels))
+    }
+
+    #[test]
+    fn usage_is_kept_only_when_shallow() {
+        let reply = |usage: &str| {
+            let body =
+                format!(r#"{{"choices":[{{"message":{{"content":"B"}}}}],"usage":{usage}}}"#);
+            match classify(StatusCode::OK, None, &body) {
+                Outcome::Reply(r) => r.usage,
+                other => panic!("{other:?}"),
+            }
+        };
+        let shallow = nested(MAX_USAGE_DEPTH);
+        let kept: Value = serde_json::from_str(&shallow).unwrap();
+        assert_eq!(reply(&shallow), Some(Usage::Kept(kept)));
+        assert_eq!(reply(&nested(MAX_USAGE_DEPTH + 1)), Some(Usage::TooDeep));
+        assert_eq!(reply(&nested(126)), Some(Usage::TooDeep));
+        assert_eq!(reply("[[[[[[[[[1]]]]]]]]]"), Some(Usage::TooDeep));
+        assert_eq!(reply("{}"), Some(Usage::Kept(json!({}))));
+    }
+
+    #[test]
+    fn every_spelling_of_a_secret_is_replaced() {
+        let secret = Secret::new("sk-a/b\"c-123");
+        let echoed = r#"Bearer sk-a/b"c-123, {"key":"sk-a/b\"c-123"}, {"key":"sk-a\/b\"c-123"}"#;
+        assert_eq!(
+            secret.redact(echoed),
+            r#"Bearer ***, {"key":"***"}, {"key":"***"}"#
+        );
+        assert!(matches!(secret.redact("nothing here"), Cow::Borrowed(_)));
+        // Placeholder keys are left alone: "token" is the default key.
+        assert_eq!(Secret::new("token").redact("max_tokens"), "max_tokens");
+        assert!(!format!("{secret:?}").contains("sk-"));
     }
 }

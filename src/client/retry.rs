@@ -1,12 +1,18 @@
 //! One retry policy for every layer: exponential backoff with jitter between 1 s and
-//! 60 s, and a server's `Retry-After` always honoured instead.
+//! 60 s, and a server's `Retry-After` honoured instead, up to a cap (`--max-wait`).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 /// The longest backoff between two attempts.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The longest `Retry-After` honoured unless `evaluate --max-wait` says otherwise: a
+/// server asking for hours (or 1e20 s) must not park a run forever.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(600);
 
 /// How long to wait before attempt `attempt + 1` (0-based `attempt` just failed):
 /// the server's `Retry-After` when it gave one, else 2^attempt seconds capped at 60,
@@ -20,17 +26,74 @@ pub fn delay(attempt: u32, retry_after: Option<Duration>) -> Duration {
     base.mul_f64(jitter).max(Duration::from_secs(1))
 }
 
-/// `Retry-After` as seconds (`"3"`, `"1.5"`) or an HTTP date.
+/// `Retry-After` as seconds (`"3"`, `"1.5"`) or an HTTP date. A number too large for a
+/// `Duration` (`1e20`) reads as the longest one, for the cap to cut down; it must not
+/// panic, as `Duration::from_secs_f64` would.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
         when.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
+}
+
+/// The longest `Retry-After` honoured. Clones share one "already said" flag, so a run
+/// with many clients says once that a server asked for more (not once per request).
+#[derive(Debug, Clone)]
+pub struct WaitCap {
+    limit: Duration,
+    /// Names the setting in the notice (e.g. `--max-wait`), so the user knows what to change.
+    setting: &'static str,
+    told: Arc<AtomicBool>,
+}
+
+impl WaitCap {
+    pub fn new(limit: Duration, setting: &'static str) -> Self {
+        WaitCap {
+            limit,
+            setting,
+            told: Arc::default(),
+        }
+    }
+
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// The wait to honour for a server's `asked` one: `asked`, or the cap when it is
+    /// longer. The first time the cap cuts a wait, also the line saying so (for stderr).
+    pub fn cap(&self, asked: Duration) -> (Duration, Option<String>) {
+        if asked <= self.limit {
+            return (asked, None);
+        }
+        let first = !self.told.swap(true, Ordering::Relaxed);
+        let notice = first.then(|| {
+            format!(
+                "the server asked to wait {} before retrying (Retry-After); liveclin waits {} instead ({})",
+                shown(asked),
+                shown(self.limit),
+                self.setting
+            )
+        });
+        (self.limit, notice)
+    }
+}
+
+/// A wait as a notice shows it, in whole seconds; a `Retry-After` too long for a
+/// `Duration` (`1e20`) was read as the longest one, so it shows as "more than" that.
+fn shown(wait: Duration) -> String {
+    if wait == Duration::MAX {
+        format!("more than {} s", u64::MAX)
+    } else {
+        format!("{:.0} s", wait.as_secs_f64())
+    }
 }
 
 #[cfg(test)]
@@ -67,5 +130,40 @@ mod tests {
         );
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn absurd_retry_after_reads_as_the_longest_wait_without_panicking() {
+        let mut h = HeaderMap::new();
+        for absurd in ["1e20", "1e300", "18446744073709551616"] {
+            h.insert(RETRY_AFTER, absurd.parse().unwrap());
+            assert_eq!(retry_after(&h), Some(Duration::MAX), "{absurd}");
+        }
+        for refused in ["-1", "NaN", "inf"] {
+            h.insert(RETRY_AFTER, refused.parse().unwrap());
+            assert_eq!(retry_after(&h), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_cap_cuts_long_waits_and_says_so_once_per_run() {
+        let cap = WaitCap::new(Duration::from_secs(600), "--max-wait");
+        let shared = cap.clone();
+        assert_eq!(
+            cap.cap(Duration::from_secs(5)),
+            (Duration::from_secs(5), None)
+        );
+        let (wait, notice) = cap.cap(Duration::MAX);
+        assert_eq!(wait, Duration::from_secs(600));
+        let notice = notice.expect("the first cut is told");
+        assert!(
+            notice.contains("asked to wait more than 18446744073709551615 s")
+                && notice.contains("waits 600 s instead (--max-wait)"),
+            "{notice}"
+        );
+        assert_eq!(
+            shared.cap(Duration::from_secs(601)),
+            (Duration::from_secs(600), None)
+        );
     }
 }

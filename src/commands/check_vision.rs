@@ -1,45 +1,90 @@
 //! `liveclin check-vision`: does the model see pictures, and which `--image-mode` to use.
 
-use anyhow::bail;
+use std::path::Path;
+
+use anyhow::{Context, bail};
 
 use super::evaluate::{api_key, extra_body};
 use crate::cli::CheckVisionArgs;
-use crate::client::{ChatClient, ChatSettings};
+use crate::client::{ChatClient, ChatSettings, retry};
 use crate::exit::Exit;
+use crate::shell::shell_word;
 use crate::vision::advice::advise;
-use crate::vision::checks::{Asker, Finding, Verdict, checks};
+use crate::vision::checks::{Asker, Finding, UrlPictures, Verdict, checks, url_colours};
+use crate::vision::picture;
 
 pub fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
-    if !crate::images::is_http_url(&args.image_url) {
-        bail!("--image-url must be an http:// or https:// URL");
+    if let Some(dir) = &args.write_pictures {
+        return write_pictures(dir);
     }
+    // clap requires both unless --write-pictures is given.
+    let (Some(model), Some(api_base)) = (&args.model, &args.api_base) else {
+        bail!("--model and --api-base are required");
+    };
+    let url_pictures = url_pictures(args)?;
     let client = ChatClient::new(ChatSettings {
-        api_base: args.api_base.clone(),
+        api_base: api_base.clone(),
         api_key: api_key(args.api_key.as_deref()),
-        model: args.model.clone(),
+        model: model.clone(),
         temperature: 0.0,
         max_tokens: args.max_tokens,
-        timeout: crate::client::call_timeout(args.timeout)?,
+        timeout: args.timeout,
+        max_wait: retry::WaitCap::new(retry::DEFAULT_MAX_WAIT, "the longest wait liveclin honours"),
         extra_body: extra_body(args.extra_body.as_deref())?,
     })?;
     let asker = Asker {
         client,
         tries: args.max_retries,
     };
-    tokio::runtime::Runtime::new()?.block_on(check(args, &asker))
+    println!("Checking whether model {model} at {api_base} sees pictures");
+    tokio::runtime::Runtime::new()?.block_on(check(&url_pictures, &asker))
 }
 
-async fn check(args: &CheckVisionArgs, asker: &Asker) -> anyhow::Result<Exit> {
+/// What the url checks show: the hosted test pictures when --picture-url is given, else
+/// the --image-url picture (weak checks). Either is fetched by the model's server, so it
+/// must be http(s).
+fn url_pictures(args: &CheckVisionArgs) -> anyhow::Result<UrlPictures> {
+    let (flag, url) = match &args.picture_url {
+        Some(base) => ("--picture-url", base),
+        None => ("--image-url", &args.image_url),
+    };
+    if !crate::images::is_http_url(url) {
+        bail!("{flag} must be an http:// or https:// URL");
+    }
+    Ok(match args.picture_url {
+        Some(_) => UrlPictures::Known { base: url.clone() },
+        None => UrlPictures::Unknown { url: url.clone() },
+    })
+}
+
+/// `--write-pictures DIR`: writes the url checks' pictures for the user to host (the
+/// checks need them at a URL the model's server fetches, which only the user can
+/// provide), and says how to serve them and point --picture-url at them.
+fn write_pictures(dir: &Path) -> anyhow::Result<Exit> {
+    let written = picture::write_pictures(dir, &url_colours())
+        .with_context(|| format!("cannot write the test pictures to {}", dir.display()))?;
+    println!("Wrote {} test pictures:", written.len());
+    for path in &written {
+        println!("  {}", path.display());
+    }
+    let dir = dir.to_string_lossy();
     println!(
-        "Checking whether model {} at {} sees pictures",
-        args.model, args.api_base
+        "Serve this folder where the model's server can fetch it, e.g.\n  \
+         python3 -m http.server 8080 --directory {}\n\
+         then check url mode with\n  \
+         liveclin check-vision --model MODEL --api-base URL --picture-url http://HOST:8080/",
+        shell_word(&dir)
     );
+    Ok(Exit::Success)
+}
+
+async fn check(url_pictures: &UrlPictures, asker: &Asker) -> anyhow::Result<Exit> {
     // Without any reply, no verdict on sight is possible: a usage or connection error.
     if let Err(error) = asker.ping().await {
         bail!("no reply to a text-only message: {error}");
     }
     let mut findings = Vec::new();
-    for check in checks(&args.image_url) {
+    for check in checks(url_pictures) {
         let finding = asker.run(&check).await;
         println!("{}", line(&finding));
         findings.push(finding);
@@ -71,8 +116,10 @@ fn line(finding: &Finding) -> String {
         Verdict::Blind => ("FAIL", format!("{} (says it sees no picture)", quoted())),
         Verdict::ApiError(error) => ("FAIL", format!("API error: {}", shorten(error))),
     };
+    // A weak check's pass does not show sight: the line says so, the advice explains.
+    let weak = if finding.weak { " [weak check]" } else { "" };
     format!(
-        "{status}  {:<5}  {:<49}  {detail}",
+        "{status}  {:<5}  {:<49}  {detail}{weak}",
         finding.mode.as_str(),
         finding.name
     )
@@ -101,6 +148,7 @@ mod tests {
             mode: ImageMode::Local,
             shape: Shape::OnePicture,
             name: "one picture",
+            weak: false,
             reply: reply.map(String::from),
             verdict,
         };
@@ -114,6 +162,12 @@ mod tests {
         assert!(wrong.starts_with("FAIL") && wrong.ends_with("\"Green.\" (expected yellow)"));
         let error = line(&finding(None, Verdict::ApiError("HTTP 400".into())));
         assert!(error.ends_with("API error: HTTP 400"), "{error}");
+        let weak = Finding {
+            weak: true,
+            ..finding(Some("A dog."), Verdict::Pass)
+        };
+        assert!(line(&weak).ends_with("\"A dog.\" [weak check]"));
+        assert!(!pass.contains("weak"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
 use crate::analysis::compare::{Comparison, Run, compare, pair_text};
 use crate::cli::CompareArgs;
 use crate::exit::Exit;
+use crate::output;
 use crate::report::html::{self, ComparedRun};
 use crate::results::{self, ResultsFile};
 
@@ -25,11 +26,14 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         ..Options::default()
     };
     let comparison = compare(&runs, &opts);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&comparison.value)?);
+    // A closed stdout (`| head`) ends the command quietly, after its warnings and page.
+    let printed = if args.json {
+        serde_json::to_string_pretty(&comparison.value)
+            .map_err(anyhow::Error::from)
+            .and_then(|json| writeln!(output::stdout(), "{json}"))
     } else {
-        print!("{}", table(&comparison, args.all_pairs));
-    }
+        write!(output::stdout(), "{}", table(&comparison, args.all_pairs))
+    };
     for warning in &comparison.warnings {
         eprintln!("Warning: {warning}");
     }
@@ -51,6 +55,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         html::write_page(out, &html::compare_page(&pages, &comparison.value))?;
         eprintln!("HTML comparison: {}", out.display());
     }
+    printed?;
     Ok(Exit::Success)
 }
 

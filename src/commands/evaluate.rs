@@ -12,9 +12,11 @@ use crate::analysis::insight;
 use crate::analysis::outcome::{self, OutcomeCounts};
 use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
-use crate::client::{ChatClient, ChatSettings};
+use crate::client::{ChatClient, ChatSettings, retry};
+use crate::engine::breaker::Breaker;
 use crate::engine::journal::{Journal, JournalFlush, journal_path};
 use crate::engine::pool::{EndpointTally, Pool};
+use crate::engine::preflight;
 use crate::engine::progress::Progress;
 use crate::engine::resume::Prior;
 use crate::engine::stop::{Stop, StopReason};
@@ -50,6 +52,19 @@ pub fn api_key(flag: Option<&str>) -> String {
         .or_else(|| std::env::var("LIVECLIN_API_KEY").ok())
         .or_else(|| std::env::var("OPENAI_API_KEY").ok())
         .unwrap_or_else(|| "token".into())
+}
+
+/// Where `api_key` finds the key, for messages (never the key itself).
+fn api_key_source(flag: Option<&str>) -> String {
+    if flag.is_some() {
+        "--api-key".into()
+    } else if std::env::var("LIVECLIN_API_KEY").is_ok() {
+        "$LIVECLIN_API_KEY".into()
+    } else if std::env::var("OPENAI_API_KEY").is_ok() {
+        "$OPENAI_API_KEY".into()
+    } else {
+        "nowhere (no --api-key, $LIVECLIN_API_KEY or $OPENAI_API_KEY: \"token\" was sent)".into()
+    }
 }
 
 /// `--extra-body` as a JSON object, with an example when it is not one.
@@ -88,20 +103,14 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let _lock = OutputLock::acquire(&files.lock, &output)?;
     // Signals are ours from here: a SIGTERM during set-up stops the run before any call.
     let interrupts = Interrupts::new()?;
-    if !args.resume
-        && let Some(earlier) = files.earlier_work()
+    let earlier = files.earlier_work().filter(|_| !args.resume);
+    if let Some(earlier) = &earlier
+        && !args.overwrite
     {
-        if !args.overwrite {
-            bail!(
-                "{earlier}. Nothing was changed. To continue that run, add --resume; to keep it and start \
-                 another, give another --output; to start afresh here, add --overwrite (the old files are \
-                 moved to a numbered backup, not deleted)."
-            );
-        }
-        let backup = files.back_up()?;
-        eprintln!(
-            "--overwrite: the earlier results and journal were moved to {} (and its journal beside it)",
-            backup.display()
+        bail!(
+            "{earlier}. Nothing was changed. To continue that run, add --resume; to keep it and start \
+             another, give another --output; to start afresh here, add --overwrite (the old files are \
+             moved to a numbered backup, not deleted)."
         );
     }
 
@@ -147,6 +156,14 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     } else {
         Prior::default()
     };
+    preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
+    if earlier.is_some() {
+        let backup = files.back_up()?;
+        eprintln!(
+            "--overwrite: the earlier results and journal were moved to {} (and its journal beside it)",
+            backup.display()
+        );
+    }
     let cases = Arc::new(dataset.cases);
     let plan = Plan::new(&cases, &prior);
     eprintln!(
@@ -207,10 +224,12 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
             Duration::from_secs_f64(args.progress_interval),
         ),
         stop: stop.clone(),
+        breaker: Breaker::default(),
     });
     let clock = Instant::now();
     let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
     let elapsed = clock.elapsed();
+    let tripped = engine.breaker.tripped();
     let journal_failure = match Arc::try_unwrap(engine) {
         Ok(engine) => engine.journal.close().err(),
         Err(_) => None,
@@ -263,6 +282,18 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Io);
     }
 
+    if let Some(tripped) = tripped {
+        eprintln!(
+            "\nerror: stopped: every recent call failed with {} and retrying cannot fix it.\n  The server said: {}\n  Fix: {}\n{} finished cases are saved to {}. Once fixed, resume with:\n  {}",
+            tripped.class.label(),
+            tripped.message,
+            tripped.class.fix(),
+            file.cases.len(),
+            output.display(),
+            resume_command()
+        );
+        return Ok(Exit::CaseErrors);
+    }
     if outcome.interrupted {
         let finished = file.cases.len();
         println!(
@@ -400,7 +431,8 @@ fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
         model: args.model.clone(),
         temperature: args.temperature,
         max_tokens: args.max_tokens,
-        timeout: crate::client::call_timeout(args.timeout)?,
+        timeout: args.timeout,
+        max_wait: retry::WaitCap::new(args.max_wait, "--max-wait"),
         extra_body: extra_body(args.extra_body.as_deref())?,
     };
     args.api_base
@@ -491,7 +523,8 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         max_retries: 5,
         temperature: 0.0,
         max_tokens: 16384,
-        timeout: 30.0,
+        timeout: Duration::from_secs(30),
+        max_wait: retry::DEFAULT_MAX_WAIT,
         verbose: false,
         progress_interval: 30.0,
         ci: false,

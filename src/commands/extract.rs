@@ -9,21 +9,24 @@ use serde::Deserialize;
 
 use crate::cli::ExtractArgs;
 use crate::exit::Exit;
+use crate::output;
 use crate::scoring::{official, robust};
 
 pub fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
     if let Some(corpus) = &args.corpus {
         let entries = read_corpus(corpus)?;
         let score = score_corpus(&entries);
-        print!("{}", score.table());
+        let mut out = output::stdout();
+        write!(out, "{}", score.table())?;
         if args.misses {
             for e in entries.iter().filter(|e| robust_letter(e) != e.label) {
-                println!(
+                writeln!(
+                    out,
                     "robust miss {}: got {:?}, label {:?}",
                     e.id,
                     robust_letter(e),
                     e.label
-                );
+                )?;
             }
         }
         return Ok(Exit::Success);
@@ -38,13 +41,14 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
     };
     let options: Vec<String> = args.options.chars().map(|c| c.to_string()).collect();
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let mut out = output::stdout();
     match official::extract(&reply) {
-        Some((letter, rule)) => println!("official: {letter} (rule {})", rule_name(&rule)),
-        None => println!("official: no answer"),
+        Some((letter, rule)) => writeln!(out, "official: {letter} (rule {})", rule_name(&rule))?,
+        None => writeln!(out, "official: no answer")?,
     }
     match robust::extract(&reply, &options) {
-        Some((letter, rule)) => println!("robust:   {letter} (rule {})", rule_name(&rule)),
-        None => println!("robust:   no answer"),
+        Some((letter, rule)) => writeln!(out, "robust:   {letter} (rule {})", rule_name(&rule))?,
+        None => writeln!(out, "robust:   no answer")?,
     }
     Ok(Exit::Success)
 }

@@ -12,6 +12,7 @@ use crate::analysis::insight;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, MergeArgs};
 use crate::exit::Exit;
+use crate::output;
 use crate::report::{extras, terminal};
 use crate::results::{self, CaseRecord, Coverage, ResultsFile};
 
@@ -97,7 +98,12 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
         unfinished_cases: Vec::new(),
     };
     results::write_atomic(&args.output, &file)?;
-    print!("{}", terminal::render(&file.meta, summary.as_ref()));
+    // The merged file is written; a closed stdout (`| head`) still gets the notes below.
+    let printed = write!(
+        output::stdout(),
+        "{}",
+        terminal::render(&file.meta, summary.as_ref())
+    );
     extras::print(&file, false);
     eprintln!(
         "Merged {} results files ({} cases) into {}",
@@ -118,6 +124,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
             }
         );
     }
+    printed?;
     Ok(Exit::Success)
 }
 
@@ -148,31 +155,42 @@ fn check_same_run(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every case of every file, refusing a case found in two files (overlapping shards
-/// would count it twice).
+/// Every case of every file, refusing any case found twice, in two files (overlapping
+/// shards) or in one (a file edited or joined by hand): either way the merged summary
+/// would count it twice.
 fn disjoint_cases(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<Vec<CaseRecord>> {
-    let mut owner: HashMap<String, &Path> = HashMap::new();
+    // Case id -> index of the first file holding it.
+    let mut first_file: HashMap<String, usize> = HashMap::new();
     let mut cases = Vec::new();
-    for (path, file) in shards {
-        let mut mine = std::collections::HashSet::new();
+    for (index, (path, file)) in shards.iter().enumerate() {
         for case in &file.cases {
             let id = case_id(case);
-            if let Some(other) = owner.get(&id)
-                && !mine.contains(&id)
-            {
-                bail!(
-                    "case {id} is in both {} and {}: the files overlap (shards of different \
-                     --shard counts, or the same shard twice?)",
-                    other.display(),
-                    path.display()
-                );
+            if let Some(&first) = first_file.get(&id) {
+                bail!(duplicate_case(&id, &shards[first].0, path, first == index));
             }
-            owner.insert(id.clone(), path);
-            mine.insert(id);
+            first_file.insert(id, index);
             cases.push(case.clone());
         }
     }
     Ok(cases)
+}
+
+/// Why a case found twice stops the merge, naming the file or files that hold it.
+fn duplicate_case(id: &str, first: &Path, second: &Path, same_file: bool) -> String {
+    if same_file {
+        format!(
+            "case {id:?} appears twice in {}: a results file holds each case once (was it \
+             edited or concatenated by hand?)",
+            first.display()
+        )
+    } else {
+        format!(
+            "case {id:?} is in both {} and {}: the files overlap (shards of different \
+             --shard counts, or the same shard twice?)",
+            first.display(),
+            second.display()
+        )
+    }
 }
 
 /// The dataset's case ids in file order (downloading the config if it is missing).

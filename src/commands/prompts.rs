@@ -1,7 +1,5 @@
 //! `liveclin prompts`: the exact turns of chosen cases, for inspection.
 
-use std::io::Write;
-
 use anyhow::bail;
 use serde_json::{Value, json};
 
@@ -9,6 +7,7 @@ use crate::cli::PromptsArgs;
 use crate::dataset::LoadedCase;
 use crate::exit::Exit;
 use crate::images;
+use crate::output;
 use crate::prompt::{Picture, case_turns, user_content};
 
 /// How many characters of a data URI `--short-data-uris` keeps.
@@ -40,8 +39,7 @@ pub fn run(args: &PromptsArgs) -> anyhow::Result<Exit> {
     };
     chosen.truncate(args.limit.unwrap_or(usize::MAX));
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = output::stdout();
     for case in chosen {
         let turns = case_turns(&case.case, args.image_mode, &paths.image_root);
         if args.json {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, ReportArgs};
 use crate::exit::Exit;
+use crate::output;
 use crate::report::extras;
 use crate::report::html::{self, Page, Questions};
 use crate::report::reference::Reference;
@@ -19,15 +20,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     // Every input is read before anything is printed: a bad reference file fails alone.
     let reference = args.reference.as_deref().map(Reference::read).transpose()?;
     let summary = summarize(&file.cases);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary_value(summary.as_ref()))?
-        );
-    } else {
-        print!("{}", terminal::render(&file.meta, summary.as_ref()));
-        extras::print(&file, args.ci);
-    }
+    // A closed stdout (`| head`) still gets the HTML page written before the quiet end.
+    let printed = print_summary(args, &file, summary.as_ref());
     if let Some(out) = &args.html {
         if let (Some(reference), Some(summary)) = (&reference, &summary) {
             for group in reference.unmatched(summary) {
@@ -36,7 +30,25 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
         }
         write_html(args, &file, reference.as_ref(), out)?;
     }
+    printed?;
     Ok(Exit::Success)
+}
+
+/// The summary on stdout (JSON, or the official layout with our extras on stderr).
+fn print_summary(
+    args: &ReportArgs,
+    file: &ResultsFile,
+    summary: Option<&crate::analysis::Summary>,
+) -> anyhow::Result<()> {
+    let mut out = output::stdout();
+    if args.json {
+        let value = summary_value(summary);
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+    } else {
+        write!(out, "{}", terminal::render(&file.meta, summary))?;
+        extras::print(file, args.ci);
+    }
+    Ok(())
 }
 
 fn write_html(

@@ -4,6 +4,7 @@ use crate::cli::ValidateArgs;
 use crate::dataset::validate::validate;
 use crate::exit::Exit;
 use crate::hub::record::SourceRecord;
+use crate::output;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
@@ -12,10 +13,11 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
     if let Some(dir) = paths.jsonl.parent() {
         report.source = SourceRecord::read(dir)?.map(|record| record.source);
     }
+    let mut out = output::stdout();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
     } else {
-        print!("{report}");
+        write!(out, "{report}")?;
     }
     Ok(if report.has_errors() {
         Exit::CheckFailed

@@ -13,7 +13,7 @@ use super::paths::image_path;
 use super::schema::{Image, Lenient, List, Mcq, Table, Text, items};
 use crate::analysis::taxonomy;
 use crate::hub::record::Source;
-use crate::images::{file_is_lfs_pointer, is_http_url};
+use crate::images::{ImageSkip, file_image_mime, file_is_lfs_pointer, is_http_url};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,7 +67,8 @@ pub struct Report {
     pub images_referenced: usize,
     pub images_present: usize,
     pub images_missing: usize,
-    /// Absolute or escaping paths, never read.
+    /// Absolute paths and paths that escape the root (by `..` or a symbolic link), never
+    /// read; files that are not pictures, never sent.
     pub images_unsafe: usize,
     /// Image objects with an http(s) `url` (what url mode can send).
     pub images_with_url: usize,
@@ -439,6 +440,17 @@ impl Validator<'_> {
                         path.display()
                     ));
                 }
+                Ok(path) if path.is_file() && file_image_mime(&path).is_none() => {
+                    self.report.images_unsafe += 1;
+                    let skip = ImageSkip::NotImage {
+                        path: path.display().to_string(),
+                    };
+                    self.problem(
+                        lc,
+                        Severity::Error,
+                        format!("{field}: {label} file {skip}; it is never sent"),
+                    );
+                }
                 Ok(path) if path.is_file() => self.report.images_present += 1,
                 Ok(path) => {
                     self.report.images_missing += 1;
@@ -580,5 +592,57 @@ impl fmt::Display for Report {
             );
         }
         f.write_str(&o)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A link out of the image root and a text file named like a picture are both
+    /// unsafe errors on the case's line; a real picture beside them is present.
+    #[test]
+    fn links_out_and_non_pictures_are_unsafe() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("image");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(root.join("real.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+        std::fs::write(root.join("notes.png"), "not a picture\n").unwrap();
+        std::fs::write(dir.path().join(".env"), "PASSWORD=x\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join(".env"), root.join("env.png")).unwrap();
+        let figure = |n: u32, file: &str| serde_json::json!({"caption_prefix": format!("Figure {n}:"), "file": file});
+        let case = serde_json::json!({"pmc": "7", "exam_creation": {"final_policy": {
+            "scenario": "s",
+            "scenario_image_details": [figure(1, "real.png"), figure(2, "env.png"), figure(3, "notes.png")],
+            "mcqs": [{"question": "q", "options": {"A": "a"}, "correct_answer": "A"}]}}});
+        let jsonl = dir.path().join("c.jsonl");
+        std::fs::write(&jsonl, format!("\n{case}\n")).unwrap();
+
+        let report = validate(&super::super::load_jsonl(&jsonl).unwrap(), &root);
+        assert_eq!(
+            (
+                report.images_present,
+                report.images_unsafe,
+                report.images_missing
+            ),
+            (1, 2, 0)
+        );
+        let errors: Vec<(usize, &str)> = report
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0]
+                .1
+                .contains("Figure 2: path \"env.png\" leads out of the image root")
+        );
+        assert!(
+            errors[1].1.contains("Figure 3: file ")
+                && errors[1].1.contains("notes.png is not an image file")
+        );
+        assert!(errors.iter().all(|(line, _)| *line == 2));
     }
 }

@@ -4,6 +4,7 @@
 use super::Engine;
 use super::pool::Lease;
 use super::record::{SKIPPED, answered, failed};
+use super::stop::StopReason;
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
 use crate::images;
@@ -126,6 +127,9 @@ impl Engine {
                 let outcome = lease.client().complete(conversation).await;
                 if let Some(note) = self.pool.report(lease.index(), &outcome) {
                     self.progress.println(note);
+                }
+                if self.breaker.observe(&outcome).is_some() {
+                    self.stop.trigger(StopReason::Breaker);
                 }
                 match outcome {
                     Outcome::Reply(reply) => return Ok(reply),

@@ -1,10 +1,12 @@
 //! The evaluation engine: cases concurrently, turns within a case in order, every
 //! finished turn journalled, resumable from the journal or a results file.
 
+pub mod breaker;
 mod case;
 pub mod health;
 pub mod journal;
 pub mod pool;
+pub mod preflight;
 pub mod progress;
 pub mod record;
 pub mod resume;
@@ -38,6 +40,7 @@ pub struct Engine {
     pub journal: Journal,
     pub progress: Progress,
     pub stop: Arc<Stop>,
+    pub breaker: breaker::Breaker,
 }
 
 /// What a run produced.

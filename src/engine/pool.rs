@@ -64,6 +64,11 @@ impl Pool {
         self.state.lock().expect("the pool lock is never poisoned")
     }
 
+    /// The endpoints' clients, in `--api-base` order.
+    pub fn clients(&self) -> &[ChatClient] {
+        &self.clients
+    }
+
     pub fn endpoints(&self) -> usize {
         self.clients.len()
     }

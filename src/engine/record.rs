@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::analysis::outcome::Outcome;
-use crate::client::Reply;
+use crate::client::{MAX_USAGE_DEPTH, Reply, Usage};
 use crate::dataset::LoadedCase;
 use crate::dataset::schema::{Image, List, Mcq, Table, Text, items};
 use crate::results::{CaseRecord, McqRecord};
@@ -132,13 +132,24 @@ pub fn answered(case: &LoadedCase, index: usize, mcq: &Mcq, reply: &Reply) -> Mc
         json!(robust.is_some_and(|(c, _)| c.to_string() == correct)),
     );
     extra.insert("finish_reason".into(), json!(reply.finish_reason));
-    if let Some(usage) = &reply.usage {
-        extra.insert("usage".into(), usage.clone());
+    match &reply.usage {
+        Some(Usage::Kept(usage)) => {
+            extra.insert("usage".into(), usage.clone());
+        }
+        Some(Usage::TooDeep) => {
+            extra.insert("usage_note".into(), json!(usage_note()));
+        }
+        None => {}
     }
     if let Some(reasoning) = &reply.reasoning {
         extra.insert("reasoning".into(), json!(reasoning));
     }
     with_outcome(record)
+}
+
+/// Why a reply's `usage` is missing from its record.
+fn usage_note() -> String {
+    format!("usage not kept: nested deeper than {MAX_USAGE_DEPTH} levels")
 }
 
 /// The record of an MCQ that failed (`error`) or was skipped after a failure.
@@ -159,4 +170,73 @@ fn with_outcome(mut record: McqRecord) -> McqRecord {
 /// Whether a record is a successful answer (no error), which a resumed run keeps.
 pub fn succeeded(record: &McqRecord) -> bool {
     !record.has_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::{Outcome, classify};
+    use crate::dataset::schema::Case;
+    use reqwest::StatusCode;
+
+    /// A one-question case whose answer is B.
+    fn one_question_case() -> LoadedCase {
+        let case: Case = serde_json::from_value(json!({
+            "pmc": "PMC1",
+            "exam_creation": {"final_policy": {"mcqs": [
+                {"stage": "Diagnosis", "question": "Q?", "options": {"A": "a", "B": "b"},
+                 "correct_answer": "B"}
+            ]}}
+        }))
+        .unwrap();
+        LoadedCase {
+            line: 1,
+            id: "PMC1".into(),
+            id_is_fallback: false,
+            case,
+        }
+    }
+
+    /// The reply of a server whose `usage` is nested `levels` deep.
+    fn reply_with_usage(levels: usize) -> Reply {
+        let usage = format!("{}0{}", r#"{"a":"#.repeat(levels), "}".repeat(levels));
+        let body = format!(
+            r#"{{"choices":[{{"message":{{"content":"\\boxed{{B}}"}}}}],"usage":{usage}}}"#
+        );
+        match classify(StatusCode::OK, None, &body) {
+            Outcome::Reply(reply) => reply,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The case record of `reply` answering the case's question, as stored.
+    fn stored(lc: &LoadedCase, reply: &Reply) -> Vec<u8> {
+        let mcq = lc.case.mcqs()[0];
+        let record = case_record(lc, vec![answered(lc, 0, mcq, reply)]);
+        serde_json::to_vec(&record).unwrap()
+    }
+
+    #[test]
+    fn a_deeply_nested_usage_is_dropped_so_the_record_re_reads() {
+        let lc = one_question_case();
+        let bytes = stored(&lc, &reply_with_usage(126));
+        let back: CaseRecord = serde_json::from_slice(&bytes).expect("the record re-reads");
+        let mcq = &back.mcqs[0];
+        assert!(mcq.is_correct());
+        assert!(!mcq.extra.contains_key("usage"));
+        assert_eq!(mcq.extra["usage_note"], json!(usage_note()));
+        // Inside a results file too (two more levels: the file and its `cases`).
+        let file = format!(r#"{{"cases":[{}]}}"#, String::from_utf8(bytes).unwrap());
+        serde_json::from_str::<crate::results::ResultsFile>(&file).expect("the file re-reads");
+    }
+
+    #[test]
+    fn a_shallow_usage_is_kept() {
+        let lc = one_question_case();
+        let bytes = stored(&lc, &reply_with_usage(MAX_USAGE_DEPTH));
+        let back: CaseRecord = serde_json::from_slice(&bytes).unwrap();
+        let usage = &back.mcqs[0].extra["usage"];
+        assert_eq!(usage.pointer(&"/a".repeat(MAX_USAGE_DEPTH)), Some(&json!(0)));
+        assert!(!back.mcqs[0].extra.contains_key("usage_note"));
+    }
 }

@@ -12,6 +12,8 @@ pub enum StopReason {
     Signal(&'static str),
     /// The journal could not be written: no further call may be paid for.
     JournalFailed,
+    /// The circuit breaker tripped: recent calls all failed in a way retries cannot fix.
+    Breaker,
 }
 
 #[derive(Default)]

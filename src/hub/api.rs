@@ -2,6 +2,8 @@
 //! (paginated by `Link: rel="next"`), and plain GETs that follow redirects by hand so
 //! the token is sent to the Hub's own origin only, never to the CDN it redirects to.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
@@ -12,7 +14,7 @@ use serde::Deserialize;
 
 use super::Hub;
 use super::pause::Pause;
-use crate::client::retry;
+use crate::client::{Secret, retry};
 
 /// Attempts for one request that meets 5xx answers or broken connections.
 pub const MAX_ATTEMPTS: u32 = 8;
@@ -25,6 +27,8 @@ const MAX_RATE_LIMITED: u32 = 30;
 const MAX_REDIRECTS: usize = 10;
 /// Pages of one listing; far above any real config, it only stops a cursor that loops.
 const MAX_PAGES: usize = 100_000;
+/// How long a request may go unanswered before the user is told the Hub is slow.
+const WAITING_NOTICE: Duration = Duration::from_secs(5);
 
 /// One entry of the tree listing. For LFS files `lfs.oid` is the content's sha256 and
 /// `oid` the pointer's; for other files `oid` is the git blob id of the content.
@@ -59,22 +63,36 @@ pub struct HubClient {
     pause: Pause,
     /// Messages go through the progress bar so they do not tear it.
     bar: ProgressBar,
+    /// How long the Hub may stay silent (`super::read_timeout`).
+    read_timeout: Duration,
+    /// The longest `Retry-After` honoured.
+    max_wait: retry::WaitCap,
+    /// The token as it is replaced in what the Hub says.
+    secret: Secret,
+    /// A "waiting for the Hub" line is showing: the other requests stuck with it stay
+    /// quiet until one gets an answer.
+    waiting_told: AtomicBool,
 }
 
 impl HubClient {
     pub fn new(hub: Hub, bar: ProgressBar) -> anyhow::Result<HubClient> {
+        let read_timeout = super::read_timeout()?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("liveclin/", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(60))
+            .connect_timeout(super::CONNECT_TIMEOUT)
+            .read_timeout(read_timeout)
             .build()
             .context("cannot build the HTTP client")?;
         Ok(HubClient {
             http,
+            secret: Secret::new(hub.token.as_deref().unwrap_or_default()),
             hub,
             pause: Pause::default(),
             bar,
+            read_timeout,
+            max_wait: retry::WaitCap::new(retry::DEFAULT_MAX_WAIT, "the longest wait liveclin honours"),
+            waiting_told: AtomicBool::new(false),
         })
     }
 
@@ -164,16 +182,20 @@ impl HubClient {
     }
 
     /// GET with the shared retry rules: waits out any pause; a 429 pauses every worker
-    /// for its `Retry-After`; 5xx answers and broken connections are retried with
-    /// backoff. Returns the first other answer (success or a refusal to report).
-    /// `from` > 0 asks for the bytes from that offset on (resuming a partial file).
+    /// for its `Retry-After` (capped); 5xx answers and broken connections are retried
+    /// with backoff. A server that accepts the connection but stays silent for the read
+    /// timeout ends the request at once: retrying it would only multiply the wait.
+    /// Returns the first other answer (success or a refusal to report). `from` > 0 asks
+    /// for the bytes from that offset on (resuming a partial file).
     pub async fn get(&self, url: Url, from: u64) -> anyhow::Result<Response> {
         let mut failures = 0;
         let mut rate_limited = 0;
         loop {
             self.pause.wait().await;
-            let (reason, retry_after) = match self.get_following_redirects(url.clone(), from).await
-            {
+            let answer = self
+                .announce_waiting(self.get_following_redirects(url.clone(), from))
+                .await;
+            let (reason, retry_after) = match answer {
                 Ok(resp) if resp.status() == StatusCode::TOO_MANY_REQUESTS => {
                     rate_limited += 1;
                     if rate_limited > MAX_RATE_LIMITED {
@@ -181,7 +203,8 @@ impl HubClient {
                             "the Hub kept answering 429 (rate limited) for {url}; try again later"
                         );
                     }
-                    let wait = retry::retry_after(resp.headers())
+                    let wait = self
+                        .retry_after(resp.headers())
                         .unwrap_or_else(|| retry::delay(rate_limited - 1, None));
                     if self.pause.pause(wait) {
                         self.notice(&format!(
@@ -193,7 +216,7 @@ impl HubClient {
                 }
                 Ok(resp) if resp.status().is_server_error() => (
                     format!("HTTP {}", resp.status()),
-                    retry::retry_after(resp.headers()),
+                    self.retry_after(resp.headers()),
                 ),
                 Ok(resp) => return Ok(resp),
                 Err(err) if is_unreachable(&err) => {
@@ -208,7 +231,13 @@ impl HubClient {
                     tokio::time::sleep(retry::delay(failures - 1, None)).await;
                     continue;
                 }
-                Err(err) => (format!("{err:#}"), None),
+                Err(err) if is_silent(&err) => bail!(
+                    "no answer from {url} within {} s: the server accepted the connection but \
+                     sent nothing. Try again later (the download resumes where it stopped), or \
+                     set HF_ENDPOINT to a mirror",
+                    self.read_timeout.as_secs_f64()
+                ),
+                Err(err) => (self.secret.redact(&format!("{err:#}")).into_owned(), None),
             };
             failures += 1;
             if failures >= MAX_ATTEMPTS {
@@ -216,6 +245,34 @@ impl HubClient {
             }
             tokio::time::sleep(retry::delay(failures - 1, retry_after)).await;
         }
+    }
+
+    /// Awaits a request; when it has not answered after `WAITING_NOTICE`, says once on
+    /// stderr that liveclin is waiting for the Hub (a silent Hub must not look like a hang).
+    async fn announce_waiting<T>(&self, request: impl Future<Output = T>) -> T {
+        tokio::pin!(request);
+        let answer = tokio::select! {
+            answer = &mut request => answer,
+            () = tokio::time::sleep(WAITING_NOTICE) => {
+                if !self.waiting_told.swap(true, Ordering::Relaxed) {
+                    let endpoint = self.hub.endpoint.as_str().trim_end_matches('/');
+                    self.notice(&format!("waiting for the Hub ({endpoint}) ..."));
+                }
+                request.await
+            }
+        };
+        self.waiting_told.store(false, Ordering::Relaxed);
+        answer
+    }
+
+    /// A `Retry-After` of the Hub's, capped so that an absurd one cannot stall the
+    /// download (the first cut is told).
+    fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        let (wait, notice) = self.max_wait.cap(retry::retry_after(headers)?);
+        if let Some(notice) = notice {
+            self.notice(&notice);
+        }
+        Some(wait)
     }
 
     /// One GET, following redirects by hand: the token goes only to the Hub's own
@@ -259,6 +316,7 @@ impl HubClient {
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(String::from))
             .unwrap_or(body);
+        let message = self.secret.redact(&message);
         let message: String = message.trim().chars().take(300).collect();
         let hub = &self.hub;
         let advice = match status.as_u16() {
@@ -325,6 +383,12 @@ impl HubClient {
 fn is_unreachable(err: &anyhow::Error) -> bool {
     err.downcast_ref::<reqwest::Error>()
         .is_some_and(reqwest::Error::is_connect)
+}
+
+/// A connected server that said nothing for the read timeout.
+fn is_silent(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<reqwest::Error>()
+        .is_some_and(reqwest::Error::is_timeout)
 }
 
 /// Scheme, host and port equal: the only hops that may see the token.

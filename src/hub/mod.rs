@@ -13,6 +13,7 @@ pub mod record;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use reqwest::Url;
@@ -27,6 +28,23 @@ pub const DATASET_REPO: &str = "AQ-MedAI/LiveClin";
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 /// Files fetched at once: enough to hide per-file latency, few enough to stay polite.
 pub const DEFAULT_JOBS: u16 = 8;
+/// How long a connection to the Hub (or its CDN) may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the Hub may stay silent (no answer, or no bytes of one) before the request
+/// is abandoned; `LIVECLIN_HUB_READ_TIMEOUT` (seconds) overrides it, for tests.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// The environment variable that overrides `READ_TIMEOUT`.
+pub const READ_TIMEOUT_ENV: &str = "LIVECLIN_HUB_READ_TIMEOUT";
+
+/// The Hub's read timeout: `READ_TIMEOUT`, or `LIVECLIN_HUB_READ_TIMEOUT` seconds (1 to
+/// 86400) when set; a value out of range is an error, not silently ignored.
+pub fn read_timeout() -> anyhow::Result<Duration> {
+    match std::env::var(READ_TIMEOUT_ENV) {
+        Ok(text) => crate::cli::call_seconds(&text)
+            .map_err(|problem| anyhow::anyhow!("{READ_TIMEOUT_ENV}: {problem}")),
+        Err(_) => Ok(READ_TIMEOUT),
+    }
+}
 
 /// Where and how to reach the dataset repo. The token is redacted from `Debug`.
 #[derive(Clone)]

@@ -7,6 +7,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::analysis::bootstrap::{self, Options};
+use crate::analysis::failures::FailureTable;
 use crate::analysis::multiturn;
 use crate::analysis::outcome::OutcomeCounts;
 use crate::results::{Coverage, ResultsFile};
@@ -30,6 +31,7 @@ pub fn print(file: &ResultsFile, every_group: bool) {
         }
     };
     let mut out = OutcomeCounts::of(&file.cases).line();
+    out.push_str(&FailureTable::of(&file.cases).text());
     out.push_str(&headline(ci));
     if every_group {
         out.push_str(&groups(ci));

@@ -164,9 +164,10 @@ fn colour_checks(plan: &'static ColourChecks, picture: impl Fn(&str) -> Picture)
         turns,
         expect,
     };
-    let first = match plan.official {
-        true => Expect::Contains(plan.one[0]),
-        false => Expect::Colours(&plan.one),
+    let first = if plan.official {
+        Expect::Contains(plan.one[0])
+    } else {
+        Expect::Colours(&plan.one)
     };
     vec![
         check(
@@ -485,7 +486,9 @@ mod tests {
 
     #[test]
     fn local_pictures_are_generated_png_data_uris_after_the_text() {
-        let all = checks("http://127.0.0.1:9/x.png");
+        let all = checks(&UrlPictures::Unknown {
+            url: "http://127.0.0.1:9/x.png".into(),
+        });
         let two = &all[1];
         let parts = content(&two.turns[0]);
         let parts = parts.as_array().unwrap();
@@ -504,5 +507,62 @@ mod tests {
         assert_eq!(url[1]["image_url"]["url"], "http://127.0.0.1:9/x.png");
         let history = &all[2];
         assert_eq!(content(&history.turns[1]).as_array().unwrap().len(), 1);
+    }
+
+    /// The URLs a check sends, turn by turn.
+    fn urls_sent(check: &Check) -> Vec<Vec<String>> {
+        let url = |part: &Value| part["image_url"]["url"].as_str().map(String::from);
+        let turn_urls = |turn| -> Vec<String> {
+            let parts = content(turn);
+            parts.as_array().unwrap().iter().filter_map(url).collect()
+        };
+        check.turns.iter().map(turn_urls).collect()
+    }
+
+    #[test]
+    fn hosted_pictures_make_url_checks_colour_checks_in_every_shape() {
+        let all = checks(&UrlPictures::Known {
+            base: "http://files.local/pics/".into(),
+        });
+        let url: Vec<&Check> = all.iter().filter(|c| c.mode == ImageMode::Url).collect();
+        let shapes: Vec<Shape> = url.iter().map(|c| c.shape).collect();
+        assert_eq!(
+            shapes,
+            [Shape::OnePicture, Shape::TwoPictures, Shape::History]
+        );
+        assert!(all.iter().all(|c| c.expect.depends_on_picture()));
+        let at = |name: &str| format!("http://files.local/pics/{name}.png");
+        assert_eq!(urls_sent(url[0]), [vec![at("blue")]]);
+        assert_eq!(urls_sent(url[1]), [vec![at("green"), at("yellow")]]);
+        assert_eq!(urls_sent(url[2]), [vec![at("red")], vec![]]);
+        assert_eq!(url[1].expect, Expect::Colours(&["green", "yellow"]));
+        assert_eq!(url[2].turns[1].text, RECALL_COLOUR);
+        // Every colour shown by URL is among the files a user is told to host.
+        let hosted = url_colours();
+        assert_eq!(hosted, ["blue", "green", "yellow", "red"]);
+        for sent in url.iter().flat_map(|c| urls_sent(c)).flatten() {
+            assert!(hosted.iter().any(|name| sent == at(name)), "{sent}");
+        }
+    }
+
+    #[test]
+    fn only_the_describe_checks_of_an_unknown_picture_are_weak() {
+        let all = checks(&UrlPictures::Unknown {
+            url: "http://files.local/x.png".into(),
+        });
+        let weak: Vec<(ImageMode, &str)> = all
+            .iter()
+            .filter(|c| !c.expect.depends_on_picture())
+            .map(|c| (c.mode, c.turns[0].text.as_str()))
+            .collect();
+        assert_eq!(weak, [(ImageMode::Url, DESCRIBE), (ImageMode::Url, SHOW)]);
+        assert_eq!(all.len(), 5);
+    }
+
+    #[test]
+    fn picture_urls_join_the_base_with_one_slash() {
+        for base in ["http://h:8080/p", "http://h:8080/p/"] {
+            assert_eq!(picture_url(base, "red"), "http://h:8080/p/red.png");
+        }
     }
 }

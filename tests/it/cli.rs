@@ -334,3 +334,85 @@ fn validate_catches_images_left_as_git_lfs_pointers() {
             "fig2.png is a Git LFS pointer, not the image",
         ));
 }
+
+/// Runs `liveclin ARGS` with stdout a pipe whose reader takes `lines` lines and leaves,
+/// as `| head -N` does (with 0, it is gone before the command starts, so the command's
+/// first write meets the closed pipe for sure). Returns the exit status, the lines read
+/// and stderr.
+fn with_stdout_closed_after(
+    lines: usize,
+    args: &[&str],
+) -> (std::process::ExitStatus, Vec<String>, String) {
+    use std::io::{BufRead, Read};
+    let (reader, writer) = std::io::pipe().unwrap();
+    let reader = (lines > 0).then_some(reader);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liveclin"))
+        .current_dir(repo(""))
+        .env("HF_HUB_OFFLINE", "1")
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut read = Vec::new();
+    if let Some(reader) = reader {
+        let mut reader = std::io::BufReader::new(reader);
+        for _ in 0..lines {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            read.push(line);
+        }
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (child.wait().unwrap(), read, stderr)
+}
+
+/// `liveclin ... | head` ends quietly with status 0, as `rg` and `cargo` do: no panic,
+/// no "error: Broken pipe".
+fn assert_quiet_success(args: &[&str], status: std::process::ExitStatus, stderr: &str) {
+    assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+    for noise in ["panicked", "error:", "Broken pipe"] {
+        assert!(!stderr.contains(noise), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn printing_commands_end_quietly_when_stdout_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let page_arg = page.to_str().unwrap();
+    let run = "tests/fixtures/official/results-url.json";
+    let demo = ["--data-dir", ".", "--dataset", "demo"];
+    let commands: [Vec<&str>; 7] = [
+        vec!["report", run, "--html", page_arg],
+        vec!["report", "--json", run],
+        [&["prompts"][..], &demo].concat(),
+        [&["validate"][..], &demo].concat(),
+        vec!["extract", "--corpus", "tests/data/extraction_corpus.jsonl", "--misses"],
+        vec!["extract", "The answer is \\boxed{B}."],
+        vec!["compare", run, "tests/fixtures/official/results-local.json"],
+    ];
+    for args in &commands {
+        let (status, _, stderr) = with_stdout_closed_after(0, args);
+        assert_quiet_success(args, status, &stderr);
+    }
+    // What the command writes besides stdout is still written.
+    assert!(std::fs::read_to_string(&page).unwrap().contains("<html"));
+}
+
+/// The `| head -1` of a long output: the first line arrives whole, then the command
+/// meets the closed pipe part way and ends quietly.
+#[test]
+fn prompts_piped_to_head_gives_one_whole_line_then_ends_quietly() {
+    let args = ["prompts", "--json", "--data-dir", ".", "--dataset", "demo"];
+    let (status, lines, stderr) = with_stdout_closed_after(1, &args);
+    assert_quiet_success(&args, status, &stderr);
+    let first: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(first["line"], 1);
+}

@@ -2,14 +2,15 @@
 //!
 //! Chains of runs of the demo config against the mock, whose replies carry several KB of
 //! filler so that a journal line spans pages and a kill can land inside one, are killed
-//! after random delays and resumed until a resume finishes by itself. Every run either
-//! finishes or is the one killed, no turn journalled at a kill is asked again, and each
-//! chain ends with the summary of an uninterrupted run.
+//! at random moments (while setting up, while turns are asked, just as the journal
+//! grows, while the results are written) and resumed until a resume finishes by itself.
+//! Every run either finishes or is the one killed, no turn journalled at a kill is asked
+//! again, and each chain ends with the summary of an uninterrupted run.
 //!
 //! The plan comes from a seeded RNG whose seed is printed; rerun with
-//! `LIVECLIN_CRASH_SEED=<seed> cargo test --test it crash -- --nocapture` to replay it
-//! (the kills land on the clock, so the same seed gives the same plan, not always the
-//! same moments).
+//! `LIVECLIN_CRASH_SEED=<seed> cargo test --test it crash -- --nocapture` to replay it.
+//! The kills land on the clock, so a replay takes the same decisions (mock settings,
+//! concurrency, kinds of moment) only as long as the runs end the same way.
 
 use std::collections::{HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;
@@ -145,7 +146,7 @@ fn kill_at(child: &mut Child, moment: Moment, files: &Files, started: SystemTime
             let mut polls = 0u32;
             while changes < n {
                 polls = polls.wrapping_add(1);
-                if polls % 64 == 0 {
+                if polls.is_multiple_of(64) {
                     if child.try_wait().unwrap().is_some() {
                         return false;
                     }

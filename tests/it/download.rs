@@ -567,3 +567,35 @@ fn unknown_configs_revisions_and_unsafe_listings_are_clear_errors() {
     );
     assert!(!dir.path().join("evil.txt").exists() && !dir.path().join("data/evil.txt").exists());
 }
+
+/// A Hub that accepts connections and never answers: the user is told that liveclin is
+/// waiting for it, and the download fails after the read timeout instead of hanging.
+#[test]
+fn a_silent_hub_is_announced_and_given_up() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", silent.local_addr().unwrap());
+    // Accepts every connection and holds it open without a word.
+    std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().collect();
+        drop(held);
+    });
+    let server = hub_server::start(1000);
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let out = download(&server, dir.path(), &[])
+        .env("HF_ENDPOINT", &endpoint)
+        .env("LIVECLIN_HUB_READ_TIMEOUT", "6")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("waiting for the Hub ({endpoint}) ..."))
+            && stderr.contains("no answer from")
+            && stderr.contains("within 6 s"),
+        "{stderr}"
+    );
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}

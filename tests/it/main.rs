@@ -9,10 +9,13 @@ mod download;
 mod endpoints;
 mod engine;
 mod extraction;
+mod hostile;
 mod html;
 mod hub_server;
 mod loud;
 mod parity;
+#[cfg(unix)] // symbolic links
+mod pictures;
 #[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
 mod serve;
 mod shards;

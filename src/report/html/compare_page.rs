@@ -116,7 +116,7 @@ fn compare_header(out: &mut String, runs: &[ComparedRun], v: &Value) {
         .map(|w| w.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     if warnings.is_empty() {
-        out.push_str("<p class=\"note\">No warnings: the runs share their config, image mode, tool and cases.</p>\n");
+        out.push_str("<p class=\"note\">No warnings: the runs share their config, image mode, tool and cases, each covers its whole config, and none has API failures or skipped questions.</p>\n");
     } else {
         out.push_str("<div class=\"warnings\" role=\"alert\"><strong>Warnings: read these before the numbers</strong><ul>");
         for warning in warnings {
