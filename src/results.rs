@@ -327,8 +327,16 @@ mod tests {
             }))
             .unwrap()
         };
-        for (stored, read) in [(Value::from(2), 2), (Value::from(0), 0), (Value::from(1.0), 1)] {
-            assert_eq!(case(stored.clone()).stored_correct(), Ok(Some(read)), "{stored}");
+        for (stored, read) in [
+            (Value::from(2), 2),
+            (Value::from(0), 0),
+            (Value::from(1.0), 1),
+        ] {
+            assert_eq!(
+                case(stored.clone()).stored_correct(),
+                Ok(Some(read)),
+                "{stored}"
+            );
         }
         assert_eq!(case(Value::Null).stored_correct(), Ok(None));
         assert_eq!(case(Value::Null).correct_count(), 1);

@@ -221,18 +221,26 @@ pub struct Contents {
 /// short by a crash that an older version then wrote its header onto; any other
 /// unreadable line is an error naming it.
 pub fn read(path: &Path) -> anyhow::Result<Contents> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let lines: Vec<&str> = text.lines().collect();
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    // A line torn by a crash may end inside a UTF-8 character: lines are decoded one by
+    // one, and only the torn last line may fail.
+    let torn_tail = !bytes.ends_with(b"\n");
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
     let mut contents = Contents::default();
-    for (i, line) in lines.iter().enumerate() {
+    for (i, raw) in lines.iter().enumerate() {
+        let at = || format!("{}:{}", path.display(), i + 1);
+        let last = i + 1 == lines.len();
+        let line = match std::str::from_utf8(raw) {
+            Ok(line) => line,
+            Err(_) if last && torn_tail => break,
+            Err(e) => bail!("{}: not UTF-8 text: {e}", at()),
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let at = || format!("{}:{}", path.display(), i + 1);
         let value: Value = match serde_json::from_str(line) {
             Ok(v) => v,
-            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => break,
+            Err(_) if last && torn_tail => break,
             Err(e) => match line.find(HEADER_START).filter(|p| *p > 0) {
                 Some(p) => serde_json::from_str(&line[p..])
                     .with_context(|| format!("{}: not a journal line", at()))?,

@@ -236,7 +236,10 @@ mod tests {
         let bytes = stored(&lc, &reply_with_usage(MAX_USAGE_DEPTH));
         let back: CaseRecord = serde_json::from_slice(&bytes).unwrap();
         let usage = &back.mcqs[0].extra["usage"];
-        assert_eq!(usage.pointer(&"/a".repeat(MAX_USAGE_DEPTH)), Some(&json!(0)));
+        assert_eq!(
+            usage.pointer(&"/a".repeat(MAX_USAGE_DEPTH)),
+            Some(&json!(0))
+        );
         assert!(!back.mcqs[0].extra.contains_key("usage_note"));
     }
 }

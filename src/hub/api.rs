@@ -91,7 +91,10 @@ impl HubClient {
             pause: Pause::default(),
             bar,
             read_timeout,
-            max_wait: retry::WaitCap::new(retry::DEFAULT_MAX_WAIT, "the longest wait liveclin honours"),
+            max_wait: retry::WaitCap::new(
+                retry::DEFAULT_MAX_WAIT,
+                "the longest wait liveclin honours",
+            ),
             waiting_told: AtomicBool::new(false),
         })
     }
@@ -464,5 +467,24 @@ mod tests {
             &local,
             &Url::parse("http://127.0.0.1:8081/x").unwrap()
         ));
+    }
+
+    #[tokio::test]
+    async fn a_refusal_echoing_the_token_does_not_leak_it() {
+        let token = "hf_echoed_token_0123456789";
+        let args = crate::cli::HubArgs {
+            hf_token: Some(token.into()),
+            ..Default::default()
+        };
+        let client = HubClient::new(Hub::from_args(&args).unwrap(), ProgressBar::hidden()).unwrap();
+        let body = format!(r#"{{"error":"bad token: Bearer {token}"}}"#);
+        let answer = axum::http::Response::builder()
+            .status(401)
+            .body(body)
+            .unwrap();
+        let error = client.refused(Response::from(answer), "cannot list").await;
+        let error = format!("{error:#}");
+        assert!(error.contains("(bad token: Bearer ***)"), "{error}");
+        assert!(!error.contains(token), "{error}");
     }
 }

@@ -43,9 +43,12 @@ pub fn print(file: &ResultsFile, every_group: bool) {
 /// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
 pub fn coverage_note(file: &ResultsFile) -> Option<String> {
     let note = Coverage::of(&file.meta)?.note()?;
+    let ran = match file.cases.len() {
+        1 => "the 1 case".to_string(),
+        n => format!("the {n} cases"),
+    };
     Some(format!(
-        "  Partial run: {note}; every number above is over the {} cases that ran.",
-        file.cases.len()
+        "  Partial run: {note}; every number above is over {ran} that ran."
     ))
 }
 

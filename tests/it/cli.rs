@@ -377,9 +377,14 @@ fn with_stdout_closed_after(
 /// no "error: Broken pipe".
 fn assert_quiet_success(args: &[&str], status: std::process::ExitStatus, stderr: &str) {
     assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
-    for noise in ["panicked", "error:", "Broken pipe"] {
-        assert!(!stderr.contains(noise), "{args:?}: {stderr}");
-    }
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{args:?}: {stderr}"
+    );
+    assert!(
+        !stderr.lines().any(|l| l.starts_with("error:")),
+        "{args:?}: {stderr}"
+    );
 }
 
 #[test]
@@ -387,23 +392,33 @@ fn printing_commands_end_quietly_when_stdout_is_closed() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let page_arg = page.to_str().unwrap();
+    let merged = dir.path().join("merged.json");
+    let merged_arg = merged.to_str().unwrap();
     let run = "tests/fixtures/official/results-url.json";
     let demo = ["--data-dir", ".", "--dataset", "demo"];
-    let commands: [Vec<&str>; 7] = [
+    let commands: [Vec<&str>; 8] = [
         vec!["report", run, "--html", page_arg],
         vec!["report", "--json", run],
         [&["prompts"][..], &demo].concat(),
         [&["validate"][..], &demo].concat(),
-        vec!["extract", "--corpus", "tests/data/extraction_corpus.jsonl", "--misses"],
+        vec![
+            "extract",
+            "--corpus",
+            "tests/data/extraction_corpus.jsonl",
+            "--misses",
+        ],
         vec!["extract", "The answer is \\boxed{B}."],
         vec!["compare", run, "tests/fixtures/official/results-local.json"],
+        vec!["merge", run, "--output", merged_arg, "--data-dir", "."],
     ];
     for args in &commands {
         let (status, _, stderr) = with_stdout_closed_after(0, args);
         assert_quiet_success(args, status, &stderr);
     }
-    // What the command writes besides stdout is still written.
+    // What the commands write besides stdout is still written.
     assert!(std::fs::read_to_string(&page).unwrap().contains("<html"));
+    let merged: Value = serde_json::from_str(&std::fs::read_to_string(&merged).unwrap()).unwrap();
+    assert_eq!(merged["cases"].as_array().unwrap().len(), 16);
 }
 
 /// The `| head -1` of a long output: the first line arrives whole, then the command

@@ -5,6 +5,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// Requests `evaluate` makes before any case: one short preflight probe per endpoint
+/// (the mock answers it outside the dataset, so it is never in `Stats::answered`).
+pub const PREFLIGHT: u64 = 1;
+
 /// A path inside the repository.
 pub fn repo(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)

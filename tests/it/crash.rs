@@ -122,6 +122,8 @@ fn tail(path: &Path, bytes: usize) -> String {
 enum Moment {
     /// This long after it starts.
     After(Duration),
+    /// This long after it journalled so many turns (the header line is not one).
+    Turns(usize, Duration),
     /// This long after it starts writing its results (if it gets there).
     Writing(Duration),
     /// Just after the journal's size changes for the n-th time: as it is written.
@@ -132,16 +134,35 @@ enum Moment {
 
 /// Kills `child` at `moment`; returns whether it was sent the kill (it may have exited
 /// just before: its status says which came first).
-fn kill_at(child: &mut Child, moment: Moment, files: &Files, started: SystemTime) -> bool {
+/// `lines` counts from before the run started.
+fn kill_at(
+    child: &mut Child,
+    moment: Moment,
+    files: &Files,
+    started: SystemTime,
+    mut lines: Lines,
+) -> bool {
     match moment {
         Moment::Never => return false,
         Moment::After(delay) => std::thread::sleep(delay),
+        Moment::Turns(turns, delay) => {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            // Its own header, then the turns.
+            while lines.added() < 1 + turns {
+                if child.try_wait().unwrap().is_some() {
+                    return false;
+                }
+                assert!(Instant::now() < deadline, "the run hangs");
+                std::thread::sleep(Duration::from_micros(500));
+            }
+            std::thread::sleep(delay);
+        }
         Moment::Growing(n) => {
             // Polled without pause, and killed at once: a journal line of several pages
             // may still be being copied.
             let size = || std::fs::metadata(&files.journal).map_or(0, |m| m.len());
             let deadline = Instant::now() + Duration::from_secs(60);
-            let mut last = size();
+            let mut last = lines.read;
             let mut changes = 0;
             let mut polls = 0u32;
             while changes < n {
@@ -178,6 +199,50 @@ fn kill_at(child: &mut Child, moment: Moment, files: &Files, started: SystemTime
         }
     }
     child.kill().is_ok()
+}
+
+/// Counts the lines added to a file, reading only what is new.
+struct Lines {
+    path: PathBuf,
+    read: u64,
+    at_start: usize,
+    lines: usize,
+}
+
+impl Lines {
+    fn new(path: &Path) -> Self {
+        let mut lines = Lines {
+            path: path.to_path_buf(),
+            read: 0,
+            at_start: 0,
+            lines: 0,
+        };
+        lines.at_start = lines.count();
+        lines
+    }
+
+    fn count(&mut self) -> usize {
+        use std::io::{Read, Seek, SeekFrom};
+        let Ok(mut file) = std::fs::File::open(&self.path) else {
+            return self.lines;
+        };
+        let len = file.metadata().unwrap().len();
+        if len < self.read {
+            // Cut back to its last whole line: whole lines are never cut.
+            self.read = len;
+        }
+        let mut new = Vec::new();
+        file.seek(SeekFrom::Start(self.read)).unwrap();
+        file.read_to_end(&mut new).unwrap();
+        self.read += new.len() as u64;
+        self.lines += new.iter().filter(|b| **b == b'\n').count();
+        self.lines
+    }
+
+    /// Lines added since `new`.
+    fn added(&mut self) -> usize {
+        self.count() - self.at_start
+    }
 }
 
 /// Where in its run a killed run was.
@@ -254,8 +319,8 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
     let expected = summary_of(&reference.output);
     let idle_us = timed(true).0.min(whole_us);
     assert_eq!(summary_of(&reference.output), expected);
-    // How long the turns take, from the first journalled to the last.
-    let turns_us = whole_us.saturating_sub(idle_us);
+    // How long a turn takes, one after another.
+    let turn_us = whole_us.saturating_sub(idle_us) / TURNS as u64 * 4;
     eprintln!(
         "replies padded by {padding} bytes, latency {latency_ms} ms; an uninterrupted run takes \
          {} ms (its first turn journalled after {} ms), a resume with nothing to ask {} ms",
@@ -286,20 +351,24 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
             // turns left.
             let left = (TURNS - before.turns.len().min(TURNS)) as u64;
             let run_us = idle_us + (whole_us - idle_us) * left / TURNS as u64;
-            let last_turn_us = first_us + turns_us * left / TURNS as u64;
             let after = |range: std::ops::RangeInclusive<u64>, rng: &mut Xoshiro256PlusPlus| {
                 Moment::After(Duration::from_micros(rng.random_range(range)))
             };
+            let left = left as usize;
             let moment = match rng.random_range(0..10) {
                 _ if attempt == budget || idle_kills == 2 => Moment::Never,
                 // Nothing to ask: setting up, writing the results, or after it finished.
                 0..=7 if left == 0 => after(0..=run_us * 6 / 5, &mut rng),
                 // Setting up, before a turn is journalled.
                 0 | 1 => after(0..=first_us, &mut rng),
-                // While turns are asked and journalled.
-                2..=4 => after(first_us..=last_turn_us, &mut rng),
-                // As the journal is written (the header is its first growth).
-                5 | 6 => Moment::Growing(rng.random_range(1..=left as usize + 1)),
+                // While turns are asked and journalled: after some of them.
+                2..=4 => Moment::Turns(
+                    rng.random_range(0..left),
+                    Duration::from_micros(rng.random_range(0..=turn_us)),
+                ),
+                // As the journal is written (the header is its first growth; a write
+                // may hold several lines).
+                5 | 6 => Moment::Growing(rng.random_range(1..=left / 2 + 1)),
                 // Anywhere in the run, or (a sixth of these) after it finished.
                 7 | 8 => after(0..=run_us * 6 / 5, &mut rng),
                 // While the results are written.
@@ -307,8 +376,9 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
             };
             let stderr = dir.path().join(format!("chain{chain}-run{attempt}.stderr"));
             let started = SystemTime::now();
+            let lines = Lines::new(&files.journal);
             let mut child = spawn(&server.base, &files, concurrency, attempt > 0, &stderr);
-            let kill_sent = kill_at(&mut child, moment, &files, started);
+            let kill_sent = kill_at(&mut child, moment, &files, started, lines);
             let status = child.wait().unwrap();
             let after = journal(&files.journal);
             let what = format!(

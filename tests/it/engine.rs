@@ -8,8 +8,8 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 use crate::common::{
-    assert_same, evaluate, journal_turns, liveclin, mock_server, model_args, repo, spawn_evaluate,
-    summary_of,
+    PREFLIGHT, assert_same, evaluate, journal_turns, liveclin, mock_server, model_args, repo,
+    spawn_evaluate, summary_of,
 };
 
 /// The mock the official tool was run against for `mock-results-url.json`.
@@ -180,7 +180,7 @@ fn permanent_failures_are_recorded_not_retried() {
     );
     // One request per answered turn plus exactly one per permanent failure.
     let answered: u64 = stats.answered.values().sum();
-    assert_eq!(stats.requests, answered + stats.faults);
+    assert_eq!(stats.requests, PREFLIGHT + answered + stats.faults);
     // Resuming asks the failed questions again (the injected fault hits only a first
     // attempt), so each of them is answered now. (A question skipped before may meet its
     // own first-attempt fault now.)
@@ -336,7 +336,7 @@ fn official_results_file_is_resumed() {
     }
     assert_eq!(
         server.mock.stats().requests as usize,
-        asked,
+        PREFLIGHT as usize + asked,
         "only the unanswered turns were asked"
     );
 }

@@ -147,7 +147,10 @@ fn an_absurd_retry_after_is_capped_and_told_once() {
         1,
         "{stderr}"
     );
-    assert!(stderr.contains("waits 1 s instead (--max-wait)"), "{stderr}");
+    assert!(
+        stderr.contains("waits 1 s instead (--max-wait)"),
+        "{stderr}"
+    );
     assert!(calls.load(Ordering::SeqCst) > 2);
     assert!(started.elapsed() < Duration::from_secs(30));
 }
@@ -200,13 +203,13 @@ fn an_endless_reply_body_is_abandoned_in_bounded_memory() {
     let before = peak_rss();
     let outcome = server.runtime.block_on(client.complete(&conversation));
     let grown = peak_rss().saturating_sub(before);
+    assert!(grown < 200 << 20, "peak memory grew by {} MiB", grown >> 20);
     match outcome {
         Outcome::Retryable { message, .. } => {
             assert_eq!(message, "reply body larger than 32 MiB: abandoned");
         }
         other => panic!("{other:?}"),
     }
-    assert!(grown < 200 << 20, "peak memory grew by {} MiB", grown >> 20);
 }
 
 /// Every file under `dir`, with its bytes.
@@ -233,20 +236,22 @@ fn a_server_echoing_the_api_key_cannot_leak_it() {
     let counted = calls.clone();
     let app = Router::new().route(
         "/v1/chat/completions",
-        post(move |headers: HeaderMap, body: axum::Json<serde_json::Value>| {
-            counted.fetch_add(1, Ordering::SeqCst);
-            let first_turn = body["messages"].as_array().is_some_and(|m| m.len() == 1);
-            async move {
-                let auth = headers[header::AUTHORIZATION].to_str().unwrap().to_string();
-                if first_turn {
-                    completion(&format!("\\boxed{{A}} ({auth})"), &format!("I saw {auth}"))
-                } else {
-                    let body = json!({"error": {"message": "bad request",
+        post(
+            move |headers: HeaderMap, body: axum::Json<serde_json::Value>| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let first_turn = body["messages"].as_array().is_some_and(|m| m.len() == 1);
+                async move {
+                    let auth = headers[header::AUTHORIZATION].to_str().unwrap().to_string();
+                    if first_turn {
+                        completion(&format!("\\boxed{{A}} ({auth})"), &format!("I saw {auth}"))
+                    } else {
+                        let body = json!({"error": {"message": "bad request",
                                                 "received": {"authorization": auth}}});
-                    (StatusCode::BAD_REQUEST, body.to_string()).into_response()
+                        (StatusCode::BAD_REQUEST, body.to_string()).into_response()
+                    }
                 }
-            }
-        }),
+            },
+        ),
     );
     let server = serve(app);
     let dir = tempfile::tempdir().unwrap();
@@ -261,7 +266,10 @@ fn a_server_echoing_the_api_key_cannot_leak_it() {
     .assert()
     .code(3);
     let out = run.get_output();
-    assert!(calls.load(Ordering::SeqCst) >= 2, "the reply and the error were both sent");
+    assert!(
+        calls.load(Ordering::SeqCst) >= 2,
+        "the reply and the error were both sent"
+    );
     let report = dir.path().join("report.html");
     let html = liveclin()
         .arg("report")
@@ -278,7 +286,11 @@ fn a_server_echoing_the_api_key_cannot_leak_it() {
     let written = files(dir.path());
     assert!(written.len() >= 3, "results, journal and report");
     for (path, bytes) in &written {
-        assert!(!text(bytes).contains(secret), "{} holds the key", path.display());
+        assert!(
+            !text(bytes).contains(secret),
+            "{} holds the key",
+            path.display()
+        );
     }
     let results = std::fs::read_to_string(&output).unwrap();
     assert!(
@@ -301,16 +313,11 @@ fn an_impossible_correct_count_is_a_clear_error() {
         {"case_id": "PMC9", "correct_mcqs": 1e300, "mcqs": [{"is_correct": true}]}
     ]}"#;
     std::fs::write(&path, file).unwrap();
-    liveclin()
-        .arg("report")
-        .arg(&path)
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains(path.display().to_string())
-                .and(predicate::str::contains("case PMC9 (#2 in cases)"))
-                .and(predicate::str::contains("correct_mcqs is 1e+300")),
-        );
+    liveclin().arg("report").arg(&path).assert().code(2).stderr(
+        predicate::str::contains(path.display().to_string())
+            .and(predicate::str::contains("case PMC9 (#2 in cases)"))
+            .and(predicate::str::contains("correct_mcqs is 1e+300")),
+    );
     std::fs::write(&path, file.replace("1e300", "1")).unwrap();
     liveclin().arg("report").arg(&path).assert().success();
 }

@@ -113,7 +113,9 @@ fn validate_calls_links_out_and_non_pictures_unsafe_on_their_lines() {
     );
     assert_eq!(errors[1].0, line_of(TEXT));
     assert!(
-        errors[1].1.contains(&format!("{TEXT} is not an image file")),
+        errors[1]
+            .1
+            .contains(&format!("{TEXT} is not an image file")),
         "{errors:?}"
     );
 

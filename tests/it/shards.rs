@@ -110,3 +110,65 @@ fn merged_shards_equal_the_unsharded_run() {
         .code(2)
         .stderr(predicates::str::contains("model is"));
 }
+
+/// A case twice is refused wherever the second copy is: in another file (overlapping
+/// shards) or in the same one (a file concatenated by hand). Nothing is written.
+#[test]
+fn merge_refuses_a_case_found_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let run: Value = serde_json::from_str(
+        &std::fs::read_to_string(super::common::repo(
+            "tests/fixtures/official/results-url.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let cases = run["cases"].as_array().unwrap();
+    let id = |i: usize| cases[i]["case_id"].as_str().unwrap();
+    let shard = |name: &str, picked: Vec<Value>| {
+        let mut file = run.clone();
+        file["cases"] = Value::Array(picked);
+        let path = dir.path().join(name);
+        std::fs::write(&path, file.to_string()).unwrap();
+        path
+    };
+    let first = shard("first.json", cases[..8].to_vec());
+    let second = shard("second.json", cases[8..].to_vec());
+    let doubled = shard("doubled.json", [&cases[8..], &cases[9..10]].concat());
+    let overlapping = shard("overlapping.json", cases[7..].to_vec());
+    let output = dir.path().join("merged.json");
+    let merge = |files: &[&PathBuf]| {
+        let mut cmd = liveclin();
+        cmd.arg("merge")
+            .args(files)
+            .arg("--output")
+            .arg(&output)
+            .args(["--data-dir", "."]);
+        cmd
+    };
+
+    for files in [&[&first, &doubled][..], &[&doubled]] {
+        merge(files)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(format!(
+                "case {:?} appears twice in {}",
+                id(9),
+                doubled.display()
+            )));
+    }
+    merge(&[&first, &overlapping])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(format!(
+            "case {:?} is in both {} and {}: the files overlap",
+            id(7),
+            first.display(),
+            overlapping.display()
+        )));
+    assert!(!output.exists(), "a refused merge writes nothing");
+
+    // The same cases, each once, merge.
+    merge(&[&first, &second]).assert().success();
+    assert_eq!(case_ids(&output).len(), cases.len());
+}
