@@ -331,3 +331,31 @@ fn a_partial_run_is_flagged_at_the_top_of_its_page_and_on_the_terminal() {
     assert!(!page.contains("Partial run"));
     assert!(!page.contains("class=\"warnings"));
 }
+
+/// The page lists failed questions by cause, with a message and the fix, as the terminal
+/// does (the official run failed one question each with a 400, an empty reply and a 500).
+#[test]
+fn failures_are_listed_by_cause_with_the_fix() {
+    let (_, stderr, page) = report_html(&repo(OFFICIAL), &[]);
+    let section = &page[page
+        .find("<section id=\"failures\">")
+        .expect("a failures section")..];
+    let section = &section[..section.find("</section>").unwrap()];
+    for (cause, message) in [
+        (
+            "request rejected (HTTP 4xx)",
+            "Error code: 400 - Mock error 400",
+        ),
+        ("empty reply", "Empty response from API."),
+        (
+            "server error (HTTP 5xx)",
+            "Error code: 500 - Mock error 500",
+        ),
+    ] {
+        assert!(
+            section.contains(cause) && section.contains(message),
+            "{cause}: {section}"
+        );
+    }
+    assert!(stderr.contains("Failed questions by cause:"), "{stderr}");
+}

@@ -10,16 +10,22 @@ use serde_json::Value;
 
 use crate::common::{evaluate_args, liveclin, mock_server, repo};
 
-const SECRET: &str = "DATABASE_PASSWORD=correct-horse-battery-staple\n";
+const SECRET: &str = "DATABASE_PASSWORD=correct-horse-battery-staple";
 const NOT_A_PICTURE: &str = "Just some notes, saved under a picture's name.\n";
+
+/// The secret file outside the image folder. It starts like a PNG, so that only the
+/// link check can keep it from being sent (the text file tests the magic-byte check).
+fn secret_file() -> Vec<u8> {
+    [&b"\x89PNG\r\n\x1a\n"[..], SECRET.as_bytes()].concat()
+}
 /// A picture of a later question (so the case's first turn, which the mock knows cases
 /// by, is unchanged) replaced by a link to the secret.
 const LINKED: &str = "case01/fig2.png";
 /// A picture replaced by a text file.
 const TEXT: &str = "case02/fig3.jpg";
 
-fn base64(text: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(text)
+fn base64(bytes: impl AsRef<[u8]>) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// A copy of the demo config under `dir/data/demo` whose `LINKED` picture is a link to a
@@ -28,7 +34,7 @@ fn tampered_demo(dir: &Path) {
     let config = dir.join("data/demo");
     copy_dir(&repo("data/demo"), &config);
     let secret = dir.join("secret.env");
-    std::fs::write(&secret, SECRET).unwrap();
+    std::fs::write(&secret, secret_file()).unwrap();
     let linked = config.join("image").join(LINKED);
     std::fs::remove_file(&linked).unwrap();
     std::os::unix::fs::symlink(&secret, &linked).unwrap();
@@ -68,8 +74,8 @@ fn data_flags(dir: &Path) -> [OsString; 4] {
 /// Every text that must never leave: the secret and the text file, raw and as base64.
 fn forbidden() -> [String; 4] {
     [
-        SECRET.trim().to_string(),
-        base64(SECRET),
+        SECRET.to_string(),
+        base64(secret_file()),
         NOT_A_PICTURE.trim().to_string(),
         base64(NOT_A_PICTURE),
     ]
@@ -168,7 +174,7 @@ fn evaluate_never_sends_what_is_not_a_picture_of_the_folder() {
     let dir = tempfile::tempdir().unwrap();
     tampered_demo(dir.path());
     let server = mock_server(liveclin::mock::MockConfig {
-        watch: Some(base64(SECRET)),
+        watch: Some(base64(secret_file())),
         ..Default::default()
     });
     let runs = tempfile::tempdir().unwrap();
@@ -176,12 +182,13 @@ fn evaluate_never_sends_what_is_not_a_picture_of_the_folder() {
     let mut args = evaluate_args(&server.base, &output, &["--image-mode", "local"]);
     let at = args.iter().position(|a| a == "--data-dir").unwrap();
     args[at + 1] = dir.path().into();
-    liveclin().args(args).assert().success();
+    let run = liveclin().args(args).output().unwrap();
 
     let stats = server.mock.stats();
-    assert_eq!(stats.answered.len(), 72, "every question was answered");
     assert_eq!(stats.watched, 0, "a request held the secret");
     assert_eq!(stats.rejected, 0, "the mock refused a picture");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(stats.answered.len(), 72, "every question was answered");
     let written: Vec<PathBuf> = std::fs::read_dir(runs.path())
         .unwrap()
         .map(|e| e.unwrap().path())

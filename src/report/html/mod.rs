@@ -235,10 +235,10 @@ dl.verdict dd{margin:0 14px 0 0}
 dl.verdict dd.error{color:#9b1c13;flex-basis:100%;margin-right:0}
 .none{color:var(--muted);font-style:italic}
 .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:6px;vertical-align:-1px}
-table.runs,table.diffs{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:14px}
-table.runs th,table.diffs th{text-align:left;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);padding:4px 8px}
-table.runs td,table.diffs td{border-bottom:1px solid var(--line);padding:4px 8px;overflow-wrap:anywhere}
-table.runs .num,table.diffs .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.runs,table.diffs,table.failures{border-collapse:collapse;width:100%;margin:8px 0 12px;font-size:14px}
+table.runs th,table.diffs th,table.failures th{text-align:left;color:var(--muted);font-weight:600;border-bottom:2px solid var(--line);padding:4px 8px}
+table.runs td,table.diffs td,table.failures td{border-bottom:1px solid var(--line);padding:4px 8px;overflow-wrap:anywhere}
+table.runs .num,table.diffs .num,table.failures .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 table.diffs tr.sig td{font-weight:700}
 h1 .vs{color:var(--muted);font-weight:400}
 .warnings{background:#fff4e0;border:2px solid #e0a040;border-radius:10px;padding:10px 16px;margin:10px 0 14px;color:#5c3400}

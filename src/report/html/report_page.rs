@@ -13,6 +13,7 @@ use super::{
     chart_or_note, chart_title, escape, figure, is_small, meta_text, outcome_name, page_end,
     page_start, plural,
 };
+use crate::analysis::failures::FailureTable;
 use crate::analysis::outcome::Outcome;
 use crate::analysis::summary::{CaseCounts, Groups, McqCounts};
 use crate::analysis::{Summary, insight, summarize, taxonomy};
@@ -75,6 +76,7 @@ pub fn render(page: &Page) -> String {
     partial_banner(&mut out, file);
     header(&mut out, page, &ctx);
     headline(&mut out, &ctx);
+    failures(&mut out, &FailureTable::of(&file.cases));
     breakdowns(&mut out, &ctx);
     multi_turn(&mut out, &ctx);
     transcripts::cases(&mut out, file, &page.questions, ctx.summary);
@@ -361,6 +363,26 @@ fn headline(out: &mut String, ctx: &Context) {
         out.push_str("<p class=\"note\">This results file has no confidence intervals; the numbers are shown without them. Groups of fewer than 20 cases are flagged \"small\".</p>\n");
     }
     out.push_str("</section>\n");
+}
+
+/// Why questions failed, by cause, with one message and the fix each (nothing when no
+/// question failed): the table the terminal prints after the summary.
+fn failures(out: &mut String, table: &FailureTable) {
+    if table.is_empty() {
+        return;
+    }
+    out.push_str("<section id=\"failures\">\n<h2>Failed questions by cause</h2>\n<table class=\"failures\">\n<tr><th>Cause</th><th class=\"num\">Questions</th><th>First message</th><th>Fix</th></tr>\n");
+    for row in &table.rows {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            escape(row.class.label()),
+            row.mcqs,
+            escape(&row.example),
+            escape(row.class.fix())
+        );
+    }
+    out.push_str("</table>\n<p class=\"note\">Each later question of a failed case is skipped and counted as wrong too.</p>\n</section>\n");
 }
 
 /// Distinct cases in each group of the MCQ-level breakdowns, as the summary groups MCQs.
