@@ -85,8 +85,11 @@ pub fn file_is_lfs_pointer(path: &Path) -> bool {
 /// How many bytes of a file are enough to tell its type (magic bytes, an SVG's prolog).
 const SNIFF_BYTES: usize = 4096;
 
+/// Whether a file's first bytes are one picture type's magic bytes.
+type Signature = fn(&[u8]) -> bool;
+
 /// The picture types a model server decodes, each known by its magic bytes.
-const SIGNATURES: [(&str, fn(&[u8]) -> bool); 6] = [
+const SIGNATURES: [(&str, Signature); 6] = [
     ("image/png", |b| b.starts_with(b"\x89PNG\r\n\x1a\n")),
     ("image/jpeg", |b| b.starts_with(b"\xff\xd8\xff")),
     ("image/gif", |b| {

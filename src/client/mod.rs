@@ -227,7 +227,7 @@ impl Secret {
         let json = Value::from(secret).to_string();
         let json = json[1..json.len() - 1].to_string();
         let mut spellings = vec![secret.to_string(), json.replace('/', "\\/"), json];
-        // Longest first, so an escaped spelling goes before the raw one it may contain.
+        // Sorted to drop duplicates: for most keys the three spellings are one.
         spellings.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         spellings.dedup();
         Secret { spellings }

@@ -135,7 +135,7 @@ fn connection_advice(base: &str, message: &str) -> String {
 async fn not_found_advice(settings: &ChatSettings, message: &str) -> String {
     let base = settings.api_base.trim_end_matches('/');
     if let Some(models) = models(base, &settings.api_key).await {
-        if !models.iter().any(|m| *m == settings.model) {
+        if !models.contains(&settings.model) {
             return format!(
                 "model {:?} is not served here ({message}); the server lists: {} (pass one with --model)",
                 settings.model,

@@ -187,7 +187,11 @@ fn evaluate_never_sends_what_is_not_a_picture_of_the_folder() {
     let stats = server.mock.stats();
     assert_eq!(stats.watched, 0, "a request held the secret");
     assert_eq!(stats.rejected, 0, "the mock refused a picture");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(stats.answered.len(), 72, "every question was answered");
     let written: Vec<PathBuf> = std::fs::read_dir(runs.path())
         .unwrap()
