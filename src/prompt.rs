@@ -1,8 +1,9 @@
 //! The turns of a case, byte-identical to the official tool (spec §3).
 //!
 //! Pure functions from a case and an image mode to the text and pictures of each user
-//! turn. The only I/O is checking that a local image file exists, because the official
-//! tool drops a figure's caption when its file is missing.
+//! turn. The only I/O is checking that a local image file exists (inside the image root,
+//! symbolic links resolved: see `image_path`), because the official tool drops a figure's
+//! caption when its file is missing.
 
 use std::path::{Path, PathBuf};
 

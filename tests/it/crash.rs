@@ -133,22 +133,15 @@ enum Moment {
 }
 
 /// Kills `child` at `moment`; returns whether it was sent the kill (it may have exited
-/// just before: its status says which came first).
-/// `lines` counts from before the run started.
-fn kill_at(
-    child: &mut Child,
-    moment: Moment,
-    files: &Files,
-    started: SystemTime,
-    mut lines: Lines,
-) -> bool {
+/// just before: its status says which came first). `watch` was taken before it started.
+fn kill_at(child: &mut Child, moment: Moment, files: &Files, mut watch: Watch) -> bool {
     match moment {
         Moment::Never => return false,
         Moment::After(delay) => std::thread::sleep(delay),
         Moment::Turns(turns, delay) => {
             let deadline = Instant::now() + Duration::from_secs(60);
             // Its own header, then the turns.
-            while lines.added() < 1 + turns {
+            while watch.lines_added() < 1 + turns {
                 if child.try_wait().unwrap().is_some() {
                     return false;
                 }
@@ -162,7 +155,7 @@ fn kill_at(
             // may still be being copied.
             let size = || std::fs::metadata(&files.journal).map_or(0, |m| m.len());
             let deadline = Instant::now() + Duration::from_secs(60);
-            let mut last = lines.read;
+            let mut last = watch.read;
             let mut changes = 0;
             let mut polls = 0u32;
             while changes < n {
@@ -182,11 +175,10 @@ fn kill_at(
         }
         Moment::Writing(delay) => {
             let deadline = Instant::now() + Duration::from_secs(60);
-            // A temporary file left by a run killed earlier is older than this run.
+            // A temporary file left by a run killed earlier is rewritten in place.
             let writing = || {
-                std::fs::metadata(&files.tmp)
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t >= started)
+                let now = tmp_state(&files.tmp);
+                now.is_some() && now != watch.tmp
             };
             while !writing() {
                 if child.try_wait().unwrap().is_some() {
@@ -201,36 +193,44 @@ fn kill_at(
     child.kill().is_ok()
 }
 
-/// Counts the lines added to a file, reading only what is new.
-struct Lines {
-    path: PathBuf,
-    read: u64,
-    at_start: usize,
-    lines: usize,
+/// The size and time of change of a file, if it is there.
+fn tmp_state(path: &Path) -> Option<(u64, SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
 }
 
-impl Lines {
-    fn new(path: &Path) -> Self {
-        let mut lines = Lines {
-            path: path.to_path_buf(),
+/// The files of a run as they were before it started: the journal's lines (then counts
+/// the lines added, reading only what is new) and the temporary results file.
+struct Watch {
+    journal: PathBuf,
+    /// Bytes of the journal read.
+    read: u64,
+    lines: usize,
+    lines_at_start: usize,
+    tmp: Option<(u64, SystemTime)>,
+}
+
+impl Watch {
+    fn new(files: &Files) -> Self {
+        let mut watch = Watch {
+            journal: files.journal.clone(),
             read: 0,
-            at_start: 0,
             lines: 0,
+            lines_at_start: 0,
+            tmp: tmp_state(&files.tmp),
         };
-        lines.at_start = lines.count();
-        lines
+        watch.lines_at_start = watch.count_lines();
+        watch
     }
 
-    fn count(&mut self) -> usize {
+    fn count_lines(&mut self) -> usize {
         use std::io::{Read, Seek, SeekFrom};
-        let Ok(mut file) = std::fs::File::open(&self.path) else {
+        let Ok(mut file) = std::fs::File::open(&self.journal) else {
             return self.lines;
         };
         let len = file.metadata().unwrap().len();
-        if len < self.read {
-            // Cut back to its last whole line: whole lines are never cut.
-            self.read = len;
-        }
+        // A torn last line is cut, never a whole one.
+        self.read = self.read.min(len);
         let mut new = Vec::new();
         file.seek(SeekFrom::Start(self.read)).unwrap();
         file.read_to_end(&mut new).unwrap();
@@ -239,9 +239,9 @@ impl Lines {
         self.lines
     }
 
-    /// Lines added since `new`.
-    fn added(&mut self) -> usize {
-        self.count() - self.at_start
+    /// Lines added to the journal since the run started.
+    fn lines_added(&mut self) -> usize {
+        self.count_lines() - self.lines_at_start
     }
 }
 
@@ -376,10 +376,9 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
                 _ => Moment::Writing(Duration::from_micros(rng.random_range(0..=3000))),
             };
             let stderr = dir.path().join(format!("chain{chain}-run{attempt}.stderr"));
-            let started = SystemTime::now();
-            let lines = Lines::new(&files.journal);
+            let watch = Watch::new(&files);
             let mut child = spawn(&server.base, &files, concurrency, attempt > 0, &stderr);
-            let kill_sent = kill_at(&mut child, moment, &files, started, lines);
+            let kill_sent = kill_at(&mut child, moment, &files, watch);
             let status = child.wait().unwrap();
             let after = journal(&files.journal);
             let what = format!(
