@@ -294,44 +294,95 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         );
         return Ok(Exit::CaseErrors);
     }
-    if outcome.interrupted {
-        let finished = file.cases.len();
-        println!(
-            "\nInterrupted after {:.1}s: {finished} of {} cases finished and saved to {}.",
-            elapsed.as_secs_f64(),
-            cases.len(),
-            output.display()
-        );
-        println!(
-            "Every finished turn is in {}. Resume with:",
-            files.journal.display()
-        );
-        println!("  {}", resume_command());
-        return Ok(Exit::Interrupted);
-    }
-    let errors = OutcomeCounts::of(&file.cases);
-    let errored_cases = outcome::cases_with_errors(&file.cases);
-    println!(
-        "\nEvaluation completed in {:.1}s ({} cases)",
-        elapsed.as_secs_f64(),
-        outcome.ran
-    );
-    if errored_cases > 0 {
-        println!(
-            "  Errors: {} cases affected, {} MCQs failed, {} MCQs skipped",
-            errored_cases, errors.api_failure, errors.skipped
-        );
-        println!("  Tip: re-run with --resume to retry failed cases.");
-    }
-    println!("Results saved to: {}", output.display());
-    print!("{}", terminal::render(&file.meta, summary.as_ref()));
-    extras::print(&file, args.ci);
-    println!("Detailed results: {}", output.display());
-    Ok(if errored_cases > 0 {
-        Exit::CaseErrors
+    let ending = Ending {
+        file: &file,
+        output: &output,
+        journal: &files.journal,
+        elapsed,
+        selected: cases.len(),
+        ran: outcome.ran,
+        ci: args.ci,
+    };
+    let (printed, exit) = if outcome.interrupted {
+        (ending.interrupted(), Exit::Interrupted)
     } else {
-        Exit::Success
-    })
+        let errored = outcome::cases_with_errors(&file.cases);
+        let exit = if errored > 0 {
+            Exit::CaseErrors
+        } else {
+            Exit::Success
+        };
+        (ending.completed(errored, summary.as_ref()), exit)
+    };
+    // The results are saved: a reader gone from stdout changes nothing, not even the exit.
+    if let Err(e) = printed
+        && !crate::output::is_closed(&e)
+    {
+        eprintln!("warning: {e:#}");
+    }
+    Ok(exit)
+}
+
+/// What the end of a run prints on stdout, after its results are saved.
+struct Ending<'a> {
+    file: &'a ResultsFile,
+    output: &'a Path,
+    journal: &'a Path,
+    elapsed: Duration,
+    /// Cases this run was asked to do (after --shard and --limit).
+    selected: usize,
+    /// Cases run (not kept) by this run.
+    ran: usize,
+    ci: bool,
+}
+
+impl Ending<'_> {
+    fn interrupted(&self) -> anyhow::Result<()> {
+        let mut out = crate::output::stdout();
+        writeln!(
+            out,
+            "\nInterrupted after {:.1}s: {} of {} cases finished and saved to {}.",
+            self.elapsed.as_secs_f64(),
+            self.file.cases.len(),
+            self.selected,
+            self.output.display()
+        )?;
+        writeln!(
+            out,
+            "Every finished turn is in {}. Resume with:",
+            self.journal.display()
+        )?;
+        writeln!(out, "  {}", resume_command())
+    }
+
+    fn completed(
+        &self,
+        errored: usize,
+        summary: Option<&crate::analysis::Summary>,
+    ) -> anyhow::Result<()> {
+        let file = self.file;
+        let mut out = crate::output::stdout();
+        writeln!(
+            out,
+            "\nEvaluation completed in {:.1}s ({} cases)",
+            self.elapsed.as_secs_f64(),
+            self.ran
+        )?;
+        if errored > 0 {
+            let counts = OutcomeCounts::of(&file.cases);
+            writeln!(
+                out,
+                "  Errors: {errored} cases affected, {} MCQs failed, {} MCQs skipped",
+                counts.api_failure, counts.skipped
+            )?;
+            writeln!(out, "  Tip: re-run with --resume to retry failed cases.")?;
+        }
+        writeln!(out, "Results saved to: {}", self.output.display())?;
+        write!(out, "{}", terminal::render(&file.meta, summary))?;
+        out.flush()?;
+        extras::print(file, self.ci);
+        writeln!(out, "Detailed results: {}", self.output.display())
+    }
 }
 
 /// This run's identity; in local mode it reads every picture once to fingerprint them.
@@ -462,10 +513,11 @@ fn print_tallies(tallies: &[EndpointTally]) {
 fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: JournalFlush) {
     tokio::spawn(async move {
         let first = interrupts.recv().await;
+        // Stop first: after SIGHUP the terminal may be gone and printing may fail.
+        stop.trigger(StopReason::Signal(first));
         eprintln!(
             "\n{first}: stopping, writing the finished cases (send it again to exit at once)..."
         );
-        stop.trigger(StopReason::Signal(first));
         let second = interrupts.recv().await;
         eprintln!("{second} again: exiting now; every finished turn is in the journal");
         journal.flush(Duration::from_secs(10));

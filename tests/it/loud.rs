@@ -225,3 +225,21 @@ fn failures_are_grouped_by_cause_at_the_end() {
         "{stderr}"
     );
 }
+
+/// `evaluate | head`: a reader gone from stdout changes nothing (results saved, exit 0).
+#[test]
+fn a_closed_stdout_does_not_end_a_run() {
+    let server = mock_server(MockConfig::default());
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("run.json");
+    let mut child = crate::common::spawn_evaluate(
+        &server.base,
+        &output,
+        &["--image-mode", "url"],
+        std::process::Stdio::piped(),
+    );
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(crate::common::summary_of(&output)["total_cases"], 16);
+}
