@@ -123,12 +123,14 @@ pub fn spawn_evaluate(
     cmd.spawn().unwrap()
 }
 
-/// "<case id>|<turn>" of every turn in a journal.
+/// "<case id>|<turn>" of every turn in a journal, read leniently: a kill may have cut
+/// its last line, even inside a character.
 pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(bytes) = std::fs::read(path) else {
         return Vec::new();
     };
-    text.lines()
+    String::from_utf8_lossy(&bytes)
+        .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|v| v["mcq"].is_object())
         .map(|v| {
@@ -139,6 +141,20 @@ pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Copies a folder and everything in it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 /// Waits until the journal holds `turns` turns.

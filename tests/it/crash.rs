@@ -86,27 +86,12 @@ struct Journal {
     torn: bool,
 }
 
-/// Reads a journal leniently: a kill may have cut a character in two.
+/// What a journal holds right after a kill.
 fn journal(path: &Path) -> Journal {
-    let Ok(bytes) = std::fs::read(path) else {
-        return Journal::default();
-    };
-    let text = String::from_utf8_lossy(&bytes);
-    let turns = text
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["mcq"].is_object())
-        .map(|v| {
-            format!(
-                "{}|{}",
-                v["case_id"].as_str().unwrap(),
-                v["mcq"]["mcq_index"].as_u64().unwrap() + 1
-            )
-        })
-        .collect();
+    let torn = std::fs::read(path).is_ok_and(|b| !b.is_empty() && !b.ends_with(b"\n"));
     Journal {
-        turns,
-        torn: !bytes.is_empty() && !bytes.ends_with(b"\n"),
+        turns: crate::common::journal_turns(path).into_iter().collect(),
+        torn,
     }
 }
 

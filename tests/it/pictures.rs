@@ -32,26 +32,13 @@ fn base64(bytes: impl AsRef<[u8]>) -> String {
 /// secret outside the image folder and whose `TEXT` picture is text.
 fn tampered_demo(dir: &Path) {
     let config = dir.join("data/demo");
-    copy_dir(&repo("data/demo"), &config);
+    crate::common::copy_dir(&repo("data/demo"), &config);
     let secret = dir.join("secret.env");
     std::fs::write(&secret, secret_file()).unwrap();
     let linked = config.join("image").join(LINKED);
     std::fs::remove_file(&linked).unwrap();
     std::os::unix::fs::symlink(&secret, &linked).unwrap();
     std::fs::write(config.join("image").join(TEXT), NOT_A_PICTURE).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The line of the demo JSONL that references the picture `file`.

@@ -121,7 +121,7 @@ fn reruns_never_destroy_a_finished_run() {
 #[test]
 fn resume_with_other_settings_is_refused_naming_the_difference() {
     let data = tempfile::tempdir().unwrap();
-    copy_dir(&repo("data/demo"), &data.path().join("data/demo"));
+    crate::common::copy_dir(&repo("data/demo"), &data.path().join("data/demo"));
     let server = mock_server(MockConfig::default());
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("run.json");
@@ -202,19 +202,6 @@ fn resume_with_other_settings_is_refused_naming_the_difference() {
         "temperature"
     );
     assert_eq!(file["meta"]["identity"]["temperature"], 0.5);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A results file whose MCQs lack `mcq_index` is refused on resume, never placed by
