@@ -550,6 +550,10 @@ pub struct MockBehaviour {
     /// "401", permanent failures).
     #[arg(long, default_value = "")]
     pub faults: String,
+    /// A turn's fault comes back on every attempt instead of only the first, so its
+    /// question fails for good and the rest of the case is skipped.
+    #[arg(long)]
+    pub persistent_faults: bool,
     /// Retry-After seconds sent with an injected 429 or 500.
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,

@@ -73,6 +73,9 @@ pub struct MockConfig {
     /// A text counted in `Stats::watched` whenever a request body holds it, so that a
     /// test can tell that something (a secret's bytes) was never sent.
     pub watch: Option<String>,
+    /// A turn's fault comes back on every attempt, not only the first: the question
+    /// fails for good, and the rest of its case is skipped.
+    pub persistent_faults: bool,
 }
 
 impl Default for MockConfig {
@@ -91,6 +94,7 @@ impl Default for MockConfig {
             api_key: None,
             strict_model: false,
             watch: None,
+            persistent_faults: false,
         }
     }
 }
@@ -274,7 +278,7 @@ impl Mock {
             *n - 1
         };
         tokio::time::sleep(self.config.latency).await;
-        if attempt == 0
+        if (attempt == 0 || self.config.persistent_faults)
             && let Some(fault) = self.fault(&key)
         {
             self.stats.lock().expect("stats lock").faults += 1;

@@ -168,7 +168,25 @@ impl CaseRecord {
     }
 }
 
+/// Our keys on a skipped MCQ holding its question's real types (the official fields are
+/// left empty, as the official tool leaves them).
+pub const QUESTION_IMAGE_TYPES: &str = "question_image_types";
+pub const QUESTION_TABLE_TYPES: &str = "question_table_types";
+
 impl McqRecord {
+    /// This record with a skipped question's real types put back into `image_types` and
+    /// `table_types` (for the modality view that counts skipped questions); `None` when
+    /// it holds none.
+    pub fn with_question_types(&self) -> Option<McqRecord> {
+        let images = self.extra.get(QUESTION_IMAGE_TYPES)?;
+        let tables = self.extra.get(QUESTION_TABLE_TYPES)?;
+        Some(McqRecord {
+            image_types: images.clone(),
+            table_types: tables.clone(),
+            ..self.clone()
+        })
+    }
+
     pub fn is_correct(&self) -> bool {
         pytext::truthy(&self.is_correct)
     }

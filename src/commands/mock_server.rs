@@ -40,6 +40,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         slow: Duration::from_millis(b.slow_ms),
         ignore_images: b.ignore_images,
         max_in_flight: b.max_in_flight.map(|n| n as usize),
+        persistent_faults: b.persistent_faults,
         reply_padding: b.reply_padding,
         ..MockConfig::default()
     })

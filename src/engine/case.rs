@@ -3,7 +3,7 @@
 
 use super::Engine;
 use super::pool::Lease;
-use super::record::{SKIPPED, answered, failed};
+use super::record::{answered, failed, skipped};
 use super::stop::StopReason;
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
 use crate::dataset::LoadedCase;
@@ -93,7 +93,7 @@ impl Engine {
         self.finished_turn(lc, &record);
         records.push(record);
         for (later, mcq) in mcqs.iter().enumerate().skip(index + 1) {
-            let skipped = failed(lc, later, mcq, SKIPPED);
+            let skipped = skipped(lc, later, mcq);
             self.progress.mcq(&skipped);
             records.push(skipped);
         }

@@ -6,7 +6,7 @@ use crate::analysis::outcome::Outcome;
 use crate::client::{MAX_USAGE_DEPTH, Reply, Usage};
 use crate::dataset::LoadedCase;
 use crate::dataset::schema::{Image, List, Mcq, Table, Text, items};
-use crate::results::{CaseRecord, McqRecord};
+use crate::results::{CaseRecord, McqRecord, QUESTION_IMAGE_TYPES, QUESTION_TABLE_TYPES};
 use crate::scoring::{official, robust};
 
 /// The official error text of the MCQs after a failed one.
@@ -56,8 +56,7 @@ fn default_text(field: &Text, default: &str) -> Text {
     }
 }
 
-/// The `type` strings of an MCQ's images and tables (Q1 also gets the scenario's first),
-/// filled for every MCQ, skipped ones included.
+/// The `type` strings of an MCQ's images and tables (Q1 also gets the scenario's first).
 fn types(case: &LoadedCase, index: usize, mcq: &Mcq) -> (Vec<Value>, Vec<Value>) {
     fn kinds<'a, T: 'a>(
         list: &'a List<T>,
@@ -152,10 +151,24 @@ fn usage_note() -> String {
     format!("usage not kept: nested deeper than {MAX_USAGE_DEPTH} levels")
 }
 
-/// The record of an MCQ that failed (`error`) or was skipped after a failure.
+/// The record of an MCQ that failed with `error`.
 pub fn failed(case: &LoadedCase, index: usize, mcq: &Mcq, error: &str) -> McqRecord {
     let mut record = base(case, index, mcq);
     record.error = json!(error);
+    with_outcome(record)
+}
+
+/// The record of an MCQ skipped after an earlier one failed. As the official tool does,
+/// its `image_types` and `table_types` are empty, so the official summary's modality
+/// breakdowns leave it out; the question's real types are kept under our keys
+/// (`question_image_types`, `question_table_types`) for the view that counts them.
+pub fn skipped(case: &LoadedCase, index: usize, mcq: &Mcq) -> McqRecord {
+    let mut record = base(case, index, mcq);
+    record.error = json!(SKIPPED);
+    let images = std::mem::replace(&mut record.image_types, json!([]));
+    let tables = std::mem::replace(&mut record.table_types, json!([]));
+    record.extra.insert(QUESTION_IMAGE_TYPES.into(), images);
+    record.extra.insert(QUESTION_TABLE_TYPES.into(), tables);
     with_outcome(record)
 }
 

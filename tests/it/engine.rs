@@ -463,3 +463,55 @@ fn demo_runs_end_to_end() {
     assert_eq!(summary["total_cases"], 16);
     assert_eq!(summary["total_mcqs"], 72);
 }
+
+/// Questions that fail for good (a fault on every attempt) skip the rest of their case.
+/// The official evaluate.py, run against `liveclin mock-server --accuracy 0.6 --seed 3
+/// --faults 400=0.08,empty=0.05 --persistent-faults` on the demo config, wrote
+/// `tests/fixtures/official/persistent-faults-results-url.json`: its skipped questions
+/// have no picture or table types, so its modality breakdowns leave them out. Ours writes
+/// the same summary, and the view that counts them under a key of ours.
+#[test]
+fn questions_failing_for_good_give_the_official_summary() {
+    let mut config = fixture_mock(&[("400", 0.08), ("empty", 0.05)]);
+    config.persistent_faults = true;
+    let server = mock_server(config);
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("run.json");
+    evaluate(
+        &server.base,
+        &output,
+        &["--image-mode", "url", "--concurrency", "8"],
+    )
+    .assert()
+    .code(3);
+    let official = repo("tests/fixtures/official/persistent-faults-results-url.json");
+    assert_same(&summary_of(&output), &summary_of(&official), "summary");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
+    let skipped: Vec<&Value> = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["mcqs"].as_array().unwrap())
+        .filter(|m| m["outcome"] == "skipped")
+        .collect();
+    assert!(skipped.len() >= 5, "{} skipped", skipped.len());
+    assert!(
+        skipped
+            .iter()
+            .all(|m| m["image_types"] == serde_json::json!([]))
+    );
+    // The view of ours counts the skipped questions' modalities: more MCQs than official.
+    let count = |breakdown: &Value| -> u64 {
+        breakdown
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|g| g["mcqs"].as_u64().unwrap())
+            .sum()
+    };
+    let view = &file["modalities_counting_skipped"];
+    assert!(
+        count(&view["by_image_modality"]) > count(&file["summary"]["by_image_modality"]),
+        "{view}"
+    );
+}
