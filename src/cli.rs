@@ -554,6 +554,10 @@ pub struct MockBehaviour {
     /// question fails for good and the rest of the case is skipped.
     #[arg(long)]
     pub persistent_faults: bool,
+    /// Answer nothing to content sent as a list of parts (LiveClin's shape), as
+    /// llama.cpp's server does with its llama-2 and chatml chat formats.
+    #[arg(long)]
+    pub ignore_list_content: bool,
     /// Retry-After seconds sent with an injected 429 or 500.
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,

@@ -76,6 +76,11 @@ pub struct MockConfig {
     /// A turn's fault comes back on every attempt, not only the first: the question
     /// fails for good, and the rest of its case is skipped.
     pub persistent_faults: bool,
+    /// Answer nothing to content sent as a list of parts, as llama.cpp's server does with
+    /// its llama-2 and chatml chat formats (plain string content is still answered).
+    pub ignore_list_content: bool,
+    /// The context length `/v1/models` reports (as vLLM's `max_model_len`).
+    pub context_length: Option<u64>,
 }
 
 impl Default for MockConfig {
@@ -95,6 +100,8 @@ impl Default for MockConfig {
             strict_model: false,
             watch: None,
             persistent_faults: false,
+            ignore_list_content: false,
+            context_length: None,
         }
     }
 }
@@ -111,6 +118,8 @@ pub struct Stats {
     pub answered: HashMap<String, u64>,
     /// Authorization headers seen (to check what a client sends), by value.
     pub bearer_tokens: HashMap<String, u64>,
+    /// Requests by `User-Agent` header.
+    pub user_agents: HashMap<String, u64>,
     /// Milliseconds between an attempt and the next one for the same turn.
     pub retry_gaps_ms: Vec<u64>,
     /// Requests refused with a 429 because `max_in_flight` were being answered.
@@ -227,6 +236,11 @@ impl Mock {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             *stats.bearer_tokens.entry(auth.to_string()).or_default() += 1;
+            let agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            *stats.user_agents.entry(agent.to_string()).or_default() += 1;
         }
         if let Some(key) = &self.config.api_key
             && headers
@@ -251,10 +265,18 @@ impl Mock {
                 &format!("The model `{model}` does not exist."),
             );
         }
+        if is_plain_question(&request) {
+            // A conversation of one message sent as a plain string (not LiveClin's list
+            // of parts): answered as text, so a probe can tell a server that drops lists.
+            return self.reply(&request, "A".into());
+        }
         let users = match check_request(&request) {
             Ok(users) => users,
             Err(message) => return self.reject(message),
         };
+        if self.config.ignore_list_content {
+            return self.reply(&request, String::new());
+        }
         let first_text = users[0][0]["text"].as_str().unwrap_or_default();
         let turn = users.len();
         let Some(known) = self.cases.get(first_text) else {
@@ -502,6 +524,14 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// The user-message contents of a well-formed request, or what is wrong with it.
+/// Whether a request is one user message whose content is a plain string.
+fn is_plain_question(request: &Value) -> bool {
+    match request["messages"].as_array().map(Vec::as_slice) {
+        Some([message]) => message["role"] == "user" && message["content"].is_string(),
+        _ => false,
+    }
+}
+
 fn check_request(request: &Value) -> Result<Vec<&Vec<Value>>, String> {
     if !request["model"].is_string() {
         return Err("model must be a string".into());
@@ -606,7 +636,11 @@ pub fn router(mock: Arc<Mock>) -> Router {
         .route(
             "/v1/models",
             get(|State(m): State<Arc<Mock>>| async move {
-                axum::Json(json!({"object": "list", "data": [{"id": m.config.model, "object": "model"}]}))
+                let mut model = json!({"id": m.config.model, "object": "model"});
+                if let Some(context) = m.config.context_length {
+                    model["max_model_len"] = json!(context);
+                }
+                axum::Json(json!({"object": "list", "data": [model]}))
             }),
         )
         .route("/v1/mock/stats", get(|State(m): State<Arc<Mock>>| async move { axum::Json(m.stats()) }))

@@ -96,6 +96,9 @@ pub enum Outcome {
     Empty,
 }
 
+/// Who liveclin says it is to the servers it calls.
+pub const USER_AGENT: &str = concat!("liveclin/", env!("CARGO_PKG_VERSION"));
+
 /// The official error text for a reply without content.
 pub const EMPTY_REPLY: &str = "Empty response from API.";
 
@@ -114,6 +117,8 @@ impl ChatClient {
         let http = reqwest::Client::builder()
             .timeout(settings.timeout)
             .pool_max_idle_per_host(1024)
+            // Some gateways refuse requests without one.
+            .user_agent(USER_AGENT)
             .build()?;
         let url = format!(
             "{}/chat/completions",
@@ -251,9 +256,10 @@ impl std::fmt::Debug for Secret {
     }
 }
 
-/// The body without its messages: `{"model":...,"messages":[` and `],"n":1,...}`, the
-/// standard keys in the official order, then the `--extra-body` keys, which replace a
-/// standard key of the same name (an `--extra-body` `messages` replaces the
+/// The body without its messages: `{"model":...,"messages":[` and `],"max_tokens":...}`,
+/// the standard keys in the order the official client sends them (`model, messages,
+/// max_tokens, n, temperature`, as captured from it), then the `--extra-body` keys, which
+/// replace a standard key of the same name (an `--extra-body` `messages` replaces the
 /// conversation, as the official `body.update(extra)` does).
 struct Envelope {
     before: Bytes,
@@ -267,9 +273,9 @@ impl Envelope {
         let mut parts: Vec<(&str, Option<Value>)> = vec![
             ("model", Some(Value::from(st.model.as_str()))),
             ("messages", None),
+            ("max_tokens", Some(Value::from(st.max_tokens))),
             ("n", Some(Value::from(1))),
             ("temperature", Some(Value::from(st.temperature))),
-            ("max_tokens", Some(Value::from(st.max_tokens))),
         ];
         for (key, value) in &mut parts {
             if let Some(v) = extra.get(*key) {
@@ -313,7 +319,7 @@ impl Envelope {
     }
 }
 
-const STANDARD_KEYS: [&str; 5] = ["model", "messages", "n", "temperature", "max_tokens"];
+const STANDARD_KEYS: [&str; 5] = ["model", "messages", "max_tokens", "n", "temperature"];
 
 /// A failure worth another attempt, without a server's say on when.
 fn retryable(message: String) -> Outcome {
@@ -453,6 +459,8 @@ mod tests {
         String::from_utf8(client.body(conversation).concat()).unwrap()
     }
 
+    /// The order of tests/fixtures/official/requests-url.jsonl, captured from the
+    /// official client: model, messages, max_tokens, n, temperature.
     #[test]
     fn body_in_official_order_with_extra_keys() {
         let client = client(&[
@@ -463,12 +471,12 @@ mod tests {
         conversation.user(json!([{"type": "text", "text": "hi"}]));
         assert_eq!(
             sent(&client, &conversation),
-            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"n":1,"temperature":0.0,"max_tokens":99,"chat_template_kwargs":{"enable_thinking":false}}"#
+            r#"{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"max_tokens":99,"n":1,"temperature":0.0,"chat_template_kwargs":{"enable_thinking":false}}"#
         );
         conversation.assistant("B");
         assert!(
             sent(&client, &conversation)
-                .contains(r#""text":"hi"}]},{"role":"assistant","content":"B"}],"n":1"#)
+                .contains(r#""text":"hi"}]},{"role":"assistant","content":"B"}],"max_tokens":99"#)
         );
         assert_eq!(client.url, "http://127.0.0.1:1/v1/chat/completions");
         assert!(!format!("{:?}", client.settings()).contains("secret"));
@@ -481,7 +489,7 @@ mod tests {
         conversation.user(json!("ignored"));
         assert_eq!(
             sent(&client, &conversation),
-            r#"{"model":"other","messages":[],"n":1,"temperature":0.0,"max_tokens":16384}"#
+            r#"{"model":"other","messages":[],"max_tokens":16384,"n":1,"temperature":0.0}"#
         );
     }
 

@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use super::evaluate::{api_key, extra_body};
 use crate::cli::CheckVisionArgs;
 use crate::client::{ChatClient, ChatSettings, retry};
+use crate::engine::preflight;
 use crate::exit::Exit;
 use crate::shell::shell_word;
 use crate::vision::advice::advise;
@@ -81,6 +82,9 @@ fn write_pictures(dir: &Path) -> anyhow::Result<Exit> {
 async fn check(url_pictures: &UrlPictures, asker: &Asker) -> anyhow::Result<Exit> {
     // Without any reply, no verdict on sight is possible: a usage or connection error.
     if let Err(error) = asker.ping().await {
+        if preflight::ignores_list_content(&asker.client).await {
+            bail!("{}", preflight::LIST_CONTENT_DROPPED);
+        }
         bail!("no reply to a text-only message: {error}");
     }
     let mut findings = Vec::new();

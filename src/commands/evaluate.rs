@@ -137,7 +137,10 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     let mut accepted = Vec::new();
     let prior = if args.resume {
-        let prior = Prior::load(&output)?;
+        let mut prior = Prior::load(&output)?;
+        if let Some(note) = prior.match_unnamed(&dataset.cases)? {
+            eprintln!("{note}");
+        }
         let differences = identity.differences(&prior.recorded);
         let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
         if let Some(refusal) = crate::identity::refusal(&differences, &allowed, &prior.source) {

@@ -41,6 +41,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         ignore_images: b.ignore_images,
         max_in_flight: b.max_in_flight.map(|n| n as usize),
         persistent_faults: b.persistent_faults,
+        ignore_list_content: b.ignore_list_content,
         reply_padding: b.reply_padding,
         ..MockConfig::default()
     })

@@ -8,12 +8,18 @@
 //! 429s halve it (at most once a second, so the 429s answering requests sent before a cut
 //! do not cut it again), and every `limit` answers without a 429 raise it by one, never
 //! above the run's `--concurrency`.
+//!
+//! Timeouts in a row halve the limit too: a server that cannot answer in time is usually
+//! overloaded rather than down (llama.cpp with one slot queues every request, and keeps
+//! generating the ones abandoned by the client), so fewer cases in flight is what helps.
+//! A timeout still counts as a failure, so a hung endpoint among several is rested.
 
 use std::time::{Duration, Instant};
 
 /// Failures in a row that take an endpoint out (only when others can take its cases).
 pub const FAILURES_TO_REST: u32 = 3;
-/// 429s in a row, with no answer between them, that count as sustained.
+/// 429s in a row (or timeouts in a row), with no answer between them, that count as
+/// sustained.
 pub const THROTTLES_TO_SLOW: u32 = 3;
 /// The first cool-down; it doubles each time a probe fails, up to `MAX_COOL_DOWN`.
 pub const COOL_DOWN: Duration = Duration::from_secs(5);
@@ -38,6 +44,7 @@ pub enum Change {
     SlowedDown {
         from: usize,
         to: usize,
+        cause: Overload,
     },
     /// The limit is back at `--concurrency`.
     Restored {
@@ -49,12 +56,23 @@ pub enum Change {
     BackInService,
 }
 
+/// The sign of an overloaded endpoint that lowered its limit, for the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overload {
+    /// 429s in a row.
+    Throttled,
+    /// Calls in a row that got no reply within `--timeout`.
+    TimedOut,
+}
+
 /// Counts over the run, shown at the end and kept in the results' meta.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Tally {
     pub cases: u64,
     pub answers: u64,
     pub throttled: u64,
+    /// Failures that were timeouts (also counted in `failures`).
+    pub timeouts: u64,
     pub failures: u64,
     pub rests: u64,
     pub lowest_limit: usize,
@@ -70,6 +88,7 @@ pub struct EndpointState {
     may_rest: bool,
     failures_in_row: u32,
     throttles_in_row: u32,
+    timeouts_in_row: u32,
     answers_since_change: usize,
     last_slow_down: Option<Instant>,
     next_cool_down: Duration,
@@ -87,6 +106,7 @@ impl EndpointState {
             may_rest,
             failures_in_row: 0,
             throttles_in_row: 0,
+            timeouts_in_row: 0,
             answers_since_change: 0,
             last_slow_down: None,
             next_cool_down: COOL_DOWN,
@@ -125,6 +145,7 @@ impl EndpointState {
         self.tally.answers += 1;
         self.failures_in_row = 0;
         self.throttles_in_row = 0;
+        self.timeouts_in_row = 0;
         if self.health == Health::Probing {
             self.health = Health::Up;
             self.next_cool_down = COOL_DOWN;
@@ -150,22 +171,43 @@ impl EndpointState {
         if self.health == Health::Probing {
             self.health = Health::Up;
         }
+        self.slow_down(now, self.throttles_in_row, Overload::Throttled)
+    }
+
+    /// A call that got no reply within `--timeout`: a failure (it may rest the endpoint)
+    /// and, in a row, a sign of overload that lowers the limit like sustained 429s. Both
+    /// can happen at once, hence a list.
+    pub fn on_timeout(&mut self, now: Instant) -> Vec<Change> {
+        self.tally.timeouts += 1;
+        self.answers_since_change = 0;
+        self.timeouts_in_row += 1;
+        let slowed = self.slow_down(now, self.timeouts_in_row, Overload::TimedOut);
+        let rested = self.on_failure(now);
+        slowed.into_iter().chain(rested).collect()
+    }
+
+    /// Halves the limit when `streak` overload signals in a row reached
+    /// `THROTTLES_TO_SLOW` and the last cut is over `SLOW_DOWN_GAP` ago (signals about
+    /// requests sent before that cut say nothing new). The cut starts from the cases
+    /// actually in flight, as a limit above them limits nothing; it ends both streaks.
+    fn slow_down(&mut self, now: Instant, streak: u32, cause: Overload) -> Option<Change> {
         let recently = self
             .last_slow_down
             .is_some_and(|at| now.duration_since(at) < SLOW_DOWN_GAP);
-        if self.throttles_in_row < THROTTLES_TO_SLOW || recently {
+        if streak < THROTTLES_TO_SLOW || recently {
             return None;
         }
+        self.throttles_in_row = 0;
+        self.timeouts_in_row = 0;
         let from = self.limit;
         let to = (from.min(self.in_flight) / 2).max(1);
-        self.throttles_in_row = 0;
         if to >= from {
             return None;
         }
         self.limit = to;
         self.last_slow_down = Some(now);
         self.tally.lowest_limit = self.tally.lowest_limit.min(to);
-        Some(Change::SlowedDown { from, to })
+        Some(Change::SlowedDown { from, to, cause })
     }
 
     /// A transport error, a 5xx or an unreadable reply.
@@ -191,6 +233,33 @@ impl EndpointState {
     }
 }
 
+/// Calls of the run before their share of timeouts means anything.
+pub const TIMEOUT_ADVICE_AFTER: u64 = 10;
+
+/// The calls of a whole run and how many timed out: when more than half of at least
+/// `TIMEOUT_ADVICE_AFTER` did, the flags are wrong for this server (lowering one
+/// endpoint's limit may not be enough: `--timeout` may be shorter than one answer).
+#[derive(Debug, Default)]
+pub struct RunTimeouts {
+    calls: u64,
+    timeouts: u64,
+    told: bool,
+}
+
+impl RunTimeouts {
+    /// Counts one call; returns (timeouts, calls) the first time most calls timed out.
+    pub fn observe(&mut self, timed_out: bool) -> Option<(u64, u64)> {
+        self.calls += 1;
+        self.timeouts += u64::from(timed_out);
+        let mostly = self.calls >= TIMEOUT_ADVICE_AFTER && self.timeouts * 2 > self.calls;
+        if !mostly || self.told {
+            return None;
+        }
+        self.told = true;
+        Some((self.timeouts, self.calls))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +278,11 @@ mod tests {
         assert_eq!(s.on_throttled(t0), None);
         assert_eq!(
             s.on_throttled(t0),
-            Some(Change::SlowedDown { from: 16, to: 8 })
+            Some(Change::SlowedDown {
+                from: 16,
+                to: 8,
+                cause: Overload::Throttled
+            })
         );
         for _ in 0..6 {
             assert_eq!(s.on_throttled(t0 + Duration::from_millis(500)), None);
@@ -217,7 +290,11 @@ mod tests {
         // The streak went on: the first 429 after the gap cuts again.
         assert_eq!(
             s.on_throttled(t0 + Duration::from_millis(1100)),
-            Some(Change::SlowedDown { from: 8, to: 4 })
+            Some(Change::SlowedDown {
+                from: 8,
+                to: 4,
+                cause: Overload::Throttled
+            })
         );
         assert_eq!(s.tally.lowest_limit, 4);
         assert_eq!(s.tally.throttled, 10);
@@ -243,7 +320,11 @@ mod tests {
         }
         assert_eq!(
             s.on_throttled(Instant::now()),
-            Some(Change::SlowedDown { from: 100, to: 3 })
+            Some(Change::SlowedDown {
+                from: 100,
+                to: 3,
+                cause: Overload::Throttled
+            })
         );
         let mut lone = busy(100, 1);
         for _ in 0..3 {
@@ -313,5 +394,98 @@ mod tests {
             assert_eq!(s.on_failure(Instant::now()), None);
         }
         assert!(s.has_room(Instant::now()));
+    }
+
+    #[test]
+    fn timeouts_in_a_row_halve_the_limit_and_still_count_as_failures() {
+        let t0 = Instant::now();
+        let mut s = EndpointState::new(8, false);
+        s.in_flight = 8;
+        assert_eq!(s.on_timeout(t0), []);
+        assert_eq!(s.on_timeout(t0), []);
+        assert_eq!(
+            s.on_timeout(t0),
+            [Change::SlowedDown {
+                from: 8,
+                to: 4,
+                cause: Overload::TimedOut
+            }]
+        );
+        assert_eq!(s.tally.timeouts, 3);
+        assert_eq!(s.tally.failures, 3);
+        // The timeouts of calls sent before the cut do not cut again within the gap.
+        for _ in 0..5 {
+            assert_eq!(s.on_timeout(t0 + Duration::from_millis(500)), []);
+        }
+        assert_eq!(s.limit, 4);
+        let later = t0 + Duration::from_secs(2);
+        assert_eq!(
+            s.on_timeout(later),
+            [Change::SlowedDown {
+                from: 4,
+                to: 2,
+                cause: Overload::TimedOut
+            }]
+        );
+        assert_eq!(s.tally.lowest_limit, 2);
+    }
+
+    #[test]
+    fn an_answer_between_timeouts_means_they_were_not_sustained() {
+        let t0 = Instant::now();
+        let mut s = busy(8, 8);
+        for round in 0..10 {
+            let at = t0 + Duration::from_secs(2 * round);
+            s.on_timeout(at);
+            s.on_timeout(at);
+            s.on_answer();
+        }
+        assert_eq!(s.limit, 8);
+        assert_eq!(s.tally.rests, 0);
+    }
+
+    #[test]
+    fn a_timeout_storm_on_one_of_several_endpoints_lowers_its_limit_and_rests_it() {
+        let t0 = Instant::now();
+        let mut s = busy(6, 6);
+        s.on_timeout(t0);
+        s.on_timeout(t0);
+        assert_eq!(
+            s.on_timeout(t0),
+            [
+                Change::SlowedDown {
+                    from: 6,
+                    to: 3,
+                    cause: Overload::TimedOut
+                },
+                Change::Rested {
+                    cool_down: COOL_DOWN
+                }
+            ]
+        );
+        // Back from its rest, it takes cases up to the lowered limit only.
+        assert_eq!(s.health(t0 + COOL_DOWN), Health::Probing);
+        assert_eq!(s.on_answer(), Some(Change::BackInService));
+        s.in_flight = 3;
+        assert!(!s.has_room(t0 + COOL_DOWN));
+    }
+
+    #[test]
+    fn most_calls_timing_out_is_told_once_after_enough_calls() {
+        let mut run = RunTimeouts::default();
+        for _ in 0..6 {
+            assert_eq!(run.observe(true), None, "too few calls to judge");
+        }
+        for _ in 0..3 {
+            assert_eq!(run.observe(false), None);
+        }
+        assert_eq!(run.observe(true), Some((7, 10)));
+        for _ in 0..10 {
+            assert_eq!(run.observe(true), None, "told once");
+        }
+        let mut fine = RunTimeouts::default();
+        for i in 0..40 {
+            assert_eq!(fine.observe(i % 2 == 1), None, "half is not most");
+        }
     }
 }

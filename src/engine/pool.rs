@@ -6,14 +6,15 @@
 //! that is up and below its limit; the run never has more than `--concurrency` cases in
 //! flight in total. A case whose endpoint is resting moves to another at its next call;
 //! a case told to slow down (429) on an endpoint over its lowered limit gives its place
-//! back and queues for a new one, ahead of cases not yet started.
+//! back and queues for a new one, ahead of cases not yet started; so does a case whose
+//! call timed out there, as a server that cannot answer in time is overloaded too.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use tokio::sync::Notify;
 
-use super::health::{Change, EndpointState, Tally};
+use super::health::{Change, EndpointState, Overload, RunTimeouts, Tally};
 use crate::client::{ChatClient, Outcome};
 
 pub struct Pool {
@@ -29,6 +30,8 @@ struct State {
     in_flight: usize,
     /// Cases that gave their place back and wait for another: they go first.
     requeued: usize,
+    /// How many calls of the run timed out, to say once which flag to change.
+    timeouts: RunTimeouts,
 }
 
 /// A case's place on one endpoint, given back when dropped.
@@ -55,6 +58,7 @@ impl Pool {
                 endpoints,
                 in_flight: 0,
                 requeued: 0,
+                timeouts: RunTimeouts::default(),
             }),
             freed: Notify::new(),
         }
@@ -139,31 +143,58 @@ impl Pool {
         self.freed.notify_waiters();
     }
 
-    /// Feeds a call's outcome to the endpoint's health and limit; says what changed.
+    /// Feeds a call's outcome to the endpoint's health and limit; says what changed (a
+    /// line each), and once, when most calls of the run time out, which flag to change.
     pub fn report(&self, index: usize, outcome: &Outcome) -> Option<String> {
-        let (change, raised) = {
+        let (changes, raised, mostly_timeouts) = {
             let mut st = self.state();
+            let mostly_timeouts = st.timeouts.observe(timed_out(outcome));
             let endpoint = &mut st.endpoints[index];
             let before = endpoint.limit;
-            let change = match outcome {
+            let now = Instant::now();
+            let changes: Vec<Change> = match outcome {
                 Outcome::Reply(_) | Outcome::Empty | Outcome::Permanent { .. } => {
-                    endpoint.on_answer()
+                    endpoint.on_answer().into_iter().collect()
                 }
                 Outcome::Retryable {
                     throttled: true, ..
-                } => endpoint.on_throttled(Instant::now()),
-                Outcome::Retryable { .. } => endpoint.on_failure(Instant::now()),
+                } => endpoint.on_throttled(now).into_iter().collect(),
+                _ if timed_out(outcome) => endpoint.on_timeout(now),
+                Outcome::Retryable { .. } => endpoint.on_failure(now).into_iter().collect(),
             };
-            (change, endpoint.limit > before)
+            (changes, endpoint.limit > before, mostly_timeouts)
         };
-        if raised || change == Some(Change::BackInService) {
+        if raised || changes.contains(&Change::BackInService) {
             self.freed.notify_waiters();
         }
-        let change = change?;
+        let mut lines: Vec<String> = changes
+            .into_iter()
+            .map(|change| self.describe(index, change, outcome))
+            .collect();
+        if let Some((timeouts, calls)) = mostly_timeouts {
+            lines.push(self.timeout_advice(timeouts, calls));
+        }
+        (!lines.is_empty()).then(|| lines.join("\n"))
+    }
+
+    /// The line saying what changed on endpoint `index` after `outcome`.
+    fn describe(&self, index: usize, change: Change, outcome: &Outcome) -> String {
         let label = self.label(index);
-        Some(match change {
-            Change::SlowedDown { from, to } => format!(
+        match change {
+            Change::SlowedDown {
+                from,
+                to,
+                cause: Overload::Throttled,
+            } => format!(
                 "{label} keeps answering 429 (rate limited): cases in flight there lowered from {from} to {to}"
+            ),
+            Change::SlowedDown {
+                from,
+                to,
+                cause: Overload::TimedOut,
+            } => format!(
+                "{label}: {} calls in a row timed out: cases in flight there lowered from {from} to {to} (the server cannot keep up; raise --timeout or lower --concurrency)",
+                super::health::THROTTLES_TO_SLOW
             ),
             Change::Restored { to } => {
                 format!("{label} has recovered: cases in flight there back up to {to}")
@@ -174,7 +205,17 @@ impl Pool {
                 cool_down.as_secs()
             ),
             Change::BackInService => format!("{label} answers again: back in service"),
-        })
+        }
+    }
+
+    /// Which flag to change when most calls time out: the server is given more work than
+    /// it can finish within `--timeout`, and every retry queues behind the abandoned calls.
+    fn timeout_advice(&self, timeouts: u64, calls: u64) -> String {
+        let timeout = self.clients[0].settings().timeout.as_secs_f64();
+        format!(
+            "{timeouts} of {calls} calls so far timed out (--timeout {timeout}s): the server cannot answer {} requests at once in time; raise --timeout or lower --concurrency (e.g. to the number of requests the server runs in parallel)",
+            self.total
+        )
     }
 
     /// The counts of every endpoint, in `--api-base` order.
@@ -197,6 +238,11 @@ pub struct EndpointTally {
     pub api_base: String,
     #[serde(flatten)]
     pub tally: Tally,
+}
+
+/// Whether a call got no reply within `--timeout` (the client's message for it).
+pub fn timed_out(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Retryable { message, .. } if message.starts_with("request timed out"))
 }
 
 fn failure_of(outcome: &Outcome) -> &str {

@@ -15,6 +15,9 @@ use crate::client::{ChatClient, ChatSettings, Conversation, Outcome};
 /// answered).
 const PROBE_TOKENS: u64 = 16;
 
+/// The probe's question.
+const PROBE: &str = "Reply with the letter A.";
+
 /// What the probe of one endpoint found.
 #[derive(Debug)]
 pub enum Finding {
@@ -33,6 +36,13 @@ pub enum Finding {
 pub async fn check(clients: &[ChatClient], key_source: &str) -> anyhow::Result<()> {
     let findings =
         futures_util::future::join_all(clients.iter().map(|c| probe(c, key_source))).await;
+    let warnings =
+        futures_util::future::join_all(clients.iter().map(|c| context_warning(c.settings()))).await;
+    for (client, warning) in clients.iter().zip(warnings) {
+        if let Some(warning) = warning {
+            eprintln!("Warning: {}: {warning}", client.settings().api_base);
+        }
+    }
     let mut problems = Vec::new();
     let unreachable = findings
         .iter()
@@ -72,9 +82,13 @@ async fn probe(client: &ChatClient, key_source: &str) -> Finding {
         Err(e) => return Finding::Broken(format!("{e:#}")),
     };
     let mut conversation = Conversation::default();
-    conversation.user(serde_json::json!([{"type": "text", "text": "Reply with the letter A."}]));
+    conversation.user(serde_json::json!([{"type": "text", "text": PROBE}]));
     let (message, permanent) = match probe.complete(&conversation).await {
-        Outcome::Reply(_) | Outcome::Empty => return Finding::Ready,
+        Outcome::Reply(_) => return Finding::Ready,
+        Outcome::Empty if ignores_list_content(&probe).await => {
+            return Finding::Broken(LIST_CONTENT_DROPPED.into());
+        }
+        Outcome::Empty => return Finding::Ready,
         Outcome::Retryable {
             throttled: true, ..
         } => return Finding::Ready,
@@ -96,6 +110,19 @@ async fn probe(client: &ChatClient, key_source: &str) -> Finding {
         _ if permanent => Finding::Broken(message),
         _ => Finding::Shaky(message),
     }
+}
+
+/// Why every reply of a server is empty when it drops list content, and the fix.
+pub const LIST_CONTENT_DROPPED: &str = "the server's chat template ignores message content sent as a list of parts, which is how LiveClin sends every question (text and pictures): every reply would be empty. It answers the same text sent as a plain string. Use a chat template that reads OpenAI content parts (for llama.cpp's server: --jinja, or a multimodal --chat-format)";
+
+/// Whether a server that answered nothing to a question sent as a list of parts answers
+/// the same question sent as a plain string: then its chat template drops list content
+/// (llama.cpp's llama-2 and chatml formats do), and no question of LiveClin can be
+/// answered.
+pub async fn ignores_list_content(client: &ChatClient) -> bool {
+    let mut conversation = Conversation::default();
+    conversation.user(Value::from(PROBE));
+    matches!(client.complete(&conversation).await, Outcome::Reply(_))
 }
 
 /// What a failed connection most likely means.
@@ -161,8 +188,34 @@ async fn not_found_advice(settings: &ChatSettings, message: &str) -> String {
     )
 }
 
-/// The model ids `GET <base>/models` lists, if it answers with a list.
-async fn models(base: &str, key: &str) -> Option<Vec<String>> {
+/// A model as `GET <base>/models` lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct Listed {
+    id: String,
+    /// The context length the server reports, where it says: vLLM's `max_model_len`,
+    /// llama.cpp's `meta.n_ctx`, or a `context_length` some servers and gateways give.
+    context: Option<u64>,
+}
+
+impl Listed {
+    fn of(entry: &Value) -> Option<Self> {
+        let context = [
+            "/max_model_len",
+            "/meta/n_ctx",
+            "/context_length",
+            "/meta/n_ctx_train",
+        ]
+        .iter()
+        .find_map(|pointer| entry.pointer(pointer).and_then(Value::as_u64));
+        Some(Listed {
+            id: entry["id"].as_str()?.to_string(),
+            context,
+        })
+    }
+}
+
+/// The models `GET <base>/models` lists, if it answers with a list.
+async fn listing(base: &str, key: &str) -> Option<Vec<Listed>> {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -177,13 +230,35 @@ async fn models(base: &str, key: &str) -> Option<Vec<String>> {
         return None;
     }
     let listing: Value = response.json().await.ok()?;
-    let ids: Vec<String> = listing["data"]
-        .as_array()?
-        .iter()
-        .filter_map(|m| m["id"].as_str().map(String::from))
-        .take(20)
-        .collect();
-    Some(ids)
+    Some(
+        listing["data"]
+            .as_array()?
+            .iter()
+            .filter_map(Listed::of)
+            .collect(),
+    )
+}
+
+/// The model ids the server lists (at most 20, for a message).
+async fn models(base: &str, key: &str) -> Option<Vec<String>> {
+    let listed = listing(base, key).await?;
+    Some(listed.into_iter().take(20).map(|m| m.id).collect())
+}
+
+/// A warning when `--max-tokens` is not below the context the server reports for the
+/// model: a reply can never be that long, and a small server may generate until the
+/// context is full (one request of 440 s was seen), past `--timeout`.
+async fn context_warning(settings: &ChatSettings) -> Option<String> {
+    let listed = listing(settings.api_base.trim_end_matches('/'), &settings.api_key).await?;
+    let context = listed.iter().find(|m| m.id == settings.model)?.context?;
+    (settings.max_tokens >= context).then(|| {
+        format!(
+            "--max-tokens {} is not below the context of {:?} as the server reports it ({context} tokens, prompt included): a reply can never be that long, and a server may generate until its context is full. Pass --max-tokens {} or less",
+            settings.max_tokens,
+            settings.model,
+            context / 2
+        )
+    })
 }
 
 #[cfg(test)]

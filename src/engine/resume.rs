@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::bail;
 
 use super::journal;
-use super::record::succeeded;
+use super::record::{self, succeeded};
+use crate::dataset::LoadedCase;
 use crate::identity::Recorded;
 use crate::results::{self, CaseRecord, McqRecord};
 
@@ -19,6 +20,9 @@ pub struct Prior {
     pub source: String,
     /// What each earlier run recorded about its settings.
     pub recorded: Vec<Recorded>,
+    /// Cases of a results file without a case id (the official tool leaves the id of a
+    /// case without pmc, pmid or doi empty), until `match_unnamed` places them.
+    unnamed: Vec<CaseRecord>,
 }
 
 impl Prior {
@@ -48,9 +52,9 @@ impl Prior {
             let file = results::read(output)?;
             prior.recorded.push(Recorded::from_meta(&file.meta));
             for case in file.cases.iter().chain(&file.unfinished_cases) {
-                // Cases without an id cannot be matched (the official tool leaves some empty).
                 let id = case.id_text();
                 if id.is_empty() {
+                    prior.unnamed.push(case.clone());
                     continue;
                 }
                 let turns = positioned(case, output)?;
@@ -71,6 +75,39 @@ impl Prior {
         Ok(prior)
     }
 
+    /// Places the cases that came without an id on the dataset's cases without one, by
+    /// what the record and the case share (chapter, subcategory, rarity, and each
+    /// question's stage and answer): a record that fits exactly one such case keeps its
+    /// answers; one that fits none or several is run again, and the message says so.
+    pub fn match_unnamed(&mut self, cases: &[LoadedCase]) -> anyhow::Result<Option<String>> {
+        if self.unnamed.is_empty() {
+            return Ok(None);
+        }
+        let candidates: Vec<(&LoadedCase, String)> = cases
+            .iter()
+            .filter(|lc| lc.id_is_fallback)
+            .map(|lc| (lc, signature(&dataset_record(lc))))
+            .collect();
+        let mut unmatched = 0;
+        for record in std::mem::take(&mut self.unnamed) {
+            let wanted = signature(&record);
+            let mut fits = candidates.iter().filter(|(_, s)| *s == wanted);
+            match (fits.next(), fits.next()) {
+                (Some((lc, _)), None) => {
+                    let turns = positioned(&record, Path::new(&self.source))?;
+                    self.add(turns.into_iter().map(|m| (lc.id.clone(), m)));
+                }
+                _ => unmatched += 1,
+            }
+        }
+        Ok((unmatched > 0).then(|| {
+            format!(
+                "{unmatched} cases of {} have no case id and fit no single case of the dataset: they run again",
+                self.source
+            )
+        }))
+    }
+
     /// The turns a case keeps: its successful answers from Q1 on, up to the first failure
     /// or gap. All `total` of them means the case is finished.
     pub fn kept(&self, case_id: &str, total: usize) -> Vec<McqRecord> {
@@ -85,6 +122,27 @@ impl Prior {
     pub fn is_empty(&self) -> bool {
         self.turns.is_empty()
     }
+}
+
+/// What a case record and a dataset case share when the record has no id.
+fn signature(record: &CaseRecord) -> String {
+    let mut text = serde_json::json!([record.level1, record.level2, record.rarity]).to_string();
+    for mcq in &record.mcqs {
+        text.push('|');
+        text.push_str(&serde_json::json!([mcq.stage, mcq.correct_answer]).to_string());
+    }
+    text
+}
+
+/// A dataset case as a record with every question (unanswered), for its signature.
+fn dataset_record(lc: &LoadedCase) -> CaseRecord {
+    let mcqs = lc.case.mcqs();
+    let records = mcqs
+        .iter()
+        .enumerate()
+        .map(|(i, mcq)| record::skipped(lc, i, mcq))
+        .collect();
+    record::case_record(lc, records)
 }
 
 /// A case's MCQ records, each of which must say which question it answers

@@ -18,6 +18,7 @@ mod parity;
 mod pictures;
 #[cfg(target_os = "linux")] // stand-in engines are bash scripts; liveness is read from /proc
 mod serve;
+mod servers;
 mod shards;
 mod trust;
 mod vision;
