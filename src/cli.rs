@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::dataset::paths::DEFAULT_CONFIG;
 use crate::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS};
 use crate::prompt::ImageMode;
-use crate::shard::Shard;
+use crate::shard::ShardArg;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,47 +23,83 @@ use crate::shard::Shard;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour warnings, errors and headlines on stderr (never in files or pipes;
+    /// NO_COLOR turns it off, CLICOLOR_FORCE on).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    pub color: crate::term::ColorChoice,
+    /// Say less: no progress or notes on stderr, only warnings, errors and results.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Say more (repeat for more): `evaluate -v` prints every retry and every picture not
+    /// sent, with its reason.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Fetch a dataset config from the Hugging Face Hub into DATA_DIR/data/<config>/:
-    /// only that config, pinned to one commit, verified, resumable. `evaluate`, `validate`
-    /// and `prompts` do the same on their own when the config is missing.
-    Download(DownloadArgs),
-    /// Check a dataset config before spending money on it: counts, coverage, images, and
-    /// every schema problem with its line number. Exits 1 if an evaluation would be corrupted.
-    Validate(ValidateArgs),
-    /// Show the exact turns (text and pictures) that would be sent for chosen cases.
-    Prompts(PromptsArgs),
-    /// Join the results of the shards of one run (`evaluate --shard K/N`) into one results
-    /// file, refusing overlaps, listing cases no shard ran, and print its summary.
-    Merge(MergeArgs),
-    /// Re-analyse a results file (ours or the official tool's) and print the official summary.
-    Report(ReportArgs),
-    /// Compare runs (results files) side by side over the cases they all have: every
-    /// breakdown, and each difference with a paired bootstrap interval and p-value.
-    Compare(CompareArgs),
-    /// Run both answer extractors on a reply, or measure them on a labelled corpus.
-    Extract(ExtractArgs),
-    /// Evaluate a model on a config over an OpenAI-compatible chat API: every case as one
-    /// conversation, many cases at once, crash-safe and resumable. Exits 0 when every case
-    /// finished without error, 3 when some cases errored (rerun with --resume), 4 when the
-    /// journal or results could not be written, 130 when stopped by a signal, 2 on bad
-    /// input.
-    Evaluate(EvaluateArgs),
-    /// Start a model server (SGLang or vLLM), wait until it answers, print the `evaluate`
-    /// command to run against it, and stop it cleanly on Ctrl-C. Exits 1 if the server
-    /// never got ready, 2 if the engine is not installed, 130 after Ctrl-C.
-    Serve(ServeArgs),
-    /// Check that a model sees pictures, in each image mode and in every way LiveClin sends
-    /// them, and say which --image-mode to use. Exits 0 when at least one mode works, 1
-    /// when none does, 2 when the endpoint cannot be used at all.
-    CheckVision(CheckVisionArgs),
-    /// Serve a deterministic OpenAI-compatible mock model on 127.0.0.1 (for demos and tests).
-    MockServer(MockServerArgs),
-    /// Run the full evaluation of the bundled demo config against the built-in mock model.
+    /// Run the bundled demo end to end against the built-in mock model
+    ///
+    /// The full evaluation of the demo config (16 fictional cases) against a deterministic
+    /// mock model served on 127.0.0.1: no key, no network.
     Demo(DemoArgs),
+    /// Fetch a dataset config from the Hugging Face Hub
+    ///
+    /// Into DATA_DIR/data/<config>/: only that config, pinned to one commit, verified,
+    /// resumable. `evaluate`, `validate` and `prompts` do the same on their own when the
+    /// config is missing.
+    Download(DownloadArgs),
+    /// Check a dataset config before spending money on it
+    ///
+    /// Counts, coverage, images, and every schema problem with its line number. Exits 1 if
+    /// an evaluation would be corrupted.
+    Validate(ValidateArgs),
+    /// Start a model server (SGLang or vLLM) and print the command to evaluate it
+    ///
+    /// Waits until the server answers, prints the `evaluate` command to run against it, and
+    /// stops it cleanly on Ctrl-C. Exits 1 if the server never got ready, 2 if the engine is
+    /// not installed, 130 after Ctrl-C.
+    Serve(ServeArgs),
+    /// Check that a model sees pictures, and which --image-mode to use
+    ///
+    /// In each image mode and in every way LiveClin sends them. Exits 0 when at least one
+    /// mode works, 1 when none does, 2 when the endpoint cannot be used at all.
+    CheckVision(CheckVisionArgs),
+    /// Score a model on a config over an OpenAI-compatible chat API
+    ///
+    /// Every case as one conversation, many cases at once, crash-safe and resumable. Exits
+    /// 0 when every case finished without error, 3 when some cases errored (rerun with
+    /// --resume), 4 when the journal or results could not be written, 130 when stopped by a
+    /// signal, 2 on bad input.
+    Evaluate(EvaluateArgs),
+    /// Print the official summary of a results file (ours or the official tool's)
+    Report(ReportArgs),
+    /// Compare runs side by side, with paired intervals for every difference
+    ///
+    /// Over the cases all the results files have: every breakdown, and each difference
+    /// with a paired bootstrap interval and p-value.
+    Compare(CompareArgs),
+    /// Join the results of the shards of one run into one results file
+    ///
+    /// For `evaluate --shard K/N`: refuses overlaps, lists cases no shard ran, and prints
+    /// the summary.
+    Merge(MergeArgs),
+    /// Show the exact turns (text and pictures) that would be sent for chosen cases
+    Prompts(PromptsArgs),
+    /// Run both answer extractors on a reply, or measure them on a labelled corpus
+    Extract(ExtractArgs),
+    /// Serve a deterministic OpenAI-compatible mock model on 127.0.0.1 (demos and tests)
+    MockServer(MockServerArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    ///
+    /// For example `liveclin completions bash > ~/.local/share/bash-completion/completions/liveclin`.
+    Completions(CompletionsArgs),
 }
 
 /// Where the dataset config is; the same flags and precedence as the official evaluator.
@@ -87,28 +123,38 @@ pub struct DataArgs {
     pub hub: HubArgs,
 }
 
+/// The heading of the Hub flags in `--help`: set on each flag (not as the next heading),
+/// so the flags declared after them keep their own heading.
+const HUB_HEADING: &str = "Hugging Face Hub (where a missing config is downloaded from)";
+
 /// The Hugging Face Hub source of the dataset: used by `download`, and by `evaluate`,
 /// `validate` and `prompts` when the config is not on disk yet.
 #[derive(Debug, Args, Clone)]
-#[command(next_help_heading = "Hugging Face Hub (where a missing config is downloaded from)")]
 pub struct HubArgs {
     /// The dataset repo on the Hub.
-    #[arg(long, value_name = "OWNER/NAME", default_value = DATASET_REPO)]
+    #[arg(long, help_heading = HUB_HEADING, value_name = "OWNER/NAME", default_value = DATASET_REPO)]
     pub hf_repo: String,
     /// Branch, tag or commit to download. It is resolved to one commit once, and every
     /// file comes from that commit (recorded next to the data; `validate` shows it).
-    #[arg(long, default_value = "main")]
+    #[arg(long, help_heading = HUB_HEADING, default_value = "main")]
     pub revision: String,
     /// Access token for a gated or private repo (default: $HF_TOKEN, else the token saved
     /// by `huggingface-cli login`). Sent only to the Hub itself, never written anywhere.
-    #[arg(long, env = "HF_TOKEN", hide_env_values = true)]
+    #[arg(long, help_heading = HUB_HEADING, env = "HF_TOKEN", hide_env_values = true)]
     pub hf_token: Option<String>,
     /// The Hub's address (set HF_ENDPOINT for a mirror).
-    #[arg(long, env = "HF_ENDPOINT", hide_env_values = true, default_value = DEFAULT_ENDPOINT)]
+    #[arg(long, help_heading = HUB_HEADING, env = "HF_ENDPOINT", hide_env_values = true, default_value = DEFAULT_ENDPOINT)]
     pub hf_endpoint: String,
     /// Never touch the network; use only the local copy (also HF_HUB_OFFLINE=1).
-    #[arg(long)]
+    #[arg(long, help_heading = HUB_HEADING)]
     pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +170,7 @@ pub struct DownloadArgs {
     #[arg(long)]
     pub verify: bool,
     /// Files downloaded at once.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, short = 'j', value_name = "N", default_value_t = DEFAULT_JOBS, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
     #[command(flatten)]
     pub hub: HubArgs,
@@ -213,6 +259,10 @@ pub struct CompareArgs {
 #[command(mut_arg("dataset", |arg| arg
     .help("Dataset config name, for the --html transcripts (default: the results file's `meta.dataset`, else 2025_H1)")
     .hide_default_value(true)))]
+// `report` never downloads: the Hub flags it shares with the dataset flags are hidden.
+#[command(mut_arg("hf_repo", |a| a.hide(true)), mut_arg("revision", |a| a.hide(true)),
+    mut_arg("hf_token", |a| a.hide(true)), mut_arg("hf_endpoint", |a| a.hide(true)),
+    mut_arg("offline", |a| a.hide(true)))]
 pub struct ReportArgs {
     /// A results JSON file written by `liveclin evaluate` or by the official evaluate.py.
     pub results: PathBuf,
@@ -261,7 +311,7 @@ pub struct ExtractArgs {
 #[derive(Debug, Args, Clone)]
 pub struct EvaluateArgs {
     /// Model name, as the API knows it.
-    #[arg(long)]
+    #[arg(long, short = 'm')]
     pub model: String,
     /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1. Give it
     /// several times for replicas of the same model (say one per GPU node): each case
@@ -280,12 +330,12 @@ pub struct EvaluateArgs {
     pub data: DataArgs,
     /// Cases in flight at once, over all endpoints. An endpoint that keeps answering 429
     /// gets fewer for a while (halved, then raised by one per round of answers).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub concurrency: u32,
     /// Results JSON (default: results/<model, with / and spaces as _>_<dataset>.json). The
     /// journal of finished turns is written next to it as <output>.journal.jsonl, and
     /// <output>.lock while the run lasts. Must be a regular file or not exist.
-    #[arg(long)]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
     /// Keep every case that finished without error and run the rest; a case interrupted
     /// after k answered turns continues at turn k+1. Reads our journal and results file,
@@ -319,9 +369,6 @@ pub struct EvaluateArgs {
     /// to 86400); a server asking for more is told once, and waited for this long.
     #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = call_seconds)]
     pub max_wait: Duration,
-    /// Print every retry with its reason.
-    #[arg(long)]
-    pub verbose: bool,
     /// Seconds between plain progress lines when stderr is not a terminal (a Slurm log,
     /// nohup, CI); on a terminal a progress bar is drawn instead.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = progress_interval)]
@@ -336,8 +383,16 @@ pub struct EvaluateArgs {
     /// Run only shard K of N (e.g. 2/4): a fixed share of the cases chosen by a hash of
     /// the case id, the same on every machine. Run each shard anywhere, then join the
     /// results with `liveclin merge`. The default output gets a `_shard-K-of-N` suffix.
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<Shard>,
+    /// `auto`: K and N from a Slurm job array ($SLURM_ARRAY_TASK_ID with
+    /// $SLURM_ARRAY_TASK_MIN/MAX/COUNT) or a Kubernetes Indexed Job ($JOB_COMPLETION_INDEX
+    /// with --shard-count).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
+    /// With --shard auto: the number of shards, which a Kubernetes Indexed Job does not
+    /// export (its `completions`); default $LIVECLIN_SHARD_COUNT. Under Slurm it is
+    /// checked against the array.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shard_count: Option<u32>,
     /// JSON object merged into every request body, e.g.
     /// '{"chat_template_kwargs":{"enable_thinking":false}}'.
     #[arg(long, value_name = "JSON")]
@@ -483,7 +538,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
 #[derive(Debug, Args)]
 pub struct CheckVisionArgs {
     /// Model name, as the API knows it.
-    #[arg(long, required_unless_present = "write_pictures")]
+    #[arg(long, short = 'm', required_unless_present = "write_pictures")]
     pub model: Option<String>,
     /// API base URL, e.g. https://api.openai.com/v1 or http://localhost:8000/v1.
     #[arg(long, required_unless_present = "write_pictures", value_parser = http_url)]
@@ -581,9 +636,10 @@ pub struct MockBehaviour {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// The folder holding data/demo/ (the repository root).
-    #[arg(long, default_value = ".")]
-    pub data_dir: std::path::PathBuf,
+    /// Read the demo config from DATA_DIR/data/demo/ on disk (e.g. `.` in a checkout)
+    /// instead of the copy built into liveclin.
+    #[arg(long)]
+    pub data_dir: Option<std::path::PathBuf>,
     /// Results JSON of the demo run.
     #[arg(long, default_value = "results/demo-mock_demo.json")]
     pub output: std::path::PathBuf,

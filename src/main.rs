@@ -11,6 +11,7 @@ use liveclin::output;
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
+    liveclin::term::init(cli.color, cli.quiet, cli.verbose);
     let outcome = match cli.command {
         Command::Download(args) => commands::download::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::CheckVision(args) => commands::check_vision::run(&args),
         Command::MockServer(args) => commands::mock_server::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
         Command::Demo(args) => commands::mock_server::demo(&args),
     };
     match outcome {
@@ -30,7 +32,7 @@ fn main() -> ExitCode {
         // The reader of stdout went away (`| head`): nothing is wrong, nothing to say.
         Err(err) if output::is_closed(&err) => Exit::Success.into(),
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("{} {err:#}", liveclin::term::error());
             Exit::Usage.into()
         }
     }

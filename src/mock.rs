@@ -49,6 +49,11 @@ pub struct MockConfig {
     pub seed: u64,
     /// Delay before every reply.
     pub latency: Duration,
+    /// Answer one request at a time, in arrival order, each taking `latency`, as a
+    /// llama.cpp server with one slot does: a request waits for every one before it, and
+    /// one its client gave up on still takes its turn (the server goes on generating it),
+    /// so too many requests at once make every one late.
+    pub one_at_a_time: bool,
     /// Fault kind -> share of turns whose first attempt gets it.
     pub faults: HashMap<String, f64>,
     /// `Retry-After` seconds sent with an injected 429 or 500.
@@ -90,6 +95,7 @@ impl Default for MockConfig {
             accuracy: 0.7,
             seed: 0,
             latency: Duration::ZERO,
+            one_at_a_time: false,
             faults: HashMap::new(),
             retry_after: 1,
             slow: Duration::from_secs(2),
@@ -145,6 +151,8 @@ pub struct Mock {
     stats: Mutex<Stats>,
     /// Requests being answered now.
     in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    /// With `one_at_a_time`: when the requests taken so far are all answered.
+    busy_until: Mutex<tokio::time::Instant>,
     /// Fetches the http(s) pictures it is asked about.
     http: reqwest::Client,
 }
@@ -182,6 +190,7 @@ impl Mock {
             attempts: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
             in_flight: Arc::default(),
+            busy_until: Mutex::new(tokio::time::Instant::now()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -205,6 +214,21 @@ impl Mock {
         let mut stats = self.stats.lock().expect("stats lock");
         stats.peak_in_flight = stats.peak_in_flight.max(now);
         Some(guard)
+    }
+
+    /// Waits as long as the model takes to answer: `latency`, after every request taken
+    /// before when `one_at_a_time` (the turn is taken before waiting, so a request whose
+    /// client hangs up keeps it).
+    async fn generate(&self) {
+        if !self.config.one_at_a_time {
+            return tokio::time::sleep(self.config.latency).await;
+        }
+        let done = {
+            let mut busy = self.busy_until.lock().expect("busy lock");
+            *busy = (*busy).max(tokio::time::Instant::now()) + self.config.latency;
+            *busy
+        };
+        tokio::time::sleep_until(done).await;
     }
 
     /// An error with the configured `Retry-After`.
@@ -299,7 +323,7 @@ impl Mock {
             *last = now;
             *n - 1
         };
-        tokio::time::sleep(self.config.latency).await;
+        self.generate().await;
         if (attempt == 0 || self.config.persistent_faults)
             && let Some(fault) = self.fault(&key)
         {

@@ -224,12 +224,12 @@ fn strings(list: &Value) -> impl Iterator<Item = &str> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: String,
         source: std::io::Error,
     },
-    #[error("{path}: not a LiveClin results file: {source}")]
+    #[error("{path}: not a LiveClin results file")]
     Json {
         path: String,
         source: serde_json::Error,

@@ -35,7 +35,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         write!(output::stdout(), "{}", table(&comparison, args.all_pairs))
     };
     for warning in &comparison.warnings {
-        eprintln!("Warning: {warning}");
+        eprintln!("{} {warning}", crate::term::warning());
     }
     if let Some(out) = &args.html {
         let sources: Vec<String> = args

@@ -88,12 +88,14 @@ fn now() -> String {
 }
 
 pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
+    // `--shard auto` becomes K/N here, once: everything below works with the concrete shard.
+    let shard = crate::shard::resolve(args.shard, args.shard_count)?;
     let (mut dataset, paths) = super::load_config(&args.data)?;
     let clients = clients(&args)?;
     let output = args
         .output
         .clone()
-        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, args.shard));
+        .unwrap_or_else(|| default_output(&args.model, &args.data.dataset, shard));
     let files = RunFiles::new(&output);
     files.check(&Protected {
         jsonl: &paths.jsonl,
@@ -116,9 +118,9 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     let cases_in_config = dataset.cases.len();
     let identity = identity(&args, &dataset, &paths.image_root)?;
-    if let Some(shard) = args.shard {
+    if let Some(shard) = shard {
         dataset.cases.retain(|case| shard.contains(&case.id));
-        eprintln!(
+        crate::say!(
             "Shard {shard}: {} of {cases_in_config} cases",
             dataset.cases.len()
         );
@@ -128,7 +130,8 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     }
     if args.image_mode == ImageMode::Local && !paths.image_root.is_dir() {
         eprintln!(
-            "Warning: image directory not found at {}",
+            "{} image directory not found at {}",
+            crate::term::warning(),
             paths.image_root.display()
         );
         eprintln!("Local images may not be available. Consider using --image-mode url.");
@@ -162,26 +165,26 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
     if earlier.is_some() {
         let backup = files.back_up()?;
-        eprintln!(
+        crate::say!(
             "--overwrite: the earlier results and journal were moved to {} (and its journal beside it)",
             backup.display()
         );
     }
     let cases = Arc::new(dataset.cases);
     let plan = Plan::new(&cases, &prior);
-    eprintln!(
+    crate::say!(
         "Loaded {} cases from {}",
         cases.len(),
         dataset.path.display()
     );
     if args.resume {
         if prior.is_empty() {
-            eprintln!(
+            crate::say!(
                 "Resuming: nothing to resume at {}; running every case.",
                 output.display()
             );
         } else {
-            eprintln!(
+            crate::say!(
                 "Resuming from {}: {} cases finished, {} to run ({} answered turns kept).",
                 prior.source,
                 plan.finished_cases(),
@@ -191,7 +194,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         }
     }
     let remaining = plan.remaining_mcqs(&cases);
-    eprintln!(
+    crate::say!(
         "Evaluating {} cases ({remaining} MCQs), concurrency={}; model {}, image mode {}",
         plan.pending_cases(),
         args.concurrency,
@@ -199,13 +202,13 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         args.image_mode.as_str()
     );
     if pool.endpoints() > 1 {
-        eprintln!(
+        crate::say!(
             "{} endpoints: each case stays on one; new cases go to the least loaded",
             pool.endpoints()
         );
     }
 
-    let mut meta = run_meta(&args, &identity, &accepted);
+    let mut meta = run_meta(&args, shard, &identity, &accepted);
     let stop = Arc::new(Stop::default());
     let journal = Journal::open(
         &files.journal,
@@ -219,7 +222,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         mode: args.image_mode,
         image_root: paths.image_root.clone(),
         max_retries: args.max_retries,
-        verbose: args.verbose,
+        verbose: crate::term::verbose(1),
         journal,
         progress: Progress::new(
             remaining as u64,
@@ -259,7 +262,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     if journal_failure.is_some() || saved.is_err() {
         if let Some(error) = &journal_failure {
-            eprintln!("error: {error:#}");
+            eprintln!("{} {error:#}", crate::term::error());
             eprintln!("The run stopped at once: no call was made after that.");
         }
         match &saved {
@@ -277,7 +280,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
                 shell_word(&output.to_string_lossy()),
                 resume_command()
             ),
-            Err(error) => eprintln!("error: {error:#}"),
+            Err(error) => eprintln!("{} {error:#}", crate::term::error()),
         }
         if saved.as_ref().is_ok_and(|path| *path == output) {
             eprintln!("Free some space, then resume with:\n  {}", resume_command());
@@ -287,7 +290,8 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     if let Some(tripped) = tripped {
         eprintln!(
-            "\nerror: stopped: every recent call failed with {} and retrying cannot fix it.\n  The server said: {}\n  Fix: {}\n{} finished cases are saved to {}. Once fixed, resume with:\n  {}",
+            "\n{} stopped: every recent call failed with {} and retrying cannot fix it.\n  The server said: {}\n  Fix: {}\n{} finished cases are saved to {}. Once fixed, resume with:\n  {}",
+            crate::term::error(),
             tripped.class.label(),
             tripped.message,
             tripped.class.fix(),
@@ -321,7 +325,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     if let Err(e) = printed
         && !crate::output::is_closed(&e)
     {
-        eprintln!("warning: {e:#}");
+        eprintln!("{} {e:#}", crate::term::warning());
     }
     Ok(exit)
 }
@@ -417,6 +421,7 @@ fn identity(
 /// The results `meta` of this run: the official keys first, then ours.
 fn run_meta(
     args: &EvaluateArgs,
+    shard: Option<Shard>,
     identity: &RunIdentity,
     accepted: &[crate::identity::Difference],
 ) -> Map<String, Value> {
@@ -435,7 +440,7 @@ fn run_meta(
     meta.insert("temperature".into(), json!(args.temperature));
     meta.insert("max_tokens".into(), json!(args.max_tokens));
     meta.insert("max_retries".into(), json!(args.max_retries));
-    if let Some(shard) = args.shard {
+    if let Some(shard) = shard {
         meta.insert("shard".into(), json!(shard.to_string()));
     }
     meta.insert("identity".into(), identity.to_value());
@@ -455,7 +460,7 @@ fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
         Ok(()) => return Ok(output.to_path_buf()),
         Err(e) => e,
     };
-    eprintln!("error: {first:#}");
+    eprintln!("{} {first:#}", crate::term::error());
     let name = output.file_stem().unwrap_or_default().to_string_lossy();
     let rescue = format!("{name}.rescued-{}.json", std::process::id());
     let mut tried = vec![output.display().to_string()];
@@ -466,7 +471,7 @@ fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
         match results::write_atomic(&path, file) {
             Ok(()) => return Ok(path),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                eprintln!("{} {e:#}", crate::term::error());
                 tried.push(path.display().to_string());
             }
         }
@@ -502,11 +507,16 @@ fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
 
 /// How each endpoint fared, on stderr (before the scores).
 fn print_tallies(tallies: &[EndpointTally]) {
-    eprintln!("Endpoints:");
+    crate::say!("Endpoints:");
     for EndpointTally { api_base, tally: t } in tallies {
-        eprintln!(
+        crate::say!(
             "  {api_base}: {} cases, {} answers, {} rate-limited (429), {} failed calls, rested {} times, lowest limit {}",
-            t.cases, t.answers, t.throttled, t.failures, t.rests, t.lowest_limit
+            t.cases,
+            t.answers,
+            t.throttled,
+            t.failures,
+            t.rests,
+            t.lowest_limit
         );
     }
 }
@@ -580,11 +590,11 @@ pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u3
         max_tokens: 16384,
         timeout: Duration::from_secs(30),
         max_wait: retry::DEFAULT_MAX_WAIT,
-        verbose: false,
         progress_interval: 30.0,
         ci: false,
         limit: None,
         shard: None,
+        shard_count: None,
         extra_body: None,
     }
 }

@@ -69,7 +69,8 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
                 .count();
             if unknown > 0 {
                 eprintln!(
-                    "Warning: {unknown} merged cases are not in the dataset; they are kept at the end."
+                    "{} {unknown} merged cases are not in the dataset; they are kept at the end.",
+                    crate::term::warning()
                 );
             }
             cases.sort_by_key(|c| {
@@ -80,8 +81,9 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
             });
         }
         Err(err) => eprintln!(
-            "Warning: cannot read the dataset ({err:#}); cases keep the order of the files and \
-             cases no shard ran cannot be listed."
+            "{} cannot read the dataset ({err:#}); cases keep the order of the files and \
+             cases no shard ran cannot be listed.",
+            crate::term::warning()
         ),
     }
 
@@ -114,7 +116,8 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
         eprintln!(
-            "Warning: {} cases of the dataset are in no shard: {}{}",
+            "{} {} cases of the dataset are in no shard: {}{}",
+            crate::term::warning(),
             missing.len(),
             shown.join(", "),
             if missing.len() > shown.len() {

@@ -1,10 +1,11 @@
 //! `liveclin mock-server` and `liveclin demo`.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use crate::cli::{DemoArgs, MockBehaviour, MockServerArgs};
 use crate::exit::Exit;
@@ -66,10 +67,32 @@ pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
     })
 }
 
+/// `liveclin demo`: the built-in mock model in process, then `evaluate` of the demo config
+/// against it. Without `--data-dir` the config is the copy built into the binary, so an
+/// installed liveclin runs it from any directory; results go under the current one.
 pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
+    // Kept alive until the run ends: dropping it removes the unpacked copy.
+    let unpacked;
+    let data_dir = match &args.data_dir {
+        Some(dir) => dir.as_path(),
+        None => {
+            unpacked = crate::demo::Unpacked::new()
+                .context("cannot unpack the built-in demo config into the temporary folder")?;
+            eprintln!(
+                "Demo: the demo config built into liveclin, unpacked to {} for this run",
+                unpacked.data_dir().display()
+            );
+            unpacked.data_dir()
+        }
+    };
+    run_demo(args, data_dir)
+}
+
+/// Runs the demo on the config under `data_dir`/data/demo/.
+fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
     let data = crate::cli::DataArgs {
-        dataset: "demo".into(),
-        data_dir: args.data_dir.clone(),
+        dataset: crate::demo::CONFIG.into(),
+        data_dir: data_dir.to_path_buf(),
         jsonl_path: None,
         image_root: None,
         hub: crate::cli::HubArgs::default(),
@@ -82,10 +105,10 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
     ));
     tokio::runtime::Runtime::new()?.block_on(async {
         let (addr, server) = crate::mock::start(mock, 0).await?;
-        eprintln!("Demo: the built-in mock model serves the demo config at http://{addr}/v1");
+        crate::say!("Demo: the built-in mock model serves the demo config at http://{addr}/v1");
         let evaluate = super::evaluate::mock_args(
             &format!("http://{addr}/v1"),
-            &args.data_dir,
+            data_dir,
             &args.output,
             args.concurrency,
         );

@@ -2,6 +2,7 @@
 
 pub mod check_vision;
 pub mod compare;
+pub mod completions;
 pub mod download;
 pub mod evaluate;
 pub mod extract;

@@ -47,7 +47,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
             }
             Startup::TimedOut => {
                 eprintln!(
-                    "error: the server did not answer GET {} within {}",
+                    "{} the server did not answer GET {} within {}",
+                    crate::term::error(),
                     probe.url,
                     secs(common.timeout)
                 );
@@ -55,8 +56,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
             }
             Startup::Exited(status) => {
                 eprintln!(
-                    "error: {} exited with {} before it was ready (its output is above)",
-                    launch.engine, status?
+                    "{} {} exited with {} before it was ready (its output is above)",
+                    crate::term::error(),
+                    launch.engine,
+                    status?
                 );
                 Exit::CheckFailed
             }

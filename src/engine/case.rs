@@ -2,7 +2,7 @@
 //! tool does, every finished turn journalled.
 
 use super::Engine;
-use super::pool::Lease;
+use super::pool::{self, Lease};
 use super::record::{answered, failed, skipped};
 use super::stop::StopReason;
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
@@ -60,10 +60,13 @@ impl Engine {
             }
             let mcq = mcqs[index];
             conversation.user(content);
+            // Timed for the ETA, retries and waits included: what a question costs the run.
+            let asking = self.progress.asking(mcqs.len() - index);
             let outcome = tokio::select! {
                 outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
                 () = self.stop.wait() => return false,
             };
+            asking.settled();
             match outcome {
                 Ok(reply) => {
                     let record = answered(lc, index, mcq, &reply);
@@ -109,9 +112,10 @@ impl Engine {
     /// the shared backoff and honour `Retry-After`; permanent failures end at once.
     ///
     /// Two things the official tool cannot do happen between calls: a case whose endpoint
-    /// is resting moves to another at once (the failed call still counts), and a 429 on
-    /// an endpoint over its lowered limit gives the case's place back and waits for a new
-    /// one; that call is not counted, as the slowing down is ours.
+    /// is resting moves to another at once (the failed call still counts), and a 429 or a
+    /// timeout on an endpoint over its lowered limit gives the case's place back and
+    /// waits for a new one; that call is not counted, as the slowing down is ours (and
+    /// retrying at once would only queue behind the calls the server is still working on).
     async fn ask(
         &self,
         lease: &mut Lease,
@@ -125,6 +129,7 @@ impl Engine {
             let mut call = 0;
             while call < self.max_retries {
                 let outcome = lease.client().complete(conversation).await;
+                let overloaded = pool::overloaded(&outcome);
                 if let Some(note) = self.pool.report(lease.index(), &outcome) {
                     self.progress.println(note);
                 }
@@ -139,10 +144,8 @@ impl Engine {
                         break;
                     }
                     Outcome::Retryable {
-                        throttled: true,
-                        retry_after: wait,
-                        ..
-                    } if lease.over_limit() => {
+                        retry_after: wait, ..
+                    } if overloaded && lease.over_limit() => {
                         lease.requeue(retry::delay(0, wait)).await;
                     }
                     Outcome::Retryable {

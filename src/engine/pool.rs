@@ -245,6 +245,18 @@ pub fn timed_out(outcome: &Outcome) -> bool {
     matches!(outcome, Outcome::Retryable { message, .. } if message.starts_with("request timed out"))
 }
 
+/// Whether a call says the endpoint has more work than it can do: a 429, or no reply in
+/// time.
+pub fn overloaded(outcome: &Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::Retryable {
+            throttled: true,
+            ..
+        }
+    ) || timed_out(outcome)
+}
+
 fn failure_of(outcome: &Outcome) -> &str {
     match outcome {
         Outcome::Retryable { message, .. } => message,

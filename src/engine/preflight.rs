@@ -40,7 +40,11 @@ pub async fn check(clients: &[ChatClient], key_source: &str) -> anyhow::Result<(
         futures_util::future::join_all(clients.iter().map(|c| context_warning(c.settings()))).await;
     for (client, warning) in clients.iter().zip(warnings) {
         if let Some(warning) = warning {
-            eprintln!("Warning: {}: {warning}", client.settings().api_base);
+            eprintln!(
+                "{} {}: {warning}",
+                crate::term::warning(),
+                client.settings().api_base
+            );
         }
     }
     let mut problems = Vec::new();
@@ -52,13 +56,19 @@ pub async fn check(clients: &[ChatClient], key_source: &str) -> anyhow::Result<(
         let base = &client.settings().api_base;
         match finding {
             Finding::Ready => {}
-            Finding::Shaky(note) => eprintln!("Warning: {base}: {note}; going on, retries apply"),
+            Finding::Shaky(note) => eprintln!(
+                "{} {base}: {note}; going on, retries apply",
+                crate::term::warning()
+            ),
             Finding::Broken(why) => problems.push(format!("{base}: {why}")),
             Finding::Unreachable(why) if unreachable == clients.len() => {
                 problems.push(format!("{base}: {why}"))
             }
             Finding::Unreachable(why) => {
-                eprintln!("Warning: {base}: {why}; its cases go to the other endpoints")
+                eprintln!(
+                    "{} {base}: {why}; its cases go to the other endpoints",
+                    crate::term::warning()
+                )
             }
         }
     }

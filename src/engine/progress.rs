@@ -1,12 +1,22 @@
-//! Progress on stderr: MCQs done of total, rate, ETA, running question accuracy and
-//! failures. A bar on a terminal; otherwise (a Slurm log, nohup, CI) a plain line every
-//! `interval` and at the end, so an hour-long run is never silent.
+//! Progress on stderr: MCQs done of total, elapsed time, pace, ETA, running question
+//! accuracy and failures. A bar on a terminal; otherwise (a Slurm log, nohup, CI) a plain
+//! line every `interval` and at the end, so an hour-long run is never silent.
+//!
+//! The ETA is not MCQs left over the rate so far: early in a run against a slow server
+//! that rate is near zero (nothing has finished yet, though every case is half-way
+//! through its question). It comes from the observed latency of a question (from its
+//! first call to its outcome, retries included), the questions being asked and how long
+//! they have been, and the work left per case: a case is a chain of questions asked one
+//! after another, so the last cases of a run finish one question at a time however many
+//! places are free. Until a question has settled the ETA says "estimating".
 
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use indicatif::{HumanDuration, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::results::McqRecord;
 
@@ -29,6 +39,46 @@ struct Counts {
     failed: AtomicU64,
     /// The latest failure's short reason ("HTTP 401"), shown beside the count.
     last_failure: Mutex<String>,
+    /// Question latencies and the questions being asked, for the ETA.
+    clock: Mutex<Clock>,
+}
+
+/// Questions settled recently that the latency average follows: enough to smooth the
+/// varied lengths of a reasoning model's replies, few enough to follow a server that
+/// slows down (or recovers) during the run.
+const LATENCY_WINDOW: u64 = 50;
+
+/// What the ETA is computed from.
+#[derive(Default)]
+struct Clock {
+    /// Seconds from sending a question to its outcome: the mean of the first
+    /// `LATENCY_WINDOW` questions, then a moving average over about that many.
+    latency: Option<f64>,
+    settled: u64,
+    /// Questions being asked: when each was sent, and the questions left in its case
+    /// counting it.
+    asking: HashMap<u64, (Instant, u64)>,
+    next_id: u64,
+}
+
+/// A question being asked, from its first call until it settles or its case stops.
+pub struct Asking<'a> {
+    counts: &'a Counts,
+    id: u64,
+}
+
+/// The state of a run at one instant, as the ETA sees it.
+#[derive(Debug, Clone, PartialEq)]
+struct Outlook {
+    /// Mean seconds per question; `None` before any settled.
+    latency: Option<f64>,
+    /// Questions not settled yet, those being asked included.
+    left: u64,
+    /// Cases not started yet.
+    waiting_cases: u64,
+    /// Per question being asked: seconds since it was sent, and the questions left in
+    /// its case counting it.
+    asking: Vec<(f64, u64)>,
 }
 
 struct Plain {
@@ -41,26 +91,20 @@ impl Progress {
     /// every `interval`.
     pub fn new(total_mcqs: u64, total_cases: u64, interval: Duration) -> Self {
         let bar = ProgressBar::with_draw_target(Some(total_mcqs), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} MCQs  {per_sec}  ETA {eta}  {msg}")
-                .expect("a valid progress template"),
-        );
+        let counts = Arc::new(Counts::new(total_mcqs, total_cases));
+        bar.set_style(bar_style(&counts));
         bar.enable_steady_tick(Duration::from_millis(500));
-        let counts = Arc::new(Counts {
-            total_mcqs,
-            total_cases,
-            started: Instant::now(),
-            done: AtomicU64::new(0),
-            cases: AtomicU64::new(0),
-            answered: AtomicU64::new(0),
-            correct: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-            last_failure: Mutex::new(String::new()),
-        });
         let plain = bar
             .is_hidden()
             .then(|| Plain::start(counts.clone(), interval));
         Progress { bar, counts, plain }
+    }
+
+    /// Starts timing a question of a case that has `left_in_case` questions left counting
+    /// it; settle it when it has an outcome. Dropped unsettled (the run stopped), it
+    /// leaves the ETA without counting.
+    pub fn asking(&self, left_in_case: usize) -> Asking<'_> {
+        self.counts.asking(left_in_case)
     }
 
     /// Counts one finished MCQ (answered, failed or skipped); a failure's `reason` is
@@ -115,6 +159,55 @@ impl Drop for Progress {
     }
 }
 
+impl Asking<'_> {
+    /// The question has its outcome (an answer or a final failure): its latency joins the
+    /// average.
+    pub fn settled(self) {
+        let mut clock = self.counts.clock();
+        if let Some((sent, _)) = clock.asking.remove(&self.id) {
+            clock.settle(sent.elapsed().as_secs_f64());
+        }
+    }
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        self.counts.clock().asking.remove(&self.id);
+    }
+}
+
+impl Clock {
+    /// Adds one question's latency to the average.
+    fn settle(&mut self, seconds: f64) {
+        self.settled += 1;
+        let weight = 1.0 / self.settled.min(LATENCY_WINDOW) as f64;
+        let mean = self.latency.unwrap_or(seconds);
+        self.latency = Some(mean + (seconds - mean) * weight);
+    }
+}
+
+/// The bar: `{bar} 12/26 MCQs  [1m 02s] 4.1s/MCQ, ETA 1m 40s  Q-Acc 61.2%  failed 0`.
+/// Elapsed time and pace are drawn at every tick, not only when an MCQ finishes, so they
+/// move while slow questions are being asked.
+fn bar_style(counts: &Arc<Counts>) -> ProgressStyle {
+    let for_pace = counts.clone();
+    let for_clock = counts.clone();
+    ProgressStyle::with_template("{bar:30} {pos}/{len} MCQs  [{clock}] {pace}  {msg}")
+        .expect("a valid progress template")
+        .with_key(
+            "pace",
+            move |_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&for_pace.pace());
+            },
+        )
+        .with_key(
+            "clock",
+            move |_: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&clock(for_clock.started.elapsed()));
+            },
+        )
+}
+
 impl Plain {
     fn start(counts: Arc<Counts>, interval: Duration) -> Self {
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -130,6 +223,69 @@ impl Plain {
 }
 
 impl Counts {
+    fn new(total_mcqs: u64, total_cases: u64) -> Self {
+        Counts {
+            total_mcqs,
+            total_cases,
+            started: Instant::now(),
+            done: AtomicU64::new(0),
+            cases: AtomicU64::new(0),
+            answered: AtomicU64::new(0),
+            correct: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            last_failure: Mutex::new(String::new()),
+            clock: Mutex::default(),
+        }
+    }
+
+    /// See `Progress::asking`.
+    fn asking(&self, left_in_case: usize) -> Asking<'_> {
+        let mut clock = self.clock();
+        let id = clock.next_id;
+        clock.next_id += 1;
+        clock
+            .asking
+            .insert(id, (Instant::now(), left_in_case.max(1) as u64));
+        Asking { counts: self, id }
+    }
+
+    fn clock(&self) -> std::sync::MutexGuard<'_, Clock> {
+        self.clock.lock().expect("progress clock lock")
+    }
+
+    /// The run as the ETA sees it now.
+    fn outlook(&self, now: Instant) -> Outlook {
+        let clock = self.clock();
+        let asking: Vec<(f64, u64)> = clock
+            .asking
+            .values()
+            .map(|(sent, left)| (now.saturating_duration_since(*sent).as_secs_f64(), *left))
+            .collect();
+        let started = self.cases.load(Ordering::Relaxed) + asking.len() as u64;
+        Outlook {
+            latency: clock.latency,
+            left: self
+                .total_mcqs
+                .saturating_sub(self.done.load(Ordering::Relaxed)),
+            waiting_cases: self.total_cases.saturating_sub(started),
+            asking,
+        }
+    }
+
+    /// `4.1s/MCQ, ETA 1m 40s`, or `ETA estimating` before any question settled.
+    fn pace(&self) -> String {
+        let outlook = self.outlook(Instant::now());
+        if outlook.left == 0 {
+            let done = self.done.load(Ordering::Relaxed) as f64;
+            let rate = done / self.started.elapsed().as_secs_f64().max(1e-3);
+            return format!("{}, ETA 0s", speed(rate));
+        }
+        match (outlook.rate(), outlook.eta()) {
+            (Some(rate), Some(eta)) => format!("{}, ETA {}", speed(rate), clock(eta)),
+            _ => "ETA estimating".to_string(),
+        }
+    }
+
     /// `Q-Acc 61.2%  failed 3 (HTTP 401)`.
     fn status(&self) -> String {
         let answered = self.answered.load(Ordering::Relaxed);
@@ -150,25 +306,99 @@ impl Counts {
     }
 
     /// A whole plain progress line: `[12m 30s] 120/1407 cases, 560/6605 MCQs, 2.1 MCQs/s,
-    /// ETA 48 minutes, Q-Acc 61.2%  failed 0`.
+    /// ETA 48m 10s, Q-Acc 61.2%  failed 0`.
     fn line(&self) -> String {
-        let elapsed = self.started.elapsed();
-        let done = self.done.load(Ordering::Relaxed);
-        let rate = done as f64 / elapsed.as_secs_f64().max(1e-3);
-        let eta = if done == 0 || done >= self.total_mcqs {
-            "-".to_string()
-        } else {
-            let left = (self.total_mcqs - done) as f64 / rate;
-            HumanDuration(Duration::from_secs_f64(left.min(1e9))).to_string()
-        };
         format!(
-            "[{}] {}/{} cases, {done}/{} MCQs, {rate:.1} MCQs/s, ETA {eta}, {}",
-            HumanDuration(elapsed),
+            "[{}] {}/{} cases, {}/{} MCQs, {}, {}",
+            clock(self.started.elapsed()),
             self.cases.load(Ordering::Relaxed),
             self.total_cases,
+            self.done.load(Ordering::Relaxed),
             self.total_mcqs,
+            self.pace(),
             self.status()
         )
+    }
+}
+
+impl Outlook {
+    /// MCQs settled per second from now on: the questions being asked at once over the
+    /// latency of one.
+    fn rate(&self) -> Option<f64> {
+        let latency = self.latency?;
+        Some(self.asking.len().max(1) as f64 / latency.max(1e-3))
+    }
+
+    /// Seconds until every question has settled, by playing out the schedule: each case
+    /// being asked keeps its place for the rest of its chain (the question under way
+    /// counts what is left of one latency), and each case not started takes the first
+    /// place to free up, with the mean share of the questions not under way. The run
+    /// ends when the last place does: early on that is the work over the places, at the
+    /// end the longest chain left.
+    fn eta(&self) -> Option<Duration> {
+        let latency = self.latency?;
+        if self.left == 0 {
+            return Some(Duration::ZERO);
+        }
+        let mut places: BinaryHeap<Reverse<u64>> = self
+            .asking
+            .iter()
+            .map(|&(asked_for, left)| {
+                let current = (latency - asked_for).max(0.0);
+                Reverse(millis(current + (left - 1) as f64 * latency))
+            })
+            .collect();
+        if places.is_empty() {
+            // Between two questions nothing is being asked; the run goes on in one place.
+            places.push(Reverse(0));
+        }
+        let chained: u64 = self.asking.iter().map(|&(_, left)| left).sum();
+        let unchained = self.left.saturating_sub(chained);
+        // Questions not under way belong to cases not started (or between questions).
+        let waiting = match (self.waiting_cases, unchained) {
+            (_, 0) => 0,
+            (0, _) => 1,
+            (cases, _) => cases,
+        };
+        if waiting > 0 {
+            let per_case = millis(unchained as f64 / waiting as f64 * latency);
+            for _ in 0..waiting {
+                let Reverse(free) = places.pop().expect("at least one place");
+                places.push(Reverse(free + per_case));
+            }
+        }
+        let end = places.into_iter().map(|Reverse(at)| at).max().unwrap_or(0);
+        Some(Duration::from_millis(end))
+    }
+}
+
+/// Seconds as whole milliseconds, for the schedule's integer clock.
+fn millis(seconds: f64) -> u64 {
+    (seconds.max(0.0) * 1000.0).min(1e15) as u64
+}
+
+/// A rate as people read it: `2.1 MCQs/s`, or below one a second, the time per MCQ
+/// (`12s/MCQ`), as a rate of `0.08/s` says little.
+fn speed(rate: f64) -> String {
+    if rate >= 1.0 || rate <= 0.0 {
+        format!("{rate:.1} MCQs/s")
+    } else if rate > 0.1 {
+        format!("{:.1}s/MCQ", 1.0 / rate)
+    } else {
+        format!(
+            "{}/MCQ",
+            clock(Duration::from_secs_f64((1.0 / rate).min(1e9)))
+        )
+    }
+}
+
+/// A duration as a clock: `42s`, `12m 05s`, `3h 07m`.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs_f64().round() as u64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
+        _ => format!("{}h {:02}m", s / 3600, s % 3600 / 60),
     }
 }
 
@@ -192,5 +422,132 @@ mod tests {
             short_reason("authentication failed (HTTP 401): check --api-key"),
             "authentication failed"
         );
+    }
+
+    /// The outlook of a run whose questions take `latency` seconds, with `left` MCQs
+    /// left, `waiting_cases` not started and `asking` (seconds, chain) under way.
+    fn outlook(latency: f64, left: u64, waiting_cases: u64, asking: &[(f64, u64)]) -> Outlook {
+        Outlook {
+            latency: Some(latency),
+            left,
+            waiting_cases,
+            asking: asking.to_vec(),
+        }
+    }
+
+    fn eta_seconds(outlook: &Outlook) -> u64 {
+        outlook.eta().expect("an estimate").as_secs()
+    }
+
+    #[test]
+    fn the_eta_is_estimating_until_a_question_has_settled() {
+        let counts = Counts::new(26, 5);
+        let _under_way: Vec<Asking> = (0..5).map(|_| counts.asking(5)).collect();
+        assert_eq!(counts.pace(), "ETA estimating");
+        let line = counts.line();
+        assert!(
+            line.starts_with("[0s] 0/5 cases, 0/26 MCQs, ETA estimating, Q-Acc"),
+            "{line}"
+        );
+        let Outlook { latency, .. } = counts.outlook(Instant::now());
+        assert_eq!(latency, None);
+    }
+
+    #[test]
+    fn after_answers_the_eta_is_the_work_left_over_the_places() {
+        // 10 places each 3 s into a 4 s question that ends its case; 100 cases of 5
+        // questions wait: each place takes 10 of them after its current question.
+        let asking = [(3.0, 1); 10];
+        let o = outlook(4.0, 10 + 500, 100, &asking);
+        assert_eq!(eta_seconds(&o), 1 + 10 * 5 * 4);
+        assert_eq!(o.rate(), Some(2.5));
+    }
+
+    #[test]
+    fn at_the_start_the_longest_case_sets_the_eta() {
+        // The run of the report: five cases of ~20 s questions, one of six questions,
+        // every first question just sent. Not the questions over a rate (26 × 20 / 5).
+        let asking = [(0.0, 6), (0.0, 5), (0.0, 5), (0.0, 5), (0.0, 5)];
+        assert_eq!(eta_seconds(&outlook(20.0, 26, 0, &asking)), 120);
+    }
+
+    #[test]
+    fn near_the_end_a_chain_of_questions_outlasts_the_work_over_the_places() {
+        // Two cases left: one 5 s into its 3rd-last question, one overdue on its last.
+        let asking = [(5.0, 3), (25.0, 1)];
+        assert_eq!(eta_seconds(&outlook(20.0, 4, 0, &asking)), 15 + 2 * 20);
+        // Between two questions of the last case: its questions, one after another.
+        assert_eq!(eta_seconds(&outlook(20.0, 2, 0, &[])), 40);
+        assert_eq!(eta_seconds(&outlook(20.0, 0, 0, &[])), 0);
+    }
+
+    #[test]
+    fn the_pace_follows_the_questions_under_way_and_the_latency() {
+        let counts = Counts::new(10, 2);
+        counts.clock().settle(20.0);
+        counts.done.store(5, Ordering::Relaxed);
+        counts.cases.store(1, Ordering::Relaxed);
+        let sent = Instant::now() - Duration::from_secs(5);
+        counts.clock().asking.insert(99, (sent, 5));
+        // 15 s left of the question under way, then four more of 20 s.
+        assert_eq!(counts.pace(), "20s/MCQ, ETA 1m 35s");
+        let line = counts.line();
+        assert!(
+            line.contains("1/2 cases, 5/10 MCQs, 20s/MCQ, ETA 1m 35s, Q-Acc"),
+            "{line}"
+        );
+        counts.done.store(10, Ordering::Relaxed);
+        assert!(
+            counts.pace().ends_with("MCQs/s, ETA 0s"),
+            "{}",
+            counts.pace()
+        );
+    }
+
+    #[test]
+    fn a_question_leaves_the_eta_when_settled_or_abandoned() {
+        let counts = Counts::new(10, 2);
+        let abandoned = counts.asking(3);
+        let settled = counts.asking(2);
+        assert_eq!(counts.outlook(Instant::now()).asking.len(), 2);
+        drop(abandoned);
+        assert_eq!(
+            counts.clock().settled,
+            0,
+            "a stopped question has no latency"
+        );
+        settled.settled();
+        let clock = counts.clock();
+        assert!(clock.asking.is_empty());
+        assert_eq!(clock.settled, 1);
+        assert!(clock.latency.is_some_and(|l| l < 5.0));
+    }
+
+    #[test]
+    fn the_latency_is_a_mean_that_follows_a_server_slowing_down() {
+        let mut clock = Clock::default();
+        for seconds in [10.0, 20.0, 30.0] {
+            clock.settle(seconds);
+        }
+        assert_eq!(clock.latency, Some(20.0));
+        for _ in 0..(4 * LATENCY_WINDOW) {
+            clock.settle(100.0);
+        }
+        assert!(
+            clock.latency.is_some_and(|l| l > 99.0),
+            "{:?}",
+            clock.latency
+        );
+    }
+
+    #[test]
+    fn paces_and_durations_read_as_people_say_them() {
+        assert_eq!(speed(2.13), "2.1 MCQs/s");
+        assert_eq!(speed(0.25), "4.0s/MCQ");
+        assert_eq!(speed(1.0 / 12.0), "12s/MCQ");
+        assert_eq!(speed(1.0 / 90.0), "1m 30s/MCQ");
+        assert_eq!(clock(Duration::from_secs(42)), "42s");
+        assert_eq!(clock(Duration::from_secs(62)), "1m 02s");
+        assert_eq!(clock(Duration::from_secs(3 * 3600 + 7 * 60 + 5)), "3h 07m");
     }
 }

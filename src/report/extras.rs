@@ -18,7 +18,7 @@ pub fn print(file: &ResultsFile, every_group: bool) {
     if let Some(note) = coverage_note(file) {
         eprintln!("{note}");
     }
-    if file.cases.is_empty() {
+    if file.cases.is_empty() || crate::term::quiet() {
         return;
     }
     // Intervals are stored by evaluate and merge; an official results file has none.

@@ -431,3 +431,33 @@ fn prompts_piped_to_head_gives_one_whole_line_then_ends_quietly() {
     let first: Value = serde_json::from_str(&lines[0]).unwrap();
     assert_eq!(first["line"], 1);
 }
+
+/// An installed binary has no checkout beside it: `demo` run from an empty directory uses
+/// the config built into the binary, writes its results under that directory and leaves
+/// nothing behind in the temporary folder it unpacked the config into.
+#[test]
+fn demo_runs_from_an_empty_directory_with_the_built_in_config() {
+    let cwd = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("liveclin")
+        .unwrap()
+        .arg("demo")
+        .current_dir(cwd.path())
+        .env("HF_HUB_OFFLINE", "1")
+        .env("TMPDIR", tmp.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("LiveClin Results: mock (demo)"));
+    let results = cwd.path().join("results/demo-mock_demo.json");
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    assert_eq!(file["summary"]["total_cases"], 16);
+    assert_eq!(file["meta"]["complete"], true);
+    let entries = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(entries(cwd.path()), ["results"]);
+    assert!(entries(tmp.path()).is_empty(), "{:?}", entries(tmp.path()));
+}

@@ -178,3 +178,47 @@ fn a_429_storm_lowers_the_cases_in_flight_and_the_run_completes() {
     assert!(endpoint["lowest_limit"].as_u64().unwrap() < 8, "{endpoint}");
     assert_eq!(endpoint["throttled"].as_u64(), Some(stats.over_capacity));
 }
+
+#[test]
+fn timeouts_from_an_overloaded_server_lower_the_cases_in_flight_and_the_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = reference(dir.path());
+    // One request at a time, 100 ms each: 16 at once wait up to 1.6 s, past --timeout 1,
+    // and the abandoned ones still take their turn, as on llama.cpp with one slot.
+    let server = mock_server(MockConfig {
+        one_at_a_time: true,
+        ..config(100)
+    });
+    let out = dir.path().join("overloaded.json");
+    let assert = evaluate(
+        &server.base,
+        &out,
+        &[
+            "--image-mode",
+            "local",
+            "--concurrency",
+            "16",
+            "--timeout",
+            "1",
+        ],
+    )
+    .assert()
+    .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("3 calls in a row timed out: cases in flight there lowered from 16 to 8"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("calls so far timed out (--timeout 1s)")
+            && stderr.contains("raise --timeout or lower --concurrency"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("calls so far timed out").count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert_eq!(errors(&out), 0, "{stderr}");
+    assert_eq!(summary_of(&out), expected);
+}

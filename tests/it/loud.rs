@@ -243,3 +243,45 @@ fn a_closed_stdout_does_not_end_a_run() {
     assert_eq!(status.code(), Some(0));
     assert_eq!(crate::common::summary_of(&output)["total_cases"], 16);
 }
+
+/// Without a terminal, the plain lines say "estimating" until a question has been
+/// answered, then an ETA from the questions' latency, always with the time elapsed.
+#[test]
+fn plain_progress_estimates_first_then_gives_an_eta_and_the_time_elapsed() {
+    // Slower than the first line (0.3 s) so that it comes before any answer.
+    let server = mock_server(MockConfig {
+        latency: Duration::from_millis(600),
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("run.json");
+    let run = evaluate(
+        &server.base,
+        &output,
+        &["--image-mode", "url", "--progress-interval", "0.3"],
+    )
+    .assert()
+    .success();
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    let line = regex::Regex::new(
+        r"^\[(\d+)s\] \d+/16 cases, (\d+)/72 MCQs, (ETA estimating|\S+ MCQs/s, ETA ([^,]+)|\S+/MCQ, ETA ([^,]+)), Q-Acc",
+    )
+    .unwrap();
+    let lines: Vec<_> = stderr.lines().filter_map(|l| line.captures(l)).collect();
+    assert!(lines.len() >= 4, "{stderr}");
+    assert_eq!(&lines[0][3], "ETA estimating", "{stderr}");
+    assert_eq!(&lines[0][2], "0", "nothing answered yet: {stderr}");
+    let eta_mid_run = lines.iter().find(|c| {
+        let eta = c.get(4).or(c.get(5)).map(|m| m.as_str());
+        &c[2] != "72" && eta.is_some_and(|eta| eta != "0s")
+    });
+    assert!(
+        eta_mid_run.is_some(),
+        "an ETA while questions are left: {stderr}"
+    );
+    let last = lines.last().unwrap();
+    assert_eq!(&last[2], "72", "{stderr}");
+    assert!(last[3].ends_with("ETA 0s"), "{stderr}");
+    let elapsed: u64 = last[1].parse().unwrap();
+    assert!(elapsed >= 2, "six questions of 0.6 s in a row: {stderr}");
+}
