@@ -216,9 +216,8 @@ fn slurm(vars: Vars, id: u32) -> Result<Shard, String> {
         }
     };
     let place = id.checked_sub(first).filter(|&place| place < count);
-    let place = place.ok_or_else(|| {
-        format!("{SLURM_ID}={id} is not in the array's {count} ids from {first}")
-    })?;
+    let place = place
+        .ok_or_else(|| format!("{SLURM_ID}={id} is not in the array's {count} ids from {first}"))?;
     Ok(Shard {
         index: place + 1,
         count,
@@ -306,7 +305,12 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        move |name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
     }
 
     /// The shard `pairs` (and `--shard-count`) give, as K/N, or the refusal.
@@ -335,7 +339,11 @@ mod tests {
                     detect(&vars, None).unwrap()
                 })
                 .collect();
-            assert_eq!(shards, ["1/4", "2/4", "3/4", "4/4"], "--array={first}-{last}");
+            assert_eq!(
+                shards,
+                ["1/4", "2/4", "3/4", "4/4"],
+                "--array={first}-{last}"
+            );
         }
     }
 
@@ -351,7 +359,10 @@ mod tests {
         }
         // COUNT alone cannot tell an array of 0-3 from one of 1-4.
         let alone = refusal(&[id, (SLURM_COUNT, "4")], None);
-        assert!(alone.contains(SLURM_MIN) && alone.contains(SLURM_MAX), "{alone}");
+        assert!(
+            alone.contains(SLURM_MIN) && alone.contains(SLURM_MAX),
+            "{alone}"
+        );
     }
 
     #[test]
@@ -392,19 +403,34 @@ mod tests {
     fn kubernetes_indexes_count_from_0_and_need_the_count() {
         let index = |i: &'static str| (K8S_INDEX, i);
         assert_eq!(detect(&[index("0")], Some(3)).as_deref(), Ok("1/3"));
-        assert_eq!(detect(&[index("2"), (COUNT_VAR, "3")], None).as_deref(), Ok("3/3"));
+        assert_eq!(
+            detect(&[index("2"), (COUNT_VAR, "3")], None).as_deref(),
+            Ok("3/3")
+        );
         // The flag wins over the variable.
-        assert_eq!(detect(&[index("2"), (COUNT_VAR, "9")], Some(3)).as_deref(), Ok("3/3"));
+        assert_eq!(
+            detect(&[index("2"), (COUNT_VAR, "9")], Some(3)).as_deref(),
+            Ok("3/3")
+        );
         let missing = refusal(&[index("0")], None);
-        assert!(missing.contains("--shard-count") && missing.contains(COUNT_VAR), "{missing}");
+        assert!(
+            missing.contains("--shard-count") && missing.contains(COUNT_VAR),
+            "{missing}"
+        );
         assert!(refusal(&[index("3")], Some(3)).contains("JOB_COMPLETION_INDEX=3 but"));
     }
 
     #[test]
     fn no_scheduler_or_two_are_refused_naming_the_variables() {
         let none = refusal(&[], None);
-        assert!(none.contains(SLURM_ID) && none.contains(K8S_INDEX), "{none}");
-        let both = refusal(&[(SLURM_ID, "1"), (SLURM_COUNT, "2"), (K8S_INDEX, "0")], Some(2));
+        assert!(
+            none.contains(SLURM_ID) && none.contains(K8S_INDEX),
+            "{none}"
+        );
+        let both = refusal(
+            &[(SLURM_ID, "1"), (SLURM_COUNT, "2"), (K8S_INDEX, "0")],
+            Some(2),
+        );
         assert!(both.contains("both"), "{both}");
     }
 
@@ -427,14 +453,27 @@ mod tests {
             "2/4".parse::<ShardArg>(),
             Ok(ShardArg::Fixed(Shard { index: 2, count: 4 }))
         );
-        assert!("automatic".parse::<ShardArg>().unwrap_err().contains("`auto`"));
+        assert!(
+            "automatic"
+                .parse::<ShardArg>()
+                .unwrap_err()
+                .contains("`auto`")
+        );
     }
 
     #[test]
     fn shard_count_goes_only_with_auto() {
         let fixed = Some(ShardArg::Fixed(Shard { index: 2, count: 4 }));
-        assert_eq!(resolve(fixed, None).unwrap(), Some(Shard { index: 2, count: 4 }));
-        assert!(resolve(fixed, Some(4)).unwrap_err().to_string().contains("--shard-count"));
+        assert_eq!(
+            resolve(fixed, None).unwrap(),
+            Some(Shard { index: 2, count: 4 })
+        );
+        assert!(
+            resolve(fixed, Some(4))
+                .unwrap_err()
+                .to_string()
+                .contains("--shard-count")
+        );
         assert_eq!(resolve(None, None).unwrap(), None);
     }
 

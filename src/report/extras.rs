@@ -12,13 +12,16 @@ use crate::analysis::multiturn;
 use crate::analysis::outcome::OutcomeCounts;
 use crate::results::{Coverage, ResultsFile};
 
-/// Prints the extras of a results file to stderr: whether the run covers its config,
-/// then (when it has cases) outcomes, intervals and multi-turn diagnostics.
+/// Prints the extras of a results file to stderr: outcomes, failures by cause,
+/// multi-turn diagnostics (and with `every_group` every group's interval), then, as the
+/// last lines, whether the run covers its config and the headline numbers with their
+/// intervals and the robust reading, so a run's end shows them without scrolling.
 pub fn print(file: &ResultsFile, every_group: bool) {
-    if let Some(note) = coverage_note(file) {
-        eprintln!("{note}");
-    }
-    if file.cases.is_empty() || crate::term::quiet() {
+    let note = coverage_note(file);
+    if file.cases.is_empty() {
+        if let Some(note) = note {
+            eprintln!("{note}");
+        }
         return;
     }
     // Intervals are stored by evaluate and merge; an official results file has none.
@@ -30,14 +33,56 @@ pub fn print(file: &ResultsFile, every_group: bool) {
             &computed
         }
     };
-    let mut out = OutcomeCounts::of(&file.cases).line();
-    out.push_str(&FailureTable::of(&file.cases).text());
-    out.push_str(&headline(ci));
-    if every_group {
-        out.push_str(&groups(ci));
+    let mut out = String::new();
+    if !crate::term::quiet() {
+        out.push_str(&OutcomeCounts::of(&file.cases).line());
+        out.push_str(&multiturn::diagnostics(&file.cases).text());
+        if every_group {
+            out.push_str(&groups(ci));
+        }
     }
-    out.push_str(&multiturn::diagnostics(&file.cases).text());
+    out.push_str(&FailureTable::of(&file.cases).text());
+    if let Some(note) = note {
+        out.push_str(&note);
+        out.push('\n');
+    }
+    out.push_str(&headline(ci));
+    out.push_str(&closing(file));
     eprint!("{out}");
+}
+
+/// The headline numbers, last: question and case accuracy with their counts, and the
+/// robust reading of the same replies when the file has it.
+fn closing(file: &ResultsFile) -> String {
+    let Some(summary) = crate::analysis::summarize(&file.cases) else {
+        return String::new();
+    };
+    let t = &summary.totals;
+    let mut out = format!(
+        "  {} {} ({} of {} questions)   {} {} ({} of {} cases fully right)\n",
+        crate::term::strong("Question Accuracy"),
+        crate::term::strong(&format!("{:.1}%", t.question_accuracy() * 100.0)),
+        t.correct_mcqs,
+        t.mcqs,
+        crate::term::strong("Case Accuracy"),
+        crate::term::strong(&format!("{:.1}%", t.case_accuracy() * 100.0)),
+        t.correct_cases,
+        t.cases
+    );
+    let mcqs = file.cases.iter().flat_map(|c| &c.mcqs);
+    let robust: Vec<bool> = mcqs
+        .filter_map(|m| m.extra.get("robust_correct").and_then(Value::as_bool))
+        .collect();
+    if !robust.is_empty() {
+        let right = robust.iter().filter(|r| **r).count();
+        let _ = writeln!(
+            out,
+            "  Robust reading of the same replies: {:.1}% ({right} of {} questions; see README, Answer extraction)",
+            100.0 * right as f64 / robust.len() as f64,
+            robust.len()
+        );
+    }
+    out
 }
 
 /// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
