@@ -1,4 +1,4 @@
-//! The turns of a case, byte-identical to the official tool (spec §3).
+//! The turns of a case, byte-identical to the official tool (docs/prompts.md).
 //!
 //! Pure functions from a case and an image mode to the text and pictures of each user
 //! turn. The only I/O is checking that a local image file exists (inside the image root,
@@ -190,8 +190,8 @@ pub fn user_content(
 mod tests {
     use super::*;
 
-    /// A case exercising every rule of spec §3; the expected bytes are written by hand
-    /// from the spec, not produced by the code.
+    /// A case exercising every rule of docs/prompts.md; the expected bytes are written by
+    /// hand from those rules, not produced by the code.
     fn case(dir: &Path) -> Case {
         std::fs::write(dir.join("s1.png"), b"\x89PNG\r\n\x1a\n").unwrap();
         std::fs::write(dir.join("q2.jpg"), b"\xff\xd8\xff\xe0").unwrap();

@@ -1,4 +1,4 @@
-//! The results file (spec §6), read leniently so that files written by the official
+//! The results file (docs/results.md), read leniently so that files written by the official
 //! Python tool, by older versions of ours, or edited by hand all load.
 //!
 //! Unknown keys are kept (`extra`) so that rewriting a file loses nothing.

@@ -1,4 +1,4 @@
-//! The official summary (spec §7): totals and every breakdown, with the official keys,
+//! The official summary (docs/analysis.md): totals and every breakdown, with the official keys,
 //! rounding and ordering, computed from the case records of a results file.
 
 use std::collections::{BTreeMap, HashMap};

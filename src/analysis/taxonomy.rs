@@ -1,4 +1,4 @@
-//! The official taxonomy of clinical stages and image and table modalities (spec §7),
+//! The official taxonomy of clinical stages and image and table modalities (docs/analysis.md),
 //! including its quirks: stage fragments are substring matches tried in a fixed order,
 //! and modality fragments such as `Electrocardiog` or `Cytolog` must end at a word
 //! boundary, so "Electrocardiogram" is not a biosignal. These are the official rules on

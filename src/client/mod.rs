@@ -138,7 +138,7 @@ impl ChatClient {
         &self.settings
     }
 
-    /// The request body of spec §3 for a conversation, with `--extra-body` merged in.
+    /// The request body (docs/requests.md) for a conversation, with `--extra-body` merged in.
     fn body(&self, conversation: &Conversation) -> Chunks {
         let messages = self
             .envelope

@@ -1,5 +1,5 @@
 //! `liveclin serve sglang|vllm`: start a model server, wait until it answers, print the
-//! `evaluate` command for it, supervise it, and stop it cleanly on Ctrl-C (spec §9).
+//! `evaluate` command for it, supervise it, and stop it cleanly on Ctrl-C (docs/commands.md).
 
 use std::io;
 use std::process::ExitStatus;

@@ -1,4 +1,4 @@
-//! The LiveClin case schema (spec §2), typed but lenient.
+//! The LiveClin case schema (docs/dataset.md), typed but lenient.
 //!
 //! Every field is optional and may hold the wrong JSON type: reading never fails on
 //! shape, so one odd case cannot stop a run. What a field held is kept precisely enough

@@ -61,12 +61,12 @@ impl Engine {
             let mcq = mcqs[index];
             conversation.user(content);
             // Timed for the ETA, retries and waits included: what a question costs the run.
-            let asking = self.progress.asking(mcqs.len() - index);
+            let asking = self.progress.asking(&lc.id, mcqs.len() - index);
             let outcome = tokio::select! {
                 outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
                 () = self.stop.wait() => return false,
             };
-            asking.settled();
+            asking.settled(outcome.is_ok());
             match outcome {
                 Ok(reply) => {
                     let record = answered(lc, index, mcq, &reply);

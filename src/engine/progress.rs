@@ -55,16 +55,16 @@ struct Clock {
     /// `LATENCY_WINDOW` questions, then a moving average over about that many.
     latency: Option<f64>,
     settled: u64,
-    /// Questions being asked: when each was sent, and the questions left in its case
-    /// counting it.
-    asking: HashMap<u64, (Instant, u64)>,
-    next_id: u64,
+    /// Cases under way, by id: when their current question was sent, and the questions
+    /// left in the case counting it.
+    asking: HashMap<String, (Instant, u64)>,
 }
 
 /// A question being asked, from its first call until it settles or its case stops.
 pub struct Asking<'a> {
     counts: &'a Counts,
-    id: u64,
+    case: String,
+    settled: bool,
 }
 
 /// The state of a run at one instant, as the ETA sees it.
@@ -100,11 +100,11 @@ impl Progress {
         Progress { bar, counts, plain }
     }
 
-    /// Starts timing a question of a case that has `left_in_case` questions left counting
-    /// it; settle it when it has an outcome. Dropped unsettled (the run stopped), it
-    /// leaves the ETA without counting.
-    pub fn asking(&self, left_in_case: usize) -> Asking<'_> {
-        self.counts.asking(left_in_case)
+    /// Starts timing a question of case `case`, which has `left_in_case` questions left
+    /// counting it; settle it when it has an outcome. Dropped unsettled (the run stopped,
+    /// the case panicked), the case leaves the ETA and the time is not counted.
+    pub fn asking(&self, case: &str, left_in_case: usize) -> Asking<'_> {
+        self.counts.asking(case, left_in_case)
     }
 
     /// Counts one finished MCQ (answered, failed or skipped); a failure's `reason` is
@@ -161,18 +161,31 @@ impl Drop for Progress {
 
 impl Asking<'_> {
     /// The question has its outcome (an answer or a final failure): its latency joins the
-    /// average.
-    pub fn settled(self) {
+    /// average. A case that `continues` keeps its place in the ETA as if its next question
+    /// were sent now (it is, at once), so the ETA never sees a place free up for an
+    /// instant after every answer; one that ends (its last question, or a failure that
+    /// skips the rest) leaves it.
+    pub fn settled(mut self, continues: bool) {
+        self.settled = true;
         let mut clock = self.counts.clock();
-        if let Some((sent, _)) = clock.asking.remove(&self.id) {
-            clock.settle(sent.elapsed().as_secs_f64());
+        let Some((sent, left)) = clock.asking.remove(&self.case) else {
+            return;
+        };
+        let now = Instant::now();
+        clock.settle(now.saturating_duration_since(sent).as_secs_f64());
+        if continues && left > 1 {
+            clock
+                .asking
+                .insert(std::mem::take(&mut self.case), (now, left - 1));
         }
     }
 }
 
 impl Drop for Asking<'_> {
     fn drop(&mut self) {
-        self.counts.clock().asking.remove(&self.id);
+        if !self.settled {
+            self.counts.clock().asking.remove(&self.case);
+        }
     }
 }
 
@@ -239,14 +252,14 @@ impl Counts {
     }
 
     /// See `Progress::asking`.
-    fn asking(&self, left_in_case: usize) -> Asking<'_> {
-        let mut clock = self.clock();
-        let id = clock.next_id;
-        clock.next_id += 1;
-        clock
-            .asking
-            .insert(id, (Instant::now(), left_in_case.max(1) as u64));
-        Asking { counts: self, id }
+    fn asking(&self, case: &str, left_in_case: usize) -> Asking<'_> {
+        let entry = (Instant::now(), left_in_case.max(1) as u64);
+        self.clock().asking.insert(case.to_string(), entry);
+        Asking {
+            counts: self,
+            case: case.to_string(),
+            settled: false,
+        }
     }
 
     fn clock(&self) -> std::sync::MutexGuard<'_, Clock> {
@@ -442,7 +455,7 @@ mod tests {
     #[test]
     fn the_eta_is_estimating_until_a_question_has_settled() {
         let counts = Counts::new(26, 5);
-        let _under_way: Vec<Asking> = (0..5).map(|_| counts.asking(5)).collect();
+        let _under_way: Vec<Asking> = (0..5).map(|i| counts.asking(&i.to_string(), 5)).collect();
         assert_eq!(counts.pace(), "ETA estimating");
         let line = counts.line();
         assert!(
@@ -488,7 +501,7 @@ mod tests {
         counts.done.store(5, Ordering::Relaxed);
         counts.cases.store(1, Ordering::Relaxed);
         let sent = Instant::now() - Duration::from_secs(5);
-        counts.clock().asking.insert(99, (sent, 5));
+        counts.clock().asking.insert("case".into(), (sent, 5));
         // 15 s left of the question under way, then four more of 20 s.
         assert_eq!(counts.pace(), "20s/MCQ, ETA 1m 35s");
         let line = counts.line();
@@ -504,22 +517,34 @@ mod tests {
         );
     }
 
+    /// The cases under way: their chains of questions left.
+    fn chains(counts: &Counts) -> Vec<u64> {
+        let mut chains: Vec<u64> = counts.clock().asking.values().map(|e| e.1).collect();
+        chains.sort();
+        chains
+    }
+
     #[test]
-    fn a_question_leaves_the_eta_when_settled_or_abandoned() {
-        let counts = Counts::new(10, 2);
-        let abandoned = counts.asking(3);
-        let settled = counts.asking(2);
-        assert_eq!(counts.outlook(Instant::now()).asking.len(), 2);
-        drop(abandoned);
+    fn a_case_keeps_its_place_between_questions_and_leaves_when_it_ends() {
+        let counts = Counts::new(10, 3);
+        let stopped = counts.asking("a", 3);
+        let failing = counts.asking("b", 4);
+        let going_on = counts.asking("c", 2);
+        assert_eq!(chains(&counts), [2, 3, 4]);
+        drop(stopped);
         assert_eq!(
             counts.clock().settled,
             0,
             "a stopped question has no latency"
         );
-        settled.settled();
+        going_on.settled(true);
+        assert_eq!(chains(&counts), [1, 4], "c's last question is next");
+        failing.settled(false);
+        assert_eq!(chains(&counts), [1], "a failure skips the rest of b");
+        counts.asking("c", 1).settled(true);
+        assert_eq!(chains(&counts), [0u64; 0], "c answered its last question");
         let clock = counts.clock();
-        assert!(clock.asking.is_empty());
-        assert_eq!(clock.settled, 1);
+        assert_eq!(clock.settled, 3);
         assert!(clock.latency.is_some_and(|l| l < 5.0));
     }
 

@@ -1,4 +1,4 @@
-//! Result records of cases and MCQs, in the official format (spec §6) plus our keys.
+//! Result records of cases and MCQs, in the official format (docs/results.md) plus our keys.
 
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! The terminal summary in the official layout (spec §8), 60 columns wide.
+//! The terminal summary in the official layout (docs/analysis.md), 60 columns wide.
 
 use std::fmt::Write;
 

@@ -1,4 +1,4 @@
-//! The official answer extractor (spec §5), reproduced exactly.
+//! The official answer extractor (docs/extraction.md), reproduced exactly.
 //!
 //! The official rules are Python regular expressions. They are matched here by hand,
 //! because Python's `\s`, `\b` and IGNORECASE differ from Rust's `regex` on characters

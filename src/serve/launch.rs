@@ -28,7 +28,7 @@ pub struct Launch {
 }
 
 impl Launch {
-    /// SGLang gets the official helper's flags (spec §9); vLLM the same settings under
+    /// SGLang gets the official helper's flags (docs/commands.md); vLLM the same settings under
     /// its own names. `--served-model-name` and the arguments after `--` come last.
     pub fn new(engine: &ServeEngine) -> Self {
         let (mut launch, common) = match engine {

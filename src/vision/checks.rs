@@ -16,10 +16,10 @@ use crate::client::{ChatClient, Conversation, Outcome, retry};
 use crate::images;
 use crate::prompt::{ImageMode, Picture, Turn, user_content};
 
-/// The official local-mode question (spec §9).
+/// The official local-mode question (docs/commands.md).
 pub const ONE_PICTURE: &str =
     "What is the dominant color of this image? Reply with just the color name in one word.";
-/// The official url-mode request (spec §9).
+/// The official url-mode request (docs/commands.md).
 pub const DESCRIBE: &str = "Briefly describe what you see in this image in 1-2 sentences.";
 pub const TWO_PICTURES: &str = "Two images are attached. What is the dominant color of each? \
                                 Reply in the form: first: <color>, second: <color>.";

@@ -1,6 +1,8 @@
 //! Integration tests: one binary, one module per area.
 
 mod cli;
+#[cfg(unix)] // the examples run under bash and sh
+mod clusters;
 mod common;
 mod compare;
 #[cfg(unix)] // SIGKILL
