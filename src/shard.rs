@@ -1,7 +1,8 @@
 //! Splitting one run across machines: `--shard K/N` keeps the cases whose id falls in
 //! bucket K of N. The bucket comes from a hash of the case id alone, so every machine,
 //! every rerun and every resume agrees on it without coordination, and the N shards
-//! partition the config exactly.
+//! partition the config exactly. `--shard auto` takes K/N from the task's place in a Slurm
+//! job array or a Kubernetes Indexed Job, so one command line serves every task.
 
 use std::fmt;
 use std::str::FromStr;
@@ -136,8 +137,10 @@ pub fn from_scheduler(vars: Vars, count_flag: Option<u32>) -> Result<Detected, S
             shard.count
         ));
     }
+    // The flag overrides the count variable: listing both would blame the wrong one.
     let mut from: Vec<String> = SCHEDULER_VARS
         .iter()
+        .filter(|&&name| count_flag.is_none() || name != COUNT_VAR)
         .filter_map(|name| vars(name).map(|value| format!("{name}={value}")))
         .collect();
     if let Some(n) = count_flag {
@@ -443,6 +446,9 @@ mod tests {
             "SLURM_ARRAY_TASK_ID=0, SLURM_ARRAY_TASK_MIN=0, SLURM_ARRAY_TASK_MAX=1"
         );
         let found = from_scheduler(&env(&[(K8S_INDEX, "1")]), Some(2)).unwrap();
+        assert_eq!(found.from, "JOB_COMPLETION_INDEX=1, --shard-count 2");
+        let overridden = env(&[(K8S_INDEX, "1"), (COUNT_VAR, "9")]);
+        let found = from_scheduler(&overridden, Some(2)).unwrap();
         assert_eq!(found.from, "JOB_COMPLETION_INDEX=1, --shard-count 2");
     }
 

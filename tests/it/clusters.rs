@@ -24,9 +24,13 @@ fn server() -> MockServer {
 /// The unsharded run of the demo config: what the shards must add up to.
 fn whole_run(server: &MockServer, dir: &Path) -> PathBuf {
     let whole = dir.join("whole.json");
-    outside_any_job(&mut evaluate(&server.base, &whole, &["--image-mode", "local"]))
-        .assert()
-        .success();
+    outside_any_job(&mut evaluate(
+        &server.base,
+        &whole,
+        &["--image-mode", "local"],
+    ))
+    .assert()
+    .success();
     whole
 }
 
@@ -52,7 +56,9 @@ fn job_shell(shell: &str, dir: &Path, server: &MockServer) -> assert_cmd::Comman
     let path = std::env::join_paths(
         [bin, liveclin.parent().unwrap().to_path_buf()]
             .into_iter()
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+            .chain(std::env::split_paths(
+                &std::env::var_os("PATH").unwrap_or_default(),
+            )),
     )
     .unwrap();
     let mut cmd = assert_cmd::Command::new(shell);
@@ -87,13 +93,21 @@ fn assert_partition_and_merge(dir: &Path, count: u32, whole: &Path) {
     for k in 1..=count {
         let shard = dir.join(format!("results/mock_demo_shard-{k}-of-{count}.json"));
         let file: Value = serde_json::from_str(&std::fs::read_to_string(&shard).unwrap()).unwrap();
-        assert_eq!(file["meta"]["shard"], format!("{k}/{count}"), "{}", shard.display());
+        assert_eq!(
+            file["meta"]["shard"],
+            format!("{k}/{count}"),
+            "{}",
+            shard.display()
+        );
         union.extend(case_ids(&shard));
     }
     union.sort();
     let mut all = case_ids(whole);
     all.sort();
-    assert_eq!(union, all, "the shards partition the config, each case once");
+    assert_eq!(
+        union, all,
+        "the shards partition the config, each case once"
+    );
     let merged = dir.join("results/mock_demo.json");
     assert_eq!(summary_of(&merged), summary_of(whole));
     assert_eq!(case_ids(&merged), case_ids(whole), "the dataset's order");
@@ -136,7 +150,10 @@ fn the_slurm_example_shards_partition_the_config_and_merge_to_the_whole_run() {
     }
     // The first task alone submitted the merge, to run after the whole array succeeded.
     let submitted = std::fs::read_to_string(dir.path().join("sbatch.log")).unwrap();
-    assert!(submitted.lines().any(|a| a == "--dependency=afterok:4242"), "{submitted}");
+    assert!(
+        submitted.lines().any(|a| a == "--dependency=afterok:4242"),
+        "{submitted}"
+    );
     let merges: Vec<&str> = submitted
         .lines()
         .filter_map(|a| a.strip_prefix("--wrap="))
@@ -171,7 +188,9 @@ fn scripts(manifest: &str) -> Vec<String> {
                 .iter()
                 .take_while(|line| line.trim().is_empty() || indent(line) > indent(lines[start]));
             let margin = indent(lines[start + 1]);
-            block.map(|line| format!("{}\n", line.get(margin..).unwrap_or(""))).collect()
+            block
+                .map(|line| format!("{}\n", line.get(margin..).unwrap_or("")))
+                .collect()
         })
         .collect()
 }
@@ -233,7 +252,11 @@ fn shard_auto_outside_a_usable_job_array_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.json");
     let refused = |vars: &[(&str, &str)], expected: &[&str]| {
-        let mut cmd = evaluate(&server.base, &output, &["--image-mode", "local", "--shard", "auto"]);
+        let mut cmd = evaluate(
+            &server.base,
+            &output,
+            &["--image-mode", "local", "--shard", "auto"],
+        );
         outside_any_job(&mut cmd).envs(vars.iter().copied());
         let stderr = String::from_utf8(cmd.assert().code(2).get_output().stderr.clone()).unwrap();
         for text in expected {
@@ -252,5 +275,8 @@ fn shard_auto_outside_a_usable_job_array_is_refused_before_anything_runs() {
     let index = [("JOB_COMPLETION_INDEX", "0")];
     refused(&index, &["--shard-count N or set LIVECLIN_SHARD_COUNT"]);
     assert_eq!(server.mock.stats().requests, 0, "no call was made");
-    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing written");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing written"
+    );
 }
