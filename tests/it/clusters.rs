@@ -74,17 +74,6 @@ fn job_shell(shell: &str, dir: &Path, server: &MockServer) -> assert_cmd::Comman
     cmd
 }
 
-/// The case ids of a results file, in its order.
-fn case_ids(path: &Path) -> Vec<String> {
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    file["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|case| case["case_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 /// The examples' shards, left in `dir/results/` under their default names, each record
 /// their K/N and together hold every case of the whole run once; their merge
 /// (`results/mock_demo.json`) is the whole run, in its order.
@@ -99,10 +88,10 @@ fn assert_partition_and_merge(dir: &Path, count: u32, whole: &Path) {
             "{}",
             shard.display()
         );
-        union.extend(case_ids(&shard));
+        union.extend(crate::common::case_ids(&shard));
     }
     union.sort();
-    let mut all = case_ids(whole);
+    let mut all = crate::common::case_ids(whole);
     all.sort();
     assert_eq!(
         union, all,
@@ -110,7 +99,11 @@ fn assert_partition_and_merge(dir: &Path, count: u32, whole: &Path) {
     );
     let merged = dir.join("results/mock_demo.json");
     assert_eq!(summary_of(&merged), summary_of(whole));
-    assert_eq!(case_ids(&merged), case_ids(whole), "the dataset's order");
+    assert_eq!(
+        crate::common::case_ids(&merged),
+        crate::common::case_ids(whole),
+        "the dataset's order"
+    );
 }
 
 /// The first and last ids of the example's `#SBATCH --array=A-B`.

@@ -169,6 +169,17 @@ pub fn wait_for_turns(journal: &Path, turns: usize) {
     }
 }
 
+/// The case ids of a results file, in its order.
+pub fn case_ids(path: &Path) -> Vec<String> {
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|case| case["case_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// The `summary` of a results file.
 pub fn summary_of(path: &Path) -> Value {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -7,16 +7,6 @@ use serde_json::Value;
 
 use super::common::{evaluate, liveclin, mock_server, summary_of};
 
-fn case_ids(path: &std::path::Path) -> Vec<String> {
-    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    file["cases"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["case_id"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
     let server = mock_server(liveclin::mock::MockConfig {
@@ -43,13 +33,18 @@ fn merged_shards_equal_the_unsharded_run() {
             out
         })
         .collect();
-    let mut union: Vec<String> = shards.iter().flat_map(|s| case_ids(s)).collect();
+    let mut union: Vec<String> = shards
+        .iter()
+        .flat_map(|s| crate::common::case_ids(s))
+        .collect();
     assert!(
-        shards.iter().all(|s| !case_ids(s).is_empty()),
+        shards
+            .iter()
+            .all(|s| !crate::common::case_ids(s).is_empty()),
         "every shard has cases"
     );
     union.sort();
-    let mut all = case_ids(&whole);
+    let mut all = crate::common::case_ids(&whole);
     all.sort();
     assert_eq!(union, all, "the shards partition the cases");
 
@@ -64,7 +59,11 @@ fn merged_shards_equal_the_unsharded_run() {
         .success();
     let out = out.get_output();
     assert_eq!(summary_of(&merged), summary_of(&whole));
-    assert_eq!(case_ids(&merged), case_ids(&whole), "the dataset's order");
+    assert_eq!(
+        crate::common::case_ids(&merged),
+        crate::common::case_ids(&whole),
+        "the dataset's order"
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Question Accuracy:"));
 
     // The same shard twice is an overlap; a missing shard is named.
@@ -86,7 +85,7 @@ fn merged_shards_equal_the_unsharded_run() {
         .output()
         .unwrap();
     assert!(partial.status.success());
-    let missing = case_ids(&shards[2]).len();
+    let missing = crate::common::case_ids(&shards[2]).len();
     assert!(
         String::from_utf8_lossy(&partial.stderr)
             .contains(&format!("{missing} cases of the dataset are in no shard")),
@@ -170,5 +169,5 @@ fn merge_refuses_a_case_found_twice() {
 
     // The same cases, each once, merge.
     merge(&[&first, &second]).assert().success();
-    assert_eq!(case_ids(&output).len(), cases.len());
+    assert_eq!(crate::common::case_ids(&output).len(), cases.len());
 }
