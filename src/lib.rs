@@ -17,6 +17,7 @@ pub mod identity;
 pub mod images;
 pub mod mock;
 pub mod output;
+pub mod plural;
 pub mod prompt;
 pub mod pytext;
 pub mod report;

@@ -120,10 +120,11 @@ impl Coverage {
         if self.complete || self.cases_run >= self.cases_in_config {
             return None;
         }
+        let missing = self.cases_in_config - self.cases_run;
         Some(format!(
-            "{} of {} cases were not run",
-            self.cases_in_config - self.cases_run,
-            self.cases_in_config
+            "{missing} of {} {} not run",
+            crate::plural::count(self.cases_in_config, "case", "cases"),
+            crate::plural::were(missing)
         ))
     }
 }

@@ -106,19 +106,19 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
         "{}",
         terminal::render(&file.meta, summary.as_ref())
     );
-    extras::print(&file, false);
     eprintln!(
-        "Merged {} results files ({} cases) into {}",
-        shards.len(),
-        file.cases.len(),
+        "Merged {} ({}) into {}",
+        crate::plural::count(shards.len() as u64, "results file", "results files"),
+        crate::plural::count(file.cases.len() as u64, "case", "cases"),
         args.output.display()
     );
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
         eprintln!(
-            "{} {} cases of the dataset are in no shard: {}{}",
+            "{} {} of the dataset {} in no shard: {}{}",
             crate::term::warning(),
-            missing.len(),
+            crate::plural::count(missing.len() as u64, "case", "cases"),
+            if missing.len() == 1 { "is" } else { "are" },
             shown.join(", "),
             if missing.len() > shown.len() {
                 ", ..."
@@ -127,6 +127,8 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
             }
         );
     }
+    // The headline numbers last, after what the merge did.
+    extras::print(&file, false);
     printed?;
     Ok(Exit::Success)
 }

@@ -39,7 +39,7 @@ struct Counts {
     failed: AtomicU64,
     /// The latest failure's short reason ("HTTP 401"), shown beside the count.
     last_failure: Mutex<String>,
-    /// Question latencies and the questions being asked, for the ETA.
+    /// Question latencies and the cases under way, for the ETA.
     clock: Mutex<Clock>,
 }
 
@@ -68,7 +68,7 @@ pub struct Asking<'a> {
 }
 
 /// The state of a run at one instant, as the ETA sees it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct Outlook {
     /// Mean seconds per question; `None` before any settled.
     latency: Option<f64>,
@@ -76,8 +76,8 @@ struct Outlook {
     left: u64,
     /// Cases not started yet.
     waiting_cases: u64,
-    /// Per question being asked: seconds since it was sent, and the questions left in
-    /// its case counting it.
+    /// Per case under way: seconds since its current question was sent, and the
+    /// questions left in it counting that one.
     asking: Vec<(f64, u64)>,
 }
 
@@ -335,8 +335,8 @@ impl Counts {
 }
 
 impl Outlook {
-    /// MCQs settled per second from now on: the questions being asked at once over the
-    /// latency of one.
+    /// MCQs settled per second from now on: the cases under way (one question each at a
+    /// time) over the latency of a question.
     fn rate(&self) -> Option<f64> {
         let latency = self.latency?;
         Some(self.asking.len().max(1) as f64 / latency.max(1e-3))
@@ -362,7 +362,8 @@ impl Outlook {
             })
             .collect();
         if places.is_empty() {
-            // Between two questions nothing is being asked; the run goes on in one place.
+            // No case under way for an instant (one ended, the next is starting): the run
+            // goes on in one place at least.
             places.push(Reverse(0));
         }
         let chained: u64 = self.asking.iter().map(|&(_, left)| left).sum();

@@ -102,7 +102,8 @@ impl Prior {
         }
         Ok((unmatched > 0).then(|| {
             format!(
-                "{unmatched} cases of {} have no case id and fit no single case of the dataset: they run again",
+                "{} of {} without a case id fit no single case of the dataset: run again",
+                crate::plural::count(unmatched as u64, "case", "cases"),
                 self.source
             )
         }))

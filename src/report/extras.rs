@@ -88,10 +88,10 @@ fn closing(file: &ResultsFile) -> String {
 /// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
 pub fn coverage_note(file: &ResultsFile) -> Option<String> {
     let note = Coverage::of(&file.meta)?.note()?;
-    let ran = match file.cases.len() {
-        1 => "the 1 case".to_string(),
-        n => format!("the {n} cases"),
-    };
+    let ran = format!(
+        "the {}",
+        crate::plural::count(file.cases.len() as u64, "case", "cases")
+    );
     Some(format!(
         "  Partial run: {note}; every number above is over {ran} that ran."
     ))
