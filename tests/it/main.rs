@@ -5,6 +5,7 @@ mod cli;
 mod clusters;
 mod common;
 mod compare;
+mod conventions;
 #[cfg(unix)] // SIGKILL
 mod crash;
 mod download;
