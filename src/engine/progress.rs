@@ -88,15 +88,19 @@ struct Plain {
 
 impl Progress {
     /// Progress over `total_mcqs` MCQs of `total_cases` cases; without a terminal, a line
-    /// every `interval`.
+    /// every `interval`; with `-q`, nothing.
     pub fn new(total_mcqs: u64, total_cases: u64, interval: Duration) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(total_mcqs), ProgressDrawTarget::stderr());
+        let quiet = crate::term::quiet();
+        let target = if quiet {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        };
+        let bar = ProgressBar::with_draw_target(Some(total_mcqs), target);
         let counts = Arc::new(Counts::new(total_mcqs, total_cases));
         bar.set_style(bar_style(&counts));
         bar.enable_steady_tick(Duration::from_millis(500));
-        let plain = bar
-            .is_hidden()
-            .then(|| Plain::start(counts.clone(), interval));
+        let plain = (bar.is_hidden() && !quiet).then(|| Plain::start(counts.clone(), interval));
         Progress { bar, counts, plain }
     }
 
@@ -199,13 +203,14 @@ impl Clock {
     }
 }
 
-/// The bar: `{bar} 12/26 MCQs  [1m 02s] 4.1s/MCQ, ETA 1m 40s  Q-Acc 61.2%  failed 0`.
-/// Elapsed time and pace are drawn at every tick, not only when an MCQ finishes, so they
-/// move while slow questions are being asked.
+/// The bar: `{bar} 12/26 [1m 02s] 4.1s/MCQ, ETA 1m 40s  Q-Acc 61.2%  failed 0`, within
+/// 80 columns for a full config: the status is cut to the terminal's width rather than
+/// wrapped. Elapsed time and pace are drawn at every tick, not only when an MCQ
+/// finishes, so they move while slow questions are being asked.
 fn bar_style(counts: &Arc<Counts>) -> ProgressStyle {
     let for_pace = counts.clone();
     let for_clock = counts.clone();
-    ProgressStyle::with_template("{bar:30} {pos}/{len} MCQs  [{clock}] {pace}  {msg}")
+    ProgressStyle::with_template("{bar:14} {pos}/{len} [{clock}] {pace}  {wide_msg}")
         .expect("a valid progress template")
         .with_key(
             "pace",
