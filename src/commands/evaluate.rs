@@ -243,7 +243,11 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     meta.insert("finished_at".into(), json!(now()));
     let tallies = pool.tallies();
-    if tallies.len() > 1 || tallies.iter().any(|e| e.tally.throttled > 0) {
+    if tallies.len() > 1
+        || tallies
+            .iter()
+            .any(|e| e.tally.throttled > 0 || e.tally.timeouts > 0)
+    {
         print_tallies(&tallies);
         // A key of ours: official readers ignore it.
         meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
