@@ -514,10 +514,11 @@ fn print_tallies(tallies: &[EndpointTally]) {
     crate::say!("Endpoints:");
     for EndpointTally { api_base, tally: t } in tallies {
         crate::say!(
-            "  {api_base}: {} cases, {} answers, {} rate-limited (429), {} failed calls, rested {} times, lowest limit {}",
+            "  {api_base}: {} cases, {} answers, {} rate-limited (429), {} timed out, {} failed calls, rested {} times, lowest limit {}",
             t.cases,
             t.answers,
             t.throttled,
+            t.timeouts,
             t.failures,
             t.rests,
             t.lowest_limit
