@@ -250,9 +250,10 @@ pub struct CompareArgs {
     pub seed: u64,
     /// Also write one self-contained HTML page of the comparison (the runs and the
     /// warnings, the headline differences, a chart per breakdown with a bar per run and
-    /// each difference beside its group): it loads nothing from the network.
-    #[arg(long, value_name = "OUT.html")]
-    pub html: Option<PathBuf>,
+    /// each difference beside its group): it loads nothing from the network. `--html`
+    /// alone writes results/compare-<first>-vs-<second>.html; `--html=PATH` chooses.
+    #[arg(long, value_name = "OUT.html", num_args = 0..=1, require_equals = true)]
+    pub html: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Args)]
@@ -277,9 +278,10 @@ pub struct ReportArgs {
     /// breakdown, multi-turn diagnostics, every case's conversation, filters): it loads
     /// nothing from the network, so it opens offline and can be shared as one file. The
     /// questions of the transcripts come from the dataset flags below (the config
-    /// defaults to the results file's `meta.dataset`).
-    #[arg(long, value_name = "OUT.html")]
-    pub html: Option<PathBuf>,
+    /// defaults to the results file's `meta.dataset`). `--html` alone writes
+    /// results/<results file's name>.html; `--html=PATH` chooses.
+    #[arg(long, value_name = "OUT.html", num_args = 0..=1, require_equals = true)]
+    pub html: Option<Option<PathBuf>>,
     /// With --html: reference values drawn as dashed lines, a JSON object such as
     /// {"label": "Physicians (published)", "question_accuracy": 0.62, "case_accuracy":
     /// 0.31, "by_chapter": {"Chapter 2: Neoplasms": 0.40}} (any summary breakdown, group

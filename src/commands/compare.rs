@@ -2,6 +2,7 @@
 //! have, with paired bootstrap intervals and p-values for every difference.
 
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -10,7 +11,7 @@ use crate::analysis::compare::{Comparison, Run, compare, pair_text};
 use crate::cli::CompareArgs;
 use crate::exit::Exit;
 use crate::output;
-use crate::report::html::{self, ComparedRun};
+use crate::report::html::{self, ComparedRun, html_path};
 use crate::results::{self, ResultsFile};
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
@@ -37,7 +38,13 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     for warning in &comparison.warnings {
         eprintln!("{} {warning}", crate::term::warning());
     }
-    if let Some(out) = &args.html {
+    let results: Vec<&Path> = args.results.iter().map(PathBuf::as_path).collect();
+    if let Some(out) = html_path(
+        args.html.as_ref().map(Option::as_deref),
+        &results,
+        "compare-",
+    ) {
+        let out = &out;
         let sources: Vec<String> = args
             .results
             .iter()

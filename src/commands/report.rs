@@ -10,7 +10,7 @@ use crate::cli::{DataArgs, ReportArgs};
 use crate::exit::Exit;
 use crate::output;
 use crate::report::extras;
-use crate::report::html::{self, Page, Questions};
+use crate::report::html::{self, Page, Questions, html_path};
 use crate::report::reference::Reference;
 use crate::report::terminal;
 use crate::results::{self, ResultsFile};
@@ -22,7 +22,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     let summary = summarize(&file.cases);
     // A closed stdout (`| head`) still gets the HTML page written before the quiet end.
     let printed = print_summary(args, &file, summary.as_ref());
-    if let Some(out) = &args.html {
+    if let Some(out) = html_path(
+        args.html.as_ref().map(Option::as_deref),
+        &[&args.results],
+        "",
+    ) {
+        let out = &out;
         if let (Some(reference), Some(summary)) = (&reference, &summary) {
             for group in reference.unmatched(summary) {
                 eprintln!("Reference: {group} is not a group of these results; not drawn");

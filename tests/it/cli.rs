@@ -391,13 +391,13 @@ fn assert_quiet_success(args: &[&str], status: std::process::ExitStatus, stderr:
 fn printing_commands_end_quietly_when_stdout_is_closed() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
-    let page_arg = page.to_str().unwrap();
+    let page_flag = format!("--html={}", page.to_str().unwrap());
     let merged = dir.path().join("merged.json");
     let merged_arg = merged.to_str().unwrap();
     let run = "tests/fixtures/official/results-url.json";
     let demo = ["--data-dir", ".", "--dataset", "demo"];
     let commands: [Vec<&str>; 8] = [
-        vec!["report", run, "--html", page_arg],
+        vec!["report", run, &page_flag],
         vec!["report", "--json", run],
         [&["prompts"][..], &demo].concat(),
         [&["validate"][..], &demo].concat(),

@@ -257,17 +257,19 @@ pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
     &page[start..end]
 }
 
+/// `--html=PATH` (the flag takes its value after `=`; alone it picks a path under results/).
+pub fn html_flag(path: &Path) -> std::ffi::OsString {
+    let mut flag = std::ffi::OsString::from("--html=");
+    flag.push(path);
+    flag
+}
+
 /// `liveclin ARGS --html DIR/sub/page.html` (a folder it must create); checks it succeeded
 /// and returns (stdout, stderr, the page).
 pub fn with_html(args: &[&std::ffi::OsStr]) -> (String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sub/page.html");
-    let output = liveclin()
-        .args(args)
-        .arg("--html")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = liveclin().args(args).arg(html_flag(&out)).output().unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(output.status.success(), "{stderr}");
     let page = std::fs::read_to_string(&out).unwrap();

@@ -274,8 +274,7 @@ fn a_server_echoing_the_api_key_cannot_leak_it() {
     let html = liveclin()
         .arg("report")
         .arg(&output)
-        .arg("--html")
-        .arg(&report)
+        .arg(crate::common::html_flag(&report))
         .args(["--data-dir", "."])
         .assert()
         .success();

@@ -192,8 +192,8 @@ fn a_bad_reference_file_is_an_input_error_naming_it() {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
         let output = liveclin()
-            .args(["report", OFFICIAL, "--data-dir", ".", "--html"])
-            .arg(&out)
+            .args(["report", OFFICIAL, "--data-dir", "."])
+            .arg(crate::common::html_flag(&out))
             .arg("--reference")
             .arg(&path)
             .output()
@@ -207,8 +207,8 @@ fn a_bad_reference_file_is_an_input_error_naming_it() {
     }
     let missing = dir.path().join("missing.json");
     let output = liveclin()
-        .args(["report", OFFICIAL, "--html"])
-        .arg(&out)
+        .args(["report", OFFICIAL])
+        .arg(crate::common::html_flag(&out))
         .arg("--reference")
         .arg(&missing)
         .output()
@@ -358,4 +358,30 @@ fn failures_are_listed_by_cause_with_the_fix() {
         );
     }
     assert!(stderr.contains("Failed questions by cause:"), "{stderr}");
+}
+
+/// `--html` alone writes under results/, named after the results file. A value needs
+/// `=`, so in `report --html run.json` the file is the results, never the page's path.
+#[test]
+fn html_alone_writes_under_results_and_never_over_the_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("my-run.json");
+    std::fs::copy(repo(OFFICIAL), &run).unwrap();
+    let before = std::fs::read(&run).unwrap();
+    for args in [
+        ["report", "my-run.json", "--html"],
+        ["report", "--html", "my-run.json"],
+    ] {
+        let mut cmd = assert_cmd::Command::cargo_bin("liveclin").unwrap();
+        cmd.current_dir(dir.path())
+            .env("HF_HUB_OFFLINE", "1")
+            .args(args)
+            .assert()
+            .success()
+            .stderr(predicates::str::contains(
+                "HTML report: results/my-run.html",
+            ));
+        assert!(dir.path().join("results/my-run.html").is_file());
+        assert_eq!(std::fs::read(&run).unwrap(), before);
+    }
 }

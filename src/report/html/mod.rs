@@ -21,7 +21,7 @@ pub use report_page::{Page, our_keys, render};
 pub use transcripts::Questions;
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
@@ -275,4 +275,21 @@ mod tests {
         );
         assert_eq!(escape("plain é"), "plain é");
     }
+}
+
+/// Where `--html` writes: the path given with `--html=PATH`, or, for `--html` alone,
+/// `results/<prefix><first results file's stem>[-vs-<second's>].html`, so a page never
+/// lands in the working folder by accident. `None` without `--html`.
+pub fn html_path(flag: Option<Option<&Path>>, results: &[&Path], prefix: &str) -> Option<PathBuf> {
+    if let Some(path) = flag? {
+        return Some(path.to_path_buf());
+    }
+    let stem = |p: &Path| {
+        p.file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned()
+    };
+    let names: Vec<String> = results.iter().take(2).map(|p| stem(p)).collect();
+    Some(Path::new("results").join(format!("{prefix}{}.html", names.join("-vs-"))))
 }
