@@ -263,20 +263,6 @@ pub fn write_page(out: &Path, page: &str) -> anyhow::Result<()> {
     std::fs::write(out, page).with_context(|| format!("cannot write {}", out.display()))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_every_special_character() {
-        assert_eq!(
-            escape(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
-        );
-        assert_eq!(escape("plain é"), "plain é");
-    }
-}
-
 /// Where `--html` writes: the path given with `--html=PATH`, or, for `--html` alone,
 /// `results/<prefix><first results file's stem>[-vs-<second's>].html`, so a page never
 /// lands in the working folder by accident. `None` without `--html`.
@@ -292,4 +278,18 @@ pub fn html_path(flag: Option<Option<&Path>>, results: &[&Path], prefix: &str) -
     };
     let names: Vec<String> = results.iter().take(2).map(|p| stem(p)).collect();
     Some(Path::new("results").join(format!("{prefix}{}.html", names.join("-vs-"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_every_special_character() {
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+        assert_eq!(escape("plain é"), "plain é");
+    }
 }
