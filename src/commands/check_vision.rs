@@ -37,7 +37,10 @@ pub fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
         client,
         tries: args.max_retries,
     };
-    println!("Checking whether model {model} at {api_base} sees pictures");
+    writeln!(
+        crate::output::stdout(),
+        "Checking whether model {model} at {api_base} sees pictures"
+    )?;
     tokio::runtime::Runtime::new()?.block_on(check(&url_pictures, &asker))
 }
 
@@ -64,18 +67,23 @@ fn url_pictures(args: &CheckVisionArgs) -> anyhow::Result<UrlPictures> {
 fn write_pictures(dir: &Path) -> anyhow::Result<Exit> {
     let written = picture::write_pictures(dir, &url_colours())
         .with_context(|| format!("cannot write the test pictures to {}", dir.display()))?;
-    println!("Wrote {} test pictures:", written.len());
+    writeln!(
+        crate::output::stdout(),
+        "Wrote {} test pictures:",
+        written.len()
+    )?;
     for path in &written {
-        println!("  {}", path.display());
+        writeln!(crate::output::stdout(), "  {}", path.display())?;
     }
     let dir = dir.to_string_lossy();
-    println!(
+    writeln!(
+        crate::output::stdout(),
         "Serve this folder where the model's server can fetch it, e.g.\n  \
          python3 -m http.server 8080 --directory {}\n\
          then check url mode with\n  \
          liveclin check-vision --model MODEL --api-base URL --picture-url http://HOST:8080/",
         shell_word(&dir)
-    );
+    )?;
     Ok(Exit::Success)
 }
 
@@ -90,15 +98,15 @@ async fn check(url_pictures: &UrlPictures, asker: &Asker) -> anyhow::Result<Exit
     let mut findings = Vec::new();
     for check in checks(url_pictures) {
         let finding = asker.run(&check).await;
-        println!("{}", line(&finding));
+        writeln!(crate::output::stdout(), "{}", line(&finding))?;
         findings.push(finding);
     }
     let advice = advise(&findings);
-    println!();
+    writeln!(crate::output::stdout())?;
     for problem in &advice.problems {
-        println!("{problem}");
+        writeln!(crate::output::stdout(), "{problem}")?;
     }
-    println!("{}", advice.conclusion);
+    writeln!(crate::output::stdout(), "{}", advice.conclusion)?;
     Ok(if advice.usable.is_empty() {
         Exit::CheckFailed
     } else {

@@ -18,7 +18,7 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
         jobs: args.jobs.into(),
     };
     let summary = tokio::runtime::Runtime::new()?.block_on(download(hub, &request))?;
-    println!("{}", describe(&summary));
+    writeln!(crate::output::stdout(), "{}", describe(&summary))?;
     Ok(Exit::Success)
 }
 

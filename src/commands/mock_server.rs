@@ -57,8 +57,11 @@ pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
     ));
     tokio::runtime::Runtime::new()?.block_on(async {
         let (addr, server) = crate::mock::start(mock, args.port).await?;
-        println!("Mock model \"mock\" answering {} cases of {} at http://{addr}/v1", dataset.cases.len(), dataset.path.display());
-        println!("Try: liveclin evaluate --model mock --api-base http://{addr}/v1 --image-mode local --dataset {} --data-dir {}", args.data.dataset, args.data.data_dir.display());
+        // A reader gone from stdout must not stop the server it announces.
+        let mut out = crate::output::stdout();
+        let _ = writeln!(out, "Mock model \"mock\" answering {} cases of {} at http://{addr}/v1", dataset.cases.len(), dataset.path.display());
+        let _ = writeln!(out, "Try: liveclin evaluate --model mock --api-base http://{addr}/v1 --image-mode local --dataset {} --data-dir {}", args.data.dataset, args.data.data_dir.display());
+        drop(out);
         tokio::select! {
             _ = server => {}
             _ = tokio::signal::ctrl_c() => {}

@@ -76,7 +76,9 @@ fn announce(common: &ServeCommon, base: &str, model: Option<String>, started: In
     let model = model
         .or_else(|| common.served_model_name.clone())
         .unwrap_or_else(|| common.model_path.clone());
-    println!(
+    // A reader gone from stdout must not stop the supervision of a running server.
+    let _ = writeln!(
+        crate::output::stdout(),
         "Server ready after {:.0} s: model {model:?} at {base}\nEvaluate with:\n  liveclin evaluate --model {} --api-base {base} --image-mode local",
         started.elapsed().as_secs_f64(),
         shell_word(&model)
