@@ -81,7 +81,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
         None => {
             unpacked = crate::demo::Unpacked::new()
                 .context("cannot unpack the built-in demo config into the temporary folder")?;
-            eprintln!(
+            crate::say!(
                 "Demo: the demo config built into liveclin, unpacked to {} for this run",
                 unpacked.data_dir().display()
             );
