@@ -215,7 +215,7 @@ pub struct MergeArgs {
     #[arg(required = true, value_name = "RESULTS")]
     pub results: Vec<PathBuf>,
     /// Where to write the merged results file.
-    #[arg(long, short)]
+    #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
     /// The config the shards ran (default: the `dataset` their files name). Used to list
     /// cases no shard ran and to keep the dataset's case order.

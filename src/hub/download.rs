@@ -269,11 +269,13 @@ async fn fetch_all(
     bar.set_position(already);
     bar.set_style(
         ProgressStyle::with_template(
-            "{bar:30} {bytes}/{total_bytes}  {binary_bytes_per_sec}  ETA {eta}  {msg}",
+            "{bar:16} {bytes}/{total_bytes}  {binary_bytes_per_sec}  ETA {eta}  {wide_msg}",
         )
         .expect("a valid progress template"),
     );
-    bar.set_draw_target(ProgressDrawTarget::stderr());
+    if !crate::term::quiet() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+    }
     bar.enable_steady_tick(Duration::from_millis(200));
     let total = todo.len();
     bar.set_message(format!("files 0/{total}"));
