@@ -726,7 +726,9 @@ mod tests {
                     assert_eq!(official(&padded), official(&plain), "{padded:?}");
                     assert_eq!(official(&plain).as_deref(), Some(letter));
                     for opts in [&options[..], &[]] {
-                        let robust = |r: &str| robust::extract(r, opts).map(|(l, _)| l);
+                        let robust = |r: &str| {
+                            robust::extract(r, &robust::Choice::letters(opts)).map(|(l, _)| l)
+                        };
                         assert_eq!(robust(&padded), robust(&plain), "{padded:?}");
                     }
                 }

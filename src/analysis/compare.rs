@@ -5,7 +5,11 @@
 //! (the same hard cases) cancels out and only their difference varies. The p-value is
 //! two-sided, from the bootstrap distribution of the difference:
 //! 2 x min(share <= 0, share >= 0), with one added to both counts so it is never 0.
+//!
+//! Every MCQ is counted by one [`Reading`]: the official verdict (`is_correct`), or our
+//! robust extractor's (`robust_correct`), the same for every run.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value, json};
@@ -17,7 +21,84 @@ use super::bootstrap::{
 use super::outcome::OutcomeCounts;
 use super::summarize;
 use crate::pytext::round4;
-use crate::results::{CaseRecord, Coverage, ResultsFile};
+use crate::results::{CaseRecord, Coverage, McqRecord, ResultsFile};
+
+/// Which verdict of each MCQ a comparison counts. A model can gain or lose points only
+/// because the official extractor misreads its replies (a letter in its reasoning taken
+/// for its answer); the robust reading asks whether that changes the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Reading {
+    /// The official tool's answer extraction: `is_correct` (and the stored
+    /// `correct_mcqs`), the benchmark's numbers.
+    #[default]
+    Official,
+    /// Our robust extractor's: `robust_correct`, with case correctness recounted from it.
+    Robust,
+}
+
+impl Reading {
+    /// Its name, as `--reading` and the JSON spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reading::Official => "official",
+            Reading::Robust => "robust",
+        }
+    }
+
+    /// What it counts, for the table header and the page.
+    pub fn description(self) -> &'static str {
+        match self {
+            Reading::Official => "the official answer extraction's verdict (is_correct)",
+            Reading::Robust => {
+                "the robust extractor's verdict (robust_correct), case correctness recounted from it"
+            }
+        }
+    }
+
+    /// The file as this reading counts it: itself for the official reading; for the
+    /// robust one a copy whose answered MCQs carry the robust verdict and answer in
+    /// `is_correct` and `extracted_answer`, and whose cases' `correct_mcqs` are recounted,
+    /// so that the whole comparison (accuracies, case correctness, differences) follows.
+    /// MCQs that failed or were skipped have no verdict of either kind and stay wrong.
+    ///
+    /// Refused when an answered MCQ has no robust verdict (the official tool's files,
+    /// hand-made ones): counting it wrong, or officially, would mix the readings.
+    pub fn apply(self, file: &ResultsFile) -> Result<Cow<'_, ResultsFile>, String> {
+        if self == Reading::Official {
+            return Ok(Cow::Borrowed(file));
+        }
+        let answered = || file.cases.iter().flat_map(|c| &c.mcqs).filter(|m| !m.has_error());
+        let missing = answered().filter(|m| robust_verdict(m).is_none()).count();
+        if missing > 0 {
+            return Err(format!(
+                "--reading robust needs the robust extractor's verdict (robust_correct) of every answered MCQ, and {missing} of its {} have none: the official tool's files (and older or hand-made ones) carry only the official verdict. Compare them with --reading official (the default).",
+                answered().count()
+            ));
+        }
+        let mut copy = file.clone();
+        copy.cases.iter_mut().for_each(robust_case);
+        Ok(Cow::Owned(copy))
+    }
+}
+
+/// An answered MCQ's robust verdict, if its record has one.
+fn robust_verdict(mcq: &McqRecord) -> Option<bool> {
+    mcq.extra.get("robust_correct").and_then(Value::as_bool)
+}
+
+/// A case as the robust reading counts it (see [`Reading::apply`]).
+fn robust_case(case: &mut CaseRecord) {
+    let mut correct = 0;
+    for mcq in case.mcqs.iter_mut().filter(|m| !m.has_error()) {
+        let right = robust_verdict(mcq).unwrap_or(false);
+        correct += usize::from(right);
+        mcq.is_correct = right.into();
+        mcq.extracted_answer = mcq.extra.get("robust_answer").cloned().unwrap_or_default();
+        // The stored outcome was the official reading's: let it be worked out again.
+        mcq.extra.remove("outcome");
+    }
+    case.correct_mcqs = Some(correct.into());
+}
 
 /// One run to compare: a label and its results.
 pub struct Run<'a> {
@@ -108,8 +189,9 @@ pub struct Comparison {
     pub common_cases: usize,
 }
 
-/// Compares the runs over the cases present in all of them.
-pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
+/// Compares the runs over the cases present in all of them. Each run's file is as
+/// `reading` counts it ([`Reading::apply`]); the JSON says which reading that is.
+pub fn compare(runs: &[Run], opts: &Options, reading: Reading) -> Comparison {
     let mut warnings = Vec::new();
     for key in ["dataset", "image_mode", "tool"] {
         let values: Vec<String> = runs
@@ -207,6 +289,7 @@ pub fn compare(runs: &[Run], opts: &Options) -> Comparison {
         json!(runs.iter().map(|r| &r.label).collect::<Vec<_>>()),
     );
     out.insert("common_cases".into(), json!(common.len()));
+    out.insert("reading".into(), json!(reading.name()));
     out.insert(
         "method".into(),
         json!("paired case-level bootstrap; two-sided p-value from the bootstrap distribution"),

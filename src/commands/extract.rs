@@ -41,6 +41,7 @@ pub fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
     };
     let options: Vec<String> = args.options.chars().map(|c| c.to_string()).collect();
     let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    let options = robust::Choice::letters(&options);
     let mut out = output::stdout();
     match official::extract(&reply) {
         Some((letter, rule)) => writeln!(out, "official: {letter} (rule {})", rule_name(&rule))?,
@@ -65,8 +66,10 @@ fn rule_name(rule: &impl serde::Serialize) -> String {
 pub struct CorpusEntry {
     pub id: String,
     pub reply: String,
+    /// The question's options: their letters (`["A", "B"]`), or letters with their
+    /// texts (`{"A": "Viral meningitis", ...}`).
     #[serde(default)]
-    pub options: Vec<String>,
+    pub options: CorpusOptions,
     /// The letter the reply commits to, or null when it commits to none.
     pub label: Option<String>,
     /// Reasoning the server returned beside the reply (`reasoning_content`); never read
@@ -75,6 +78,35 @@ pub struct CorpusEntry {
     pub reasoning: Option<String>,
     #[serde(default)]
     pub style: String,
+}
+
+/// The options of a corpus entry, with or without their texts.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CorpusOptions {
+    Letters(Vec<String>),
+    Texts(BTreeMap<String, String>),
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions::Letters(Vec::new())
+    }
+}
+
+impl CorpusOptions {
+    pub fn choices(&self) -> Vec<robust::Choice<'_>> {
+        match self {
+            CorpusOptions::Letters(letters) => letters
+                .iter()
+                .map(|letter| robust::Choice { letter, text: "" })
+                .collect(),
+            CorpusOptions::Texts(texts) => texts
+                .iter()
+                .map(|(letter, text)| robust::Choice { letter, text })
+                .collect(),
+        }
+    }
 }
 
 pub fn read_corpus(path: &Path) -> anyhow::Result<Vec<CorpusEntry>> {
@@ -95,8 +127,7 @@ pub fn official_letter(e: &CorpusEntry) -> Option<String> {
 }
 
 pub fn robust_letter(e: &CorpusEntry) -> Option<String> {
-    let options: Vec<&str> = e.options.iter().map(String::as_str).collect();
-    robust::extract(&e.reply, &options).map(|(c, _)| c.to_string())
+    robust::extract(&e.reply, &e.options.choices()).map(|(c, _)| c.to_string())
 }
 
 /// Correct counts per style for both extractors.

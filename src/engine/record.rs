@@ -107,12 +107,16 @@ pub fn answered(case: &LoadedCase, index: usize, mcq: &Mcq, reply: &Reply) -> Mc
     record.is_correct = json!(official.as_ref().is_some_and(|(l, _)| *l == correct));
     record.extracted_answer = official.as_ref().map_or(Value::Null, |(l, _)| json!(l));
     record.model_response = json!(reply.content);
-    let letters: Vec<&str> = mcq
+    let texts: Vec<(&str, std::borrow::Cow<str>)> = mcq
         .options
         .get()
-        .map(|o| o.keys().map(String::as_str).collect())
+        .map(|o| o.iter().map(|(l, t)| (l.as_str(), t.py_get(""))).collect())
         .unwrap_or_default();
-    let robust = robust::extract(&reply.content, &letters);
+    let choices: Vec<robust::Choice> = texts
+        .iter()
+        .map(|(letter, text)| robust::Choice { letter, text })
+        .collect();
+    let robust = robust::extract(&reply.content, &choices);
     let extra = &mut record.extra;
     extra.insert(
         "extraction_rule".into(),

@@ -25,11 +25,34 @@ pub enum RobustRule {
     FinalLine,
     /// Nothing explicit, but every parenthesised option letter names the same option.
     SoleMention,
+    /// The reply ends with the chosen option's line: `C. Recent travel`, `(C) ...`,
+    /// `**C. ...**`, `Option C: ...`.
+    OptionLine,
+    /// No letter at all, but the reply names exactly one option by its text.
+    OptionText,
 }
 
-/// Extracts the chosen option. `options` are the question's letters (any case); when
-/// empty, A-J are allowed.
-pub fn extract(reply: &str, options: &[&str]) -> Option<(char, RobustRule)> {
+/// One option of a question: its letter and its text (empty when unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice<'a> {
+    pub letter: &'a str,
+    pub text: &'a str,
+}
+
+impl<'a> Choice<'a> {
+    /// Options known by their letters only.
+    pub fn letters(letters: &[&'a str]) -> Vec<Choice<'a>> {
+        letters
+            .iter()
+            .map(|letter| Choice { letter, text: "" })
+            .collect()
+    }
+}
+
+/// Extracts the chosen option. `options` are the question's options (letters in any
+/// case, with their texts when known); when empty, A-J are allowed. When two readings
+/// of the reply conflict (an option line whose text is another option's), it abstains.
+pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
     let allowed = |c: char| {
         let c = c.to_ascii_uppercase();
         if options.is_empty() {
@@ -37,7 +60,7 @@ pub fn extract(reply: &str, options: &[&str]) -> Option<(char, RobustRule)> {
         } else {
             options
                 .iter()
-                .any(|o| o.len() == 1 && o.eq_ignore_ascii_case(&c.to_string()))
+                .any(|o| o.letter.len() == 1 && o.letter.eq_ignore_ascii_case(&c.to_string()))
         }
     };
     let text = final_text(reply);
@@ -56,14 +79,134 @@ pub fn extract(reply: &str, options: &[&str]) -> Option<(char, RobustRule)> {
     let line = final_line(&text)
         .filter(|(_, c)| allowed(*c))
         .map(|(at, c)| (at, c, RobustRule::FinalLine));
-    if let Some((_, c, rule)) = [phrase, line]
+    let option_line = match option_line(&text, options) {
+        Some(Line::Chosen(at, c)) if allowed(c) => Some((at, c, RobustRule::OptionLine)),
+        Some(Line::Conflict) => return None,
+        _ => None,
+    };
+    if let Some((_, c, rule)) = [phrase, line, option_line]
         .into_iter()
         .flatten()
         .max_by_key(|(at, _, _)| *at)
     {
         return Some((c.to_ascii_uppercase(), rule));
     }
-    sole_mention(&text, &allowed).map(|c| (c, RobustRule::SoleMention))
+    if let Some(c) = sole_mention(&text, &allowed) {
+        return Some((c, RobustRule::SoleMention));
+    }
+    option_text(&text, options).map(|c| (c, RobustRule::OptionText))
+}
+
+/// What the last line says when it is an option's line.
+enum Line {
+    /// The letter it starts with (at this byte offset), its text agreeing or unknown.
+    Chosen(usize, char),
+    /// Its letter is one option and its text another's: no single reading.
+    Conflict,
+}
+
+/// The last non-empty line when it is an option line: a letter marker followed by text
+/// (`C. text`, `C) text`, `(C) text`, `**C. text**`, `Option C: text`). When the text
+/// is exactly another option's text, the line conflicts with itself.
+fn option_line(text: &str, options: &[Choice]) -> Option<Line> {
+    static LINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^[\s*_#>`-]*(?:(?:option|choice|answer)\s*:?\s*)?(?:\(([A-J])\)|([A-J])[.):])[\s*_`]*(\S.*?)[\s*_`.]*$",
+        )
+        .unwrap()
+    });
+    let trimmed = text.trim_end();
+    let start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+    let caps = LINE.captures(&trimmed[start..])?;
+    let m = caps.get(1).or(caps.get(2))?;
+    let letter = m.as_str().chars().next()?.to_ascii_uppercase();
+    // The last line of a list of options ("Why not the others: A. ... E. ...") is not a
+    // choice: an option line counts only when no other option has a line of its own.
+    let listed = trimmed.lines().filter_map(|l| LINE.captures(l)).any(|c| {
+        c.get(1)
+            .or(c.get(2))
+            .and_then(|m| m.as_str().chars().next())
+            .is_some_and(|other| other.to_ascii_uppercase() != letter)
+    });
+    if listed {
+        return None;
+    }
+    let said = normalise(&caps[3]);
+    let named = options
+        .iter()
+        .filter(|o| !o.text.is_empty() && normalise(o.text) == said)
+        .filter_map(|o| o.letter.chars().next())
+        .map(|c| c.to_ascii_uppercase())
+        .next();
+    Some(match named {
+        Some(other) if other != letter => Line::Conflict,
+        _ => Line::Chosen(start + m.start(), letter),
+    })
+}
+
+/// The one option the reply names by its text, when it names exactly one: texts are
+/// compared normalised (case, punctuation, whitespace, articles), a text inside a longer
+/// named text does not count on its own, and a text after "not", "rather than" or
+/// "instead of" is not a choice.
+fn option_text(text: &str, options: &[Choice]) -> Option<char> {
+    let reply = format!(" {} ", normalise(text));
+    // Every occurrence of every option's text, as (letter, start, end).
+    let mut found: Vec<(char, usize, usize)> = Vec::new();
+    for o in options {
+        let wanted = normalise(o.text);
+        // Short texts ("Yes", "IV") would be found inside any explanation.
+        let Some(letter) = o.letter.chars().next().filter(|_| wanted.len() >= 4) else {
+            continue;
+        };
+        let needle = format!(" {wanted} ");
+        for (at, _) in reply.match_indices(&needle) {
+            found.push((letter.to_ascii_uppercase(), at, at + needle.len()));
+        }
+    }
+    // An occurrence inside a longer option's occurrence ("meningitis" in "viral
+    // meningitis") names nothing on its own; a negated one names no choice.
+    let mut chosen: Vec<char> = found
+        .iter()
+        .filter(|(c, start, end)| {
+            let inside = found
+                .iter()
+                .any(|(d, s, e)| d != c && s <= start && end <= e && e - s > end - start);
+            !inside && !negated(&reply[..*start])
+        })
+        .map(|(c, _, _)| *c)
+        .collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    match chosen.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// Whether normalised text ends in a negation of what follows.
+fn negated(before: &str) -> bool {
+    [
+        " not",
+        " no",
+        " rather than",
+        " instead of",
+        " unlikely",
+        " excluded",
+        " rule out",
+        " ruled out",
+    ]
+    .iter()
+    .any(|n| before.trim_end().ends_with(n))
+}
+
+/// Lowercase words separated by single spaces, without punctuation or the articles
+/// "a", "an" and "the".
+fn normalise(text: &str) -> String {
+    let lower = text.to_lowercase();
+    let words = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && !matches!(*w, "a" | "an" | "the"));
+    words.collect::<Vec<_>>().join(" ")
 }
 
 /// The reply without its reasoning: closed `<think>`/`<thinking>`/`<reasoning>` sections
@@ -310,7 +453,7 @@ mod tests {
     const ABCDE: &[&str] = &["A", "B", "C", "D", "E"];
 
     fn letter(reply: &str) -> Option<char> {
-        extract(reply, ABCDE).map(|(c, _)| c)
+        extract(reply, &Choice::letters(ABCDE)).map(|(c, _)| c)
     }
 
     #[test]
@@ -340,28 +483,116 @@ mod tests {
 
     #[test]
     fn letters_come_from_the_options() {
-        assert_eq!(extract("The answer is E", &["A", "B", "C", "D"]), None);
         assert_eq!(
-            extract("The answer is H", &["A", "B", "C", "D", "E", "F", "G", "H"]).map(|x| x.0),
-            Some('H')
+            extract("The answer is E", &Choice::letters(&["A", "B", "C", "D"])),
+            None
         );
+        let eight = Choice::letters(&["A", "B", "C", "D", "E", "F", "G", "H"]);
+        assert_eq!(extract("The answer is H", &eight).map(|x| x.0), Some('H'));
     }
 
     #[test]
     fn records_the_rule() {
-        assert_eq!(extract("\\boxed{B}", ABCDE), Some(('B', RobustRule::Boxed)));
+        let abcde = Choice::letters(ABCDE);
         assert_eq!(
-            extract("<answer>D</answer>", ABCDE),
+            extract("\\boxed{B}", &abcde),
+            Some(('B', RobustRule::Boxed))
+        );
+        assert_eq!(
+            extract("<answer>D</answer>", &abcde),
             Some(('D', RobustRule::Tagged))
         );
         assert_eq!(
-            extract("I'd go with B.", ABCDE),
+            extract("I'd go with B.", &abcde),
             Some(('B', RobustRule::Phrase))
         );
         assert_eq!(
-            extract("blah\n**C**", ABCDE),
+            extract("blah\n**C**", &abcde),
             Some(('C', RobustRule::FinalLine))
         );
-        assert_eq!(extract("I cannot determine this.", ABCDE), None);
+        assert_eq!(extract("I cannot determine this.", &abcde), None);
+    }
+
+    fn clinical() -> Vec<Choice<'static>> {
+        [
+            ("A", "Viral meningitis"),
+            ("B", "Tuberculous meningitis"),
+            ("C", "Recent travel and animal exposure"),
+            ("D", "Start intravenous acyclovir"),
+            ("E", "Meningitis"),
+        ]
+        .iter()
+        .map(|(letter, text)| Choice { letter, text })
+        .collect()
+    }
+
+    #[test]
+    fn the_bare_option_line_is_read_in_its_usual_shapes() {
+        for reply in [
+            "C. Recent travel and animal exposure",
+            "C) Recent travel and animal exposure",
+            "(C) Recent travel and animal exposure",
+            "**C. Recent travel and animal exposure**",
+            "Option C: Recent travel and animal exposure",
+            "The exposure history matters most here.\n\nC. Recent travel and animal exposure",
+        ] {
+            assert_eq!(
+                extract(reply, &clinical()),
+                Some(('C', RobustRule::OptionLine)),
+                "{reply}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_option_named_only_by_its_text_is_read_when_it_is_the_only_one() {
+        let read = |reply: &str| extract(reply, &clinical());
+        assert_eq!(
+            read("The most likely diagnosis is tuberculous meningitis."),
+            Some(('B', RobustRule::OptionText))
+        );
+        assert_eq!(
+            read("I would \"start intravenous acyclovir\" now"),
+            Some(('D', RobustRule::OptionText))
+        );
+        // "Meningitis" inside "tuberculous meningitis" is not a second option named.
+        assert_eq!(
+            read("Tuberculous meningitis, given the CSF."),
+            Some(('B', RobustRule::OptionText))
+        );
+        // Two options named, or the only one named is denied: no single reading.
+        assert_eq!(
+            read("Viral meningitis or tuberculous meningitis; hard to say."),
+            None
+        );
+        assert_eq!(read("This is not viral meningitis."), None);
+        assert_eq!(
+            read("Rather than viral meningitis, tuberculous meningitis fits."),
+            Some(('B', RobustRule::OptionText))
+        );
+    }
+
+    #[test]
+    fn conflicting_readings_abstain_and_explicit_letters_still_win() {
+        // The letter says C, the text is B's: no single reading.
+        assert_eq!(extract("C. Tuberculous meningitis", &clinical()), None);
+        // An explicit commitment beats an option named by its text.
+        assert_eq!(
+            extract(
+                "Tuberculous meningitis is tempting, but the answer is A.",
+                &clinical()
+            )
+            .map(|x| x.0),
+            Some('A')
+        );
+        // Corrections: the later commitment wins.
+        assert_eq!(
+            extract("A, no wait, C", &clinical()).map(|x| x.0),
+            Some('C')
+        );
+        assert_eq!(
+            extract("Not A. The answer is C.", &clinical()).map(|x| x.0),
+            Some('C')
+        );
     }
 }
