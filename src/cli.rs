@@ -239,9 +239,16 @@ pub struct CompareArgs {
     /// Print the comparison as JSON (every group, every pair) instead of the table.
     #[arg(long)]
     pub json: bool,
-    /// In the table, every pair of runs (default: each run against the first).
+    /// In the table and the page's forest plots, every pair of runs (default: each run
+    /// against the first).
     #[arg(long)]
     pub all_pairs: bool,
+    /// Which verdict of each MCQ is counted: `official` (the official answer extraction,
+    /// `is_correct`) or `robust` (our robust extractor's, `robust_correct`, with case
+    /// correctness recounted from it). `robust` refuses runs that lack it (the official
+    /// tool's files).
+    #[arg(long, value_enum, value_name = "READING", default_value = "official")]
+    pub reading: crate::analysis::compare::Reading,
     /// Bootstrap resamples (100 to 1,000,000: each costs memory and time per case).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(100..=1_000_000))]
     pub resamples: u32,
@@ -249,8 +256,8 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Also write one self-contained HTML page of the comparison (the runs and the
-    /// warnings, the headline differences, a chart per breakdown with a bar per run and
-    /// each difference beside its group): it loads nothing from the network. `--html`
+    /// warnings, the headline differences, per breakdown a chart with a bar per run and a
+    /// forest plot of the differences): it loads nothing from the network. `--html`
     /// alone writes results/compare-<first>-vs-<second>.html; `--html=PATH` chooses.
     #[arg(long, value_name = "OUT.html", num_args = 0..=1, require_equals = true)]
     pub html: Option<Option<PathBuf>>,

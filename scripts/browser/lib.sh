@@ -18,7 +18,7 @@ browser_setup() {
             fi
         done
     fi
-    if [[ -z $BROWSER ]]; then
+    if [[ -z $BROWSER || ! -x $BROWSER ]]; then
         echo "Chromium not found: skipped"
         exit 0
     fi

@@ -45,6 +45,14 @@ impl Reading {
         }
     }
 
+    /// The reading named `name` (as [`Reading::name`] spells it), for the page, which
+    /// learns the reading from the comparison's JSON.
+    pub fn from_name(name: &str) -> Option<Reading> {
+        [Reading::Official, Reading::Robust]
+            .into_iter()
+            .find(|r| r.name() == name)
+    }
+
     /// What it counts, for the table header and the page.
     pub fn description(self) -> &'static str {
         match self {
@@ -67,7 +75,12 @@ impl Reading {
         if self == Reading::Official {
             return Ok(Cow::Borrowed(file));
         }
-        let answered = || file.cases.iter().flat_map(|c| &c.mcqs).filter(|m| !m.has_error());
+        let answered = || {
+            file.cases
+                .iter()
+                .flat_map(|c| &c.mcqs)
+                .filter(|m| !m.has_error())
+        };
         let missing = answered().filter(|m| robust_verdict(m).is_none()).count();
         if missing > 0 {
             return Err(format!(
@@ -75,29 +88,22 @@ impl Reading {
                 answered().count()
             ));
         }
-        let mut copy = file.clone();
-        copy.cases.iter_mut().for_each(robust_case);
-        Ok(Cow::Owned(copy))
+        // With no answered MCQ at all there is nothing to recount: every MCQ is wrong
+        // either way.
+        let cases = super::reading::robust_cases(&file.cases).unwrap_or_else(|| file.cases.clone());
+        Ok(Cow::Owned(ResultsFile {
+            cases,
+            meta: file.meta.clone(),
+            summary: file.summary.clone(),
+            unfinished_cases: Vec::new(),
+            extra: file.extra.clone(),
+        }))
     }
 }
 
 /// An answered MCQ's robust verdict, if its record has one.
 fn robust_verdict(mcq: &McqRecord) -> Option<bool> {
     mcq.extra.get("robust_correct").and_then(Value::as_bool)
-}
-
-/// A case as the robust reading counts it (see [`Reading::apply`]).
-fn robust_case(case: &mut CaseRecord) {
-    let mut correct = 0;
-    for mcq in case.mcqs.iter_mut().filter(|m| !m.has_error()) {
-        let right = robust_verdict(mcq).unwrap_or(false);
-        correct += usize::from(right);
-        mcq.is_correct = right.into();
-        mcq.extracted_answer = mcq.extra.get("robust_answer").cloned().unwrap_or_default();
-        // The stored outcome was the official reading's: let it be worked out again.
-        mcq.extra.remove("outcome");
-    }
-    case.correct_mcqs = Some(correct.into());
 }
 
 /// One run to compare: a label and its results.
@@ -399,6 +405,77 @@ fn plural(n: u64, word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An answered MCQ with the official verdict `official` and the robust `robust`
+    /// (absent when `None`).
+    fn mcq(official: bool, robust: Option<bool>) -> McqRecord {
+        let mut m = McqRecord {
+            is_correct: official.into(),
+            extracted_answer: "A".into(),
+            ..McqRecord::default()
+        };
+        if let Some(robust) = robust {
+            m.extra.insert("robust_correct".into(), robust.into());
+            m.extra.insert("robust_answer".into(), "B".into());
+        }
+        m
+    }
+
+    fn file(mcqs: Vec<McqRecord>) -> ResultsFile {
+        let correct = mcqs.iter().filter(|m| m.is_correct()).count();
+        ResultsFile {
+            cases: vec![CaseRecord {
+                case_id: "PMC1".into(),
+                correct_mcqs: Some(correct.into()),
+                mcqs,
+                ..CaseRecord::default()
+            }],
+            ..ResultsFile::default()
+        }
+    }
+
+    #[test]
+    fn the_robust_reading_counts_the_robust_verdicts_and_recounts_the_case() {
+        let failed = McqRecord {
+            error: "timeout".into(),
+            ..McqRecord::default()
+        };
+        let run = file(vec![mcq(false, Some(true)), mcq(true, Some(true)), failed]);
+        let official = Reading::Official.apply(&run).unwrap();
+        assert!(matches!(official, Cow::Borrowed(_)));
+        assert_eq!(official.cases[0].correct_count(), 1);
+        let robust = Reading::Robust.apply(&run).unwrap();
+        let case = &robust.cases[0];
+        assert_eq!(case.correct_count(), 2, "the stored count is recounted");
+        let right: Vec<bool> = case.mcqs.iter().map(McqRecord::is_correct).collect();
+        assert_eq!(right, [true, true, false], "a failed MCQ stays wrong");
+        assert_eq!(case.mcqs[0].extracted_answer, "B");
+    }
+
+    #[test]
+    fn the_robust_reading_refuses_answers_without_a_robust_verdict() {
+        let official_tool = file(vec![mcq(true, None), mcq(false, None)]);
+        let why = Reading::Robust.apply(&official_tool).unwrap_err();
+        assert!(why.contains("2 of its 2 have none"), "{why}");
+        assert!(why.contains("--reading official"), "{why}");
+        // One answered MCQ without it is enough to refuse: the readings would mix.
+        let mixed = file(vec![mcq(true, Some(true)), mcq(false, None)]);
+        assert!(
+            Reading::Robust
+                .apply(&mixed)
+                .unwrap_err()
+                .contains("1 of its 2")
+        );
+        assert!(Reading::Official.apply(&official_tool).is_ok());
+    }
+
+    #[test]
+    fn readings_are_found_by_their_names() {
+        for reading in [Reading::Official, Reading::Robust] {
+            assert_eq!(Reading::from_name(reading.name()), Some(reading));
+        }
+        assert_eq!(Reading::from_name("lenient"), None);
+    }
 
     #[test]
     fn failures_and_skips_are_named_with_their_counts() {

@@ -21,6 +21,9 @@ pub fn keys(cases: &[CaseRecord]) -> Map<String, Value> {
         "multi_turn".into(),
         serde_json::to_value(diagnostics(cases)).expect("diagnostics serialise"),
     );
+    if let Some(robust) = super::reading::key(cases) {
+        keys.insert("robust_reading".into(), robust);
+    }
     if let Some(view) = modalities_counting_skipped(cases) {
         keys.insert("modalities_counting_skipped".into(), view);
     }

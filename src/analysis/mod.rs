@@ -6,6 +6,7 @@ pub mod failures;
 pub mod insight;
 pub mod multiturn;
 pub mod outcome;
+pub mod reading;
 pub mod summary;
 pub mod taxonomy;
 

@@ -1,13 +1,14 @@
 //! `liveclin compare A.json B.json [...]`: runs side by side over the cases they all
 //! have, with paired bootstrap intervals and p-values for every difference.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
-use crate::analysis::compare::{Comparison, Run, compare, pair_text};
+use crate::analysis::compare::{Comparison, Reading, Run, compare, pair_text};
 use crate::cli::CompareArgs;
 use crate::exit::Exit;
 use crate::output;
@@ -20,30 +21,36 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         .iter()
         .map(|p| results::read(p))
         .collect::<Result<_, _>>()?;
-    let runs = labelled(args, &files);
+    let counted = read_as(args.reading, &files, &args.results)?;
+    let runs = labelled(args, &counted);
     let opts = Options {
         resamples: args.resamples as usize,
         seed: args.seed,
         ..Options::default()
     };
-    let comparison = compare(&runs, &opts);
+    let comparison = compare(&runs, &opts, args.reading);
     // A closed stdout (`| head`) ends the command quietly, after its warnings and page.
     let printed = if args.json {
         serde_json::to_string_pretty(&comparison.value)
             .map_err(anyhow::Error::from)
             .and_then(|json| writeln!(output::stdout(), "{json}"))
     } else {
-        write!(output::stdout(), "{}", table(&comparison, args.all_pairs))
+        write!(
+            output::stdout(),
+            "{}",
+            table(&comparison, args.reading, args.all_pairs)
+        )
     };
     for warning in &comparison.warnings {
         eprintln!("{} {warning}", crate::term::warning());
     }
     let results: Vec<&Path> = args.results.iter().map(PathBuf::as_path).collect();
-    if let Some(out) = html_path(
-        args.html.as_ref().map(Option::as_deref),
-        &results,
-        "compare-",
-    ) {
+    // The robust page gets a name of its own, so that it never overwrites the official one.
+    let prefix = match args.reading {
+        Reading::Official => "compare-".to_string(),
+        other => format!("compare-{}-", other.name()),
+    };
+    if let Some(out) = html_path(args.html.as_ref().map(Option::as_deref), &results, &prefix) {
         let out = &out;
         let sources: Vec<String> = args
             .results
@@ -59,15 +66,36 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
                 source,
             })
             .collect();
-        html::write_page(out, &html::compare_page(&pages, &comparison.value))?;
+        html::write_page(
+            out,
+            &html::compare_page(&pages, &comparison.value, args.all_pairs),
+        )?;
         eprintln!("HTML comparison: {}", out.display());
     }
     printed?;
     Ok(Exit::Success)
 }
 
+/// Every file as `reading` counts it, before anything is compared: a file the reading
+/// cannot count is refused by its path, with nothing written.
+fn read_as<'a>(
+    reading: Reading,
+    files: &'a [ResultsFile],
+    paths: &[PathBuf],
+) -> anyhow::Result<Vec<Cow<'a, ResultsFile>>> {
+    files
+        .iter()
+        .zip(paths)
+        .map(|(file, path)| {
+            reading
+                .apply(file)
+                .map_err(|why| anyhow::anyhow!("{}: {why}", path.display()))
+        })
+        .collect()
+}
+
 /// Each run's label: its model, with the file name added when two runs share a model.
-fn labelled<'a>(args: &CompareArgs, files: &'a [ResultsFile]) -> Vec<Run<'a>> {
+fn labelled<'a>(args: &CompareArgs, files: &'a [Cow<'a, ResultsFile>]) -> Vec<Run<'a>> {
     let model = |f: &ResultsFile| {
         f.meta
             .get("model")
@@ -86,7 +114,10 @@ fn labelled<'a>(args: &CompareArgs, files: &'a [ResultsFile]) -> Vec<Run<'a>> {
             } else {
                 name
             };
-            Run { label, file }
+            Run {
+                label,
+                file: file.as_ref(),
+            }
         })
         .collect()
 }
@@ -104,7 +135,8 @@ const BREAKDOWNS: [(&str, &str); 8] = [
 
 /// The readable table: for every group, each run's accuracy and the difference of each
 /// later run from the first (every pair with `all_pairs`), with its interval and p-value.
-fn table(c: &Comparison, all_pairs: bool) -> String {
+/// The header says which reading counted the answers: the numbers depend on it.
+fn table(c: &Comparison, reading: Reading, all_pairs: bool) -> String {
     let v = &c.value;
     let runs: Vec<&str> = v["runs"]
         .as_array()
@@ -121,6 +153,7 @@ fn table(c: &Comparison, all_pairs: bool) -> String {
     for (i, run) in runs.iter().enumerate() {
         let _ = writeln!(o, "  [{}] {run}", i + 1);
     }
+    let _ = writeln!(o, "Reading: {}, {}.", reading.name(), reading.description());
     let _ = writeln!(
         o,
         "Differences: later run minus earlier, in points, with a 95% paired case-level bootstrap interval\nand p-value ({} resamples); * marks groups of fewer than 20 cases.",

@@ -10,6 +10,7 @@ use crate::analysis::bootstrap::{self, Options};
 use crate::analysis::failures::FailureTable;
 use crate::analysis::multiturn;
 use crate::analysis::outcome::OutcomeCounts;
+use crate::analysis::{reading, summarize};
 use crate::results::{Coverage, ResultsFile};
 
 /// Prints the extras of a results file to stderr: outcomes, failures by cause,
@@ -54,7 +55,7 @@ pub fn print(file: &ResultsFile, every_group: bool) {
 /// The headline numbers, last: question and case accuracy with their counts, and the
 /// robust reading of the same replies when the file has it.
 fn closing(file: &ResultsFile) -> String {
-    let Some(summary) = crate::analysis::summarize(&file.cases) else {
+    let Some(summary) = summarize(&file.cases) else {
         return String::new();
     };
     let t = &summary.totals;
@@ -69,17 +70,25 @@ fn closing(file: &ResultsFile) -> String {
         t.correct_cases,
         t.cases
     );
-    let mcqs = file.cases.iter().flat_map(|c| &c.mcqs);
-    let robust: Vec<bool> = mcqs
-        .filter_map(|m| m.extra.get("robust_correct").and_then(Value::as_bool))
-        .collect();
-    if !robust.is_empty() {
-        let right = robust.iter().filter(|r| **r).count();
+    if let Some(robust) = reading::robust_cases(&file.cases)
+        .as_deref()
+        .and_then(summarize)
+    {
+        let r = &robust.totals;
+        let d = reading::disagreements(&file.cases);
         let _ = writeln!(
             out,
-            "  Robust reading of the same replies: {:.1}% ({right} of {} questions; see README, Answer extraction)",
-            100.0 * right as f64 / robust.len() as f64,
-            robust.len()
+            "  Robust reading of the same replies: Q-Acc {:.1}% ({} of {}), C-Acc {:.1}% ({} of {}); {} from the official rules: {} official missed an answer, {} read a different letter, {} robust missed",
+            r.question_accuracy() * 100.0,
+            r.correct_mcqs,
+            r.mcqs,
+            r.case_accuracy() * 100.0,
+            r.correct_cases,
+            r.cases,
+            crate::plural::count(d.total, "verdict differs", "verdicts differ"),
+            d.official_missed,
+            d.different_letter,
+            d.robust_missed
         );
     }
     out

@@ -19,13 +19,19 @@ const FIXTURE_FAILURES: &str = ": 3 API failures and 9 skipped MCQs are counted 
 /// without an id (the official tool writes "" when a case has no pmc, pmid or doi) gets
 /// one, so that every case can be matched across runs.
 fn variant(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
-    let mut file: Value =
-        serde_json::from_str(&std::fs::read_to_string(repo(RUN)).unwrap()).unwrap();
-    for case in file["cases"].as_array_mut().unwrap() {
-        if case["case_id"] == "" {
-            case["case_id"] = "unnamed".into();
+    edited(&repo(RUN), dir, name, |file| {
+        for case in file["cases"].as_array_mut().unwrap() {
+            if case["case_id"] == "" {
+                case["case_id"] = "unnamed".into();
+            }
         }
-    }
+        edit(file);
+    })
+}
+
+/// A copy of the results file `source`, changed by `edit`, written into `dir`.
+fn edited(source: &Path, dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> PathBuf {
+    let mut file: Value = serde_json::from_str(&std::fs::read_to_string(source).unwrap()).unwrap();
     edit(&mut file);
     let path = dir.join(name);
     std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
@@ -48,9 +54,15 @@ fn better_run(dir: &Path) -> PathBuf {
 }
 
 fn compare_json(files: &[&Path]) -> Value {
+    compare_json_with(files, &[])
+}
+
+/// `compare FILES --json` plus `extra`, parsed.
+fn compare_json_with(files: &[&Path], extra: &[&str]) -> Value {
     let assert = liveclin()
         .arg("compare")
         .args(files)
+        .args(extra)
         .arg("--json")
         .assert()
         .success();
@@ -272,7 +284,12 @@ fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
     assert!(!page.contains("<script>alert"), "the model name is escaped");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     for (_, title) in CHART_TITLES {
-        assert!(chart(&page, title).contains(">[2] &lt;script&gt;alert(1)&lt;/script&gt;</text>"));
+        for title in [title.to_string(), differences_title(title)] {
+            assert!(
+                chart(&page, &title).contains(">[2] &lt;script&gt;alert(1)&lt;/script&gt;</text>"),
+                "{title}"
+            );
+        }
     }
     // The warnings, prominently in the header, escaped: configs, cases, and each run's
     // failures.
@@ -381,4 +398,224 @@ fn partial_runs_and_runs_with_failures_are_warned_about() {
             "{warning}"
         );
     }
+}
+
+/// The title of a breakdown's forest plot, from its bar chart's title:
+/// "Differences in case accuracy by rarity".
+fn differences_title(title: &str) -> String {
+    format!(
+        "Differences in {}{}",
+        title[..1].to_lowercase(),
+        &title[1..]
+    )
+}
+
+/// Each group entry of `breakdown` in a comparison (subcategories within chapters).
+fn entries<'v>(v: &'v Value, breakdown: &str) -> Vec<&'v Value> {
+    let mut entries: Vec<&Value> = Vec::new();
+    for (_, entry) in v[breakdown].as_object().unwrap() {
+        if breakdown == "by_subcategory" {
+            entries.extend(entry.as_object().unwrap().values());
+        } else {
+            entries.push(entry);
+        }
+    }
+    entries
+}
+
+/// The accuracy a breakdown's charts show.
+fn stat_of(breakdown: &str) -> &'static str {
+    if ["by_rarity", "by_chapter", "by_subcategory"].contains(&breakdown) {
+        "case_accuracy"
+    } else {
+        "question_accuracy"
+    }
+}
+
+#[test]
+fn the_html_page_has_a_forest_plot_of_differences_per_breakdown_readable_with_three_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = variant(dir.path(), "run.json", |_| {});
+    let better = better_run(dir.path());
+    let third = variant(dir.path(), "third.json", |f| {
+        f["meta"]["model"] = "third".into();
+        f["cases"][0]["mcqs"][0]["is_correct"] = true.into();
+    });
+    let files = [run.as_path(), better.as_path(), third.as_path()];
+    let (_, _, page) = compare_html(&files, &["--all-pairs"]);
+    assert_self_contained(&page, 0);
+    let v = compare_json(&files);
+    let tags = ["[2]-[1]", "[3]-[1]", "[3]-[2]"];
+    let mut titles: Vec<String> = vec!["Overall differences".into()];
+    titles.extend(CHART_TITLES.iter().map(|(_, t)| differences_title(t)));
+    for title in &titles {
+        let svg = chart(&page, title);
+        // The later runs in the legend, each in its colour and shape; the zero line.
+        assert!(
+            svg.contains(">[2] better</text>") && svg.contains(">[3] third</text>"),
+            "{title}"
+        );
+        assert!(svg.contains(">0</text>"), "{title}: the zero tick");
+        for tag in tags {
+            assert!(svg.contains(&format!(">{tag}</text>")), "{title}: {tag}");
+        }
+    }
+    // Every group's every pair, by its difference, interval and p-value.
+    for (breakdown, title) in CHART_TITLES {
+        let svg = chart(&page, &differences_title(title));
+        for entry in entries(&v, breakdown) {
+            for k in 0..3 {
+                let text = difference(&entry[stat_of(breakdown)]["pairs"][k]);
+                assert!(svg.contains(&format!(">{text}")), "{title}: {text} missing");
+            }
+        }
+    }
+    // The better run is significantly better overall: drawn filled, in bold.
+    let overall = chart(&page, "Overall differences");
+    let line = difference(&v["overall"]["question_accuracy"]["pairs"][0]);
+    assert!(
+        overall.contains(&format!("font-weight=\"600\" fill=\"#1d2330\">{line}")),
+        "{line}"
+    );
+    // The runs are told apart by shape as well as colour, in the swatches and on the bars.
+    let header = &page[..page.find("id=\"headline\"").unwrap()];
+    for shape in ["<circle", "<rect", "<polygon"] {
+        assert!(
+            header.contains(&format!("aria-hidden=\"true\">{shape}")),
+            "{shape}"
+        );
+    }
+    let bars = chart(&page, CHART_TITLES[0].1);
+    for (i, glyph) in ["●", "■", "▲"].iter().enumerate() {
+        assert!(bars.contains(&format!("{glyph} [{}]", i + 1)), "{glyph}");
+    }
+
+    // Without --all-pairs, each later run against the first only, as in the table.
+    let (_, _, page) = compare_html(&files, &[]);
+    let svg = chart(&page, &differences_title(CHART_TITLES[0].1));
+    assert!(svg.contains(">[3]-[1]</text>") && !svg.contains(">[3]-[2]</text>"));
+}
+
+/// A run of the mock model, and a copy of it (its model "robust-right") whose robust
+/// extractor read every answered MCQ right while the official verdicts stay the same.
+fn robust_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let server = mock_server(liveclin::mock::MockConfig::default());
+    let run = mock_run(&server.base, dir, "mock.json", &[]);
+    let right = edited(&run, dir, "right.json", |f| {
+        f["meta"]["model"] = "robust-right".into();
+        for case in f["cases"].as_array_mut().unwrap() {
+            for mcq in case["mcqs"].as_array_mut().unwrap() {
+                if mcq["robust_correct"].is_boolean() {
+                    mcq["robust_correct"] = true.into();
+                    mcq["robust_answer"] = mcq["correct_answer"].clone();
+                }
+            }
+        }
+    });
+    (run, right)
+}
+
+/// The share of a results file's MCQs whose `key` is true.
+fn share_true(path: &Path, key: &str) -> f64 {
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mcqs: Vec<&Value> = file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["mcqs"].as_array().unwrap())
+        .collect();
+    mcqs.iter().filter(|m| m[key] == true).count() as f64 / mcqs.len() as f64
+}
+
+#[test]
+fn the_robust_reading_counts_the_robust_verdicts_where_the_files_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, right) = robust_pair(dir.path());
+    let official = share_true(&run, "is_correct");
+    let robust = share_true(&run, "robust_correct");
+    assert!(robust < 1.0, "the mock gets some wrong: {robust}");
+
+    // Officially the two files are the same run: no difference anywhere.
+    let v = compare_json(&[&run, &right]);
+    assert_eq!(v["reading"], "official");
+    let q = &v["overall"]["question_accuracy"];
+    assert_eq!(q["pairs"][0]["difference"], 0.0);
+    assert!((q["values"][0].as_f64().unwrap() - official).abs() < 1e-4);
+
+    // Robustly, the copy got everything right, cases included (recounted: its stored
+    // correct_mcqs are the official ones).
+    let v = compare_json_with(&[&run, &right], &["--reading", "robust"]);
+    assert_eq!(v["reading"], "robust");
+    let q = &v["overall"]["question_accuracy"];
+    assert!(
+        (q["values"][0].as_f64().unwrap() - robust).abs() < 1e-4,
+        "{q}"
+    );
+    assert_eq!(q["values"][1], 1.0);
+    assert!(q["pairs"][0]["difference"].as_f64().unwrap() > 0.0, "{q}");
+    assert_eq!(v["overall"]["case_accuracy"]["values"][1], 1.0);
+    for (breakdown, _) in CHART_TITLES {
+        for entry in entries(&v, breakdown) {
+            assert_eq!(entry[stat_of(breakdown)]["values"][1], 1.0, "{breakdown}");
+        }
+    }
+
+    // The table, and the page, say which reading they count.
+    liveclin()
+        .arg("compare")
+        .args([&run, &right])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Reading: official, the official answer extraction's verdict (is_correct).",
+        ));
+    let (stdout, _, page) = compare_html(&[&run, &right], &["--reading", "robust"]);
+    assert!(stdout.contains("Reading: robust, the robust extractor's verdict (robust_correct)"));
+    assert!(page.contains("LiveClin comparison · robust reading"));
+    assert!(page.contains("<dt>Reading</dt><dd>robust: the robust extractor"));
+
+    // `--html` alone: the robust page is named apart from the official one, beside it.
+    for (reading, page) in [
+        ("official", "results/compare-mock-vs-right.html"),
+        ("robust", "results/compare-robust-mock-vs-right.html"),
+    ] {
+        let mut cmd = assert_cmd::Command::cargo_bin("liveclin").unwrap();
+        cmd.current_dir(dir.path())
+            .args([
+                "compare",
+                "mock.json",
+                "right.json",
+                "--html",
+                "--reading",
+                reading,
+            ])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(format!("HTML comparison: {page}")));
+        assert!(dir.path().join(page).is_file(), "{page}");
+    }
+}
+
+#[test]
+fn the_robust_reading_refuses_a_file_of_the_official_tool() {
+    let dir = tempfile::tempdir().unwrap();
+    let official = variant(dir.path(), "official.json", |_| {});
+    let (run, _) = robust_pair(dir.path());
+    let page = dir.path().join("page.html");
+    liveclin()
+        .arg("compare")
+        .args([&run, &official])
+        .args(["--reading", "robust"])
+        .arg(super::common::html_flag(&page))
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{}: --reading robust needs the robust extractor's verdict (robust_correct) of every answered MCQ",
+            official.display()
+        )))
+        .stderr(predicate::str::contains("--reading official (the default)"));
+    assert!(!page.exists(), "nothing written");
+    // The official reading compares the same files.
+    assert_eq!(compare_json(&[&run, &official])["reading"], "official");
 }

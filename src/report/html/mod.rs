@@ -1,24 +1,27 @@
 //! `report --html` and `compare --html`: self-contained HTML pages, to open offline and
-//! share. Everything is inline: the CSS in one `<style>`, a little vanilla JS in one
-//! `<script>` (the case filters), the charts as inline SVG ([`super::svg`]). Nothing is
-//! loaded from anywhere: no external script, stylesheet, font or image, and pictures of
-//! the cases are named by caption and URL as text, never shown.
+//! share. Everything is inline: the CSS in one `<style>`, vanilla JS in one `<script>`
+//! (the report page's: `report.js`, with its transcripts' data), the charts as inline SVG
+//! ([`super::svg`]). Nothing is loaded from anywhere: no external script, stylesheet, font
+//! or image, and pictures of the cases are named by URL or file as text, never shown.
 //!
 //! Every piece of text that comes from the dataset, the model or the results file goes
 //! through [`escape`], in element content and in attribute values alike; the data the
-//! filters need sits in escaped data-attributes, never in a script.
+//! filters need sits in escaped data-attributes. The one exception is the report page's
+//! transcripts: JSON, compressed ([`deflate`]) and base64-encoded in its script, which
+//! draws them as text, never as HTML.
 //!
 //! This module is the shell both pages share (head, style, footer, [`write_page`]) and
 //! the small helpers they both use; the pages themselves are in `report_page` (one run),
 //! `transcripts` (its cases, with their filters) and `compare_page` (several runs).
 
 mod compare_page;
+mod deflate;
 mod report_page;
 mod transcripts;
 
 pub use compare_page::{ComparedRun, compare_page};
 pub use report_page::{Page, our_keys, render};
-pub use transcripts::Questions;
+pub use transcripts::{Questions, page_cases};
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -47,9 +50,14 @@ pub fn escape(text: &str) -> String {
 
 /// The start of a page: its head, with `title` and the one inline style, up to `<main>`.
 pub(super) fn page_start(out: &mut String, title: &str) {
+    page_start_styled(out, title, "");
+}
+
+/// [`page_start`] with a page's own CSS added to the one inline style.
+pub(super) fn page_start_styled(out: &mut String, title: &str, extra_style: &str) {
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"liveclin {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"liveclin {}\">\n<title>{}</title>\n<style>{STYLE}{extra_style}</style>\n</head>\n<body>\n<main>\n",
         env!("CARGO_PKG_VERSION"),
         escape(title)
     );
@@ -200,12 +208,6 @@ td .badge{margin-left:0}
 .filters select{font:inherit;margin-left:6px;max-width:300px;padding:2px 4px}
 .filters button{font:inherit;font-size:13px;margin-right:6px;padding:2px 10px;border:1px solid #b9c1cd;border-radius:6px;background:#fff;cursor:pointer}
 .filters .shown{color:var(--muted);margin-left:auto}
-details.case{border:1px solid var(--line);border-radius:8px;margin:6px 0;background:#fff}
-details.case[open]{box-shadow:0 1px 4px rgba(20,30,50,.08)}
-details.case>summary{cursor:pointer;padding:8px 12px;display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 10px}
-details.case>summary::-webkit-details-marker{display:none}
-details.case>summary::before{content:"\25B8";color:var(--muted);width:10px}
-details.case[open]>summary::before{content:"\25BE"}
 .score{font-weight:700;font-variant-numeric:tabular-nums;min-width:34px}
 .score.all{color:#145c2c}.score.some{color:#8a5a00}.score.none{color:#9b1c13}
 .cid{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px;color:var(--muted)}

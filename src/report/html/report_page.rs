@@ -8,17 +8,17 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
-use super::transcripts::{self, Questions};
+use super::transcripts::{self, Questions, chapter_order};
 use super::{
     chart_or_note, chart_title, escape, figure, is_small, meta_text, outcome_name, page_end,
-    page_start, plural,
+    page_start_styled, plural,
 };
 use crate::analysis::failures::FailureTable;
 use crate::analysis::outcome::Outcome;
 use crate::analysis::summary::{CaseCounts, Groups, McqCounts};
 use crate::analysis::{Summary, insight, summarize, taxonomy};
 use crate::report::reference::Reference;
-use crate::report::svg::{self, Bar, ChartOptions, Group, Line, Point, percent};
+use crate::report::svg::{self, Bar, ChartOptions, Group, Line, Point, SortKey, percent};
 use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// Everything the page is made of.
@@ -72,24 +72,28 @@ pub fn render(page: &Page) -> String {
         ctx.model,
         meta_text(&file.meta, "dataset").unwrap_or_else(|| "?".into())
     );
-    page_start(&mut out, &title);
+    page_start_styled(&mut out, &title, STYLE);
     partial_banner(&mut out, file);
     header(&mut out, page, &ctx);
-    headline(&mut out, &ctx);
+    headline(&mut out, &ctx, file);
     failures(&mut out, &FailureTable::of(&file.cases));
+    weakest(&mut out, &ctx);
     breakdowns(&mut out, &ctx);
     multi_turn(&mut out, &ctx);
-    transcripts::cases(&mut out, file, &page.questions, ctx.summary);
+    let script = transcripts::cases(&mut out, file, &page.questions);
     page_end(
         &mut out,
         &format!(
             "<code>{}</code>. This page is self-contained: it loads nothing from the network; pictures are named, not shown.",
             escape(page.source)
         ),
-        Some(transcripts::SCRIPT),
+        Some(&script),
     );
     out
 }
+
+/// The report page's own style, after the one both pages share.
+const STYLE: &str = include_str!("report.css");
 
 struct Context<'a> {
     summary: Option<&'a Summary>,
@@ -216,7 +220,7 @@ fn header(out: &mut String, page: &Page, ctx: &Context) {
     }
     row("Results file", page.source.to_string());
     out.push_str(
-        "</dl>\n<nav><a href=\"#headline\">Headline</a><a href=\"#breakdowns\">Breakdowns</a>",
+        "</dl>\n<nav><a href=\"#headline\">Headline</a><a href=\"#weakest\">Weakest groups</a><a href=\"#breakdowns\">Breakdowns</a>",
     );
     if ctx.multi.is_some() {
         out.push_str("<a href=\"#multi-turn\">Multi-turn</a>");
@@ -238,7 +242,22 @@ fn duration(secs: f64) -> String {
     }
 }
 
-fn headline(out: &mut String, ctx: &Context) {
+/// The robust reading's question accuracy: MCQs whose `robust_correct` is true over every
+/// MCQ (failures count as wrong, as in the official number); `None` for a file without
+/// the robust reading (the official tool's).
+fn robust_accuracy(file: &ResultsFile) -> Option<(f64, usize, usize)> {
+    if !transcripts::has_robust_reading(file) {
+        return None;
+    }
+    let mcqs = file.cases.iter().flat_map(|c| &c.mcqs);
+    let total = mcqs.clone().count();
+    let right = mcqs
+        .filter(|m| m.extra.get("robust_correct").and_then(Value::as_bool) == Some(true))
+        .count();
+    (total > 0).then(|| (right as f64 / total as f64, right, total))
+}
+
+fn headline(out: &mut String, ctx: &Context, file: &ResultsFile) {
     out.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n");
     let Some(summary) = ctx.summary else {
         out.push_str(
@@ -251,6 +270,7 @@ fn headline(out: &mut String, ctx: &Context) {
     let label = ctx.interval_label();
     out.push_str("<div class=\"cards\">\n");
     let reference_label = ctx.reference.map(|r| r.label.as_str());
+    let robust = robust_accuracy(file);
     for (name, value, correct, total, unit, metric, reference) in [
         (
             "Question accuracy",
@@ -286,6 +306,15 @@ fn headline(out: &mut String, ctx: &Context) {
             );
         }
         let _ = write!(out, "<div class=\"n\">{correct} of {total} {unit}</div>");
+        if metric == "question_accuracy"
+            && let Some((value, right, all)) = robust
+        {
+            let _ = write!(
+                out,
+                "<div class=\"robust\">Robust reading: <b>{}</b> <span class=\"n\">({right} of {all})</span></div>",
+                percent(value)
+            );
+        }
         if let (Some(r), Some(l)) = (reference, reference_label) {
             let _ = write!(
                 out,
@@ -341,6 +370,22 @@ fn headline(out: &mut String, ctx: &Context) {
         out.push_str(".</p>\n");
     } else {
         out.push_str("</div>\n");
+    }
+    if robust.is_some() {
+        let differ = transcripts::disagreements(file).len();
+        let _ = write!(
+            out,
+            "<p class=\"note\">Question accuracy is the official reading of each reply (<code>extracted_answer</code>, the official tool's extraction); the robust reading is liveclin's extractor on the same replies (<code>robust_answer</code>; README, Answer extraction). "
+        );
+        if differ == 0 {
+            out.push_str("The two readings agree on every question.</p>\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "They differ on {}: <a href=\"#cases\" id=\"show-differ\">list them</a>.</p>",
+                plural(differ as i64, "question")
+            );
+        }
     }
     if let (Some(ci), Some(label)) = (ctx.ci, &label) {
         let method = ci
@@ -453,87 +498,394 @@ fn mcq_bar(c: &McqCounts, entry: Option<&Value>, cases: i64) -> Bar {
     }
 }
 
+/// A group of a sortable chart with the keys it sorts by.
+type Row = (Group, SortKey);
+
+/// The value a group sorts by: its first bar's.
+fn group_value(group: &Group) -> f64 {
+    group
+        .bars
+        .first()
+        .and_then(Option::as_ref)
+        .map_or(-1.0, |b| b.value)
+}
+
+/// Numbers `groups` (in the breakdown's own order, from `first`) and orders them as the
+/// page first shows them, which is also its script's "accuracy" order: accuracy, worst
+/// first; then size, largest first; then the breakdown's own order.
+fn by_accuracy(groups: Vec<(Group, f64)>, first: usize) -> Vec<Row> {
+    let mut rows: Vec<Row> = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, (group, size))| {
+            (
+                group,
+                SortKey {
+                    size,
+                    natural: first + i,
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|(a, ka), (b, kb)| {
+        group_value(a)
+            .total_cmp(&group_value(b))
+            .then(kb.size.total_cmp(&ka.size))
+            .then(ka.natural.cmp(&kb.natural))
+    });
+    rows
+}
+
+/// The ICD code range a subcategory ends with, "(C40-C41)" -> ('C', 40), for its order.
+fn icd_code(name: &str) -> Option<(char, u32)> {
+    let inner = name.trim_end().strip_suffix(')')?;
+    let code = &inner[inner.rfind('(')? + 1..];
+    let mut chars = code.chars();
+    let letter = chars.next().filter(char::is_ascii_uppercase)?;
+    let digits: String = chars.take_while(char::is_ascii_digit).collect();
+    Some((letter, digits.parse().ok()?))
+}
+
+/// The chapters of the summary, by chapter number.
+fn chapters_in_order(summary: &Summary) -> Vec<(&String, &CaseCounts)> {
+    let mut chapters: Vec<(&String, &CaseCounts)> =
+        summary.by_chapter.0.iter().map(|(k, c)| (k, c)).collect();
+    chapters.sort_by(|(a, _), (b, _)| chapter_order(a, b));
+    chapters
+}
+
+/// The subcategories of the summary under their chapters, chapters by number and
+/// subcategories by ICD code (else as the summary lists them).
+fn subcategories_in_order(summary: &Summary) -> Vec<(&String, Vec<(&String, &CaseCounts)>)> {
+    let mut chapters: Vec<(&String, Vec<(&String, &CaseCounts)>)> = summary
+        .by_subcategory
+        .0
+        .iter()
+        .map(|(chapter, subs)| {
+            let mut subs: Vec<(&String, &CaseCounts)> =
+                subs.0.iter().map(|(k, c)| (k, c)).collect();
+            subs.sort_by_key(|(name, _)| icd_code(name).map_or((1, ' ', 0), |(l, n)| (0, l, n)));
+            (chapter, subs)
+        })
+        .collect();
+    chapters.sort_by(|(a, _), (b, _)| chapter_order(a, b));
+    chapters
+}
+
+/// The breakdowns' groups, each with its accuracy, interval, cases and size text, in the
+/// breakdown's own order: what the charts and the weakest groups are made of.
+struct Candidate {
+    label: String,
+    section: Option<String>,
+    value: f64,
+    interval: Option<(f64, f64)>,
+    cases: i64,
+    size: String,
+}
+
+/// Each breakdown's groups as candidates for the weakest groups: (name of the breakdown,
+/// what it measures, chart id, groups).
+fn candidates(
+    ctx: &Context,
+    summary: &Summary,
+) -> Vec<(&'static str, &'static str, &'static str, Vec<Candidate>)> {
+    let case = |label: String, section: Option<String>, c: &CaseCounts, entry: Option<&Value>| {
+        let bar = case_bar(c, entry);
+        Candidate {
+            label,
+            section,
+            value: bar.value,
+            interval: bar.interval,
+            cases: c.cases,
+            size: bar.size,
+        }
+    };
+    let mut out = Vec::new();
+    out.push((
+        "Rarity",
+        "case accuracy",
+        "by_rarity",
+        summary
+            .by_rarity
+            .0
+            .iter()
+            .map(|(k, c)| {
+                case(
+                    crate::pytext::capitalize(k),
+                    None,
+                    c,
+                    ctx.ci_entry("by_rarity", k),
+                )
+            })
+            .collect(),
+    ));
+    out.push((
+        "Chapter",
+        "case accuracy",
+        "by_chapter",
+        chapters_in_order(summary)
+            .into_iter()
+            .map(|(k, c)| case(k.clone(), None, c, ctx.ci_entry("by_chapter", k)))
+            .collect(),
+    ));
+    out.push((
+        "Subcategory",
+        "case accuracy",
+        "by_subcategory",
+        subcategories_in_order(summary)
+            .into_iter()
+            .flat_map(|(chapter, subs)| {
+                subs.into_iter().map(move |(sub, c)| {
+                    let entry = ctx
+                        .ci
+                        .and_then(|ci| ci.get("by_subcategory"))
+                        .and_then(|b| b.get(chapter))
+                        .and_then(|b| b.get(sub));
+                    case(sub.clone(), Some(chapter.clone()), c, entry)
+                })
+            })
+            .collect(),
+    ));
+    for (name, breakdown, groups) in [
+        ("Clinical stage", "by_stage", &summary.by_stage),
+        ("Question position", "by_position", &summary.by_position),
+        (
+            "Image modality",
+            "by_image_modality",
+            &summary.by_image_modality,
+        ),
+        (
+            "Table modality",
+            "by_table_modality",
+            &summary.by_table_modality,
+        ),
+    ] {
+        out.push((
+            name,
+            "question accuracy",
+            breakdown,
+            groups
+                .0
+                .iter()
+                .map(|(k, c)| {
+                    let cases = group_cases_of(ctx, breakdown, k);
+                    let bar = mcq_bar(c, ctx.ci_entry(breakdown, k), cases);
+                    Candidate {
+                        label: k.clone(),
+                        section: None,
+                        value: bar.value,
+                        interval: bar.interval,
+                        cases,
+                        size: format!("{}, {}", bar.size, plural(cases, "case")),
+                    }
+                })
+                .collect(),
+        ));
+    }
+    out
+}
+
+fn group_cases_of(ctx: &Context, breakdown: &'static str, group: &str) -> i64 {
+    ctx.group_cases
+        .get(&(breakdown, group.to_string()))
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Groups of fewer cases are left out of the weakest groups (their numbers swing most).
+pub const WEAKEST_MIN_CASES: i64 = 10;
+/// The weakest groups listed per breakdown, at most.
+pub const WEAKEST_PER_BREAKDOWN: usize = 3;
+
+/// The lowest-accuracy groups of each breakdown among those with at least
+/// [`WEAKEST_MIN_CASES`] cases (a breakdown needs two such groups to have a weakest), with
+/// their intervals: where to look first.
+fn weakest(out: &mut String, ctx: &Context) {
+    let Some(summary) = ctx.summary else { return };
+    out.push_str("<section id=\"weakest\">\n<h2>Weakest groups</h2>\n");
+    let label = ctx.interval_label();
+    let mut rows = String::new();
+    for (name, measure, chart, groups) in candidates(ctx, summary) {
+        let mut eligible: Vec<&Candidate> = groups
+            .iter()
+            .filter(|g| g.cases >= WEAKEST_MIN_CASES)
+            .collect();
+        if eligible.len() < 2 {
+            continue;
+        }
+        eligible.sort_by(|a, b| a.value.total_cmp(&b.value).then(b.cases.cmp(&a.cases)));
+        let shown = WEAKEST_PER_BREAKDOWN.min(eligible.len() - 1);
+        for (i, g) in eligible.iter().take(shown).enumerate() {
+            let head = if i == 0 {
+                format!(
+                    "<th rowspan=\"{shown}\" scope=\"rowgroup\"><a href=\"#chart-{chart}\">{}</a><span class=\"measure\">{measure}</span></th>",
+                    escape(name)
+                )
+            } else {
+                String::new()
+            };
+            let group = match &g.section {
+                Some(section) => format!(
+                    "{}<span class=\"section\">{}</span>",
+                    escape(&g.label),
+                    escape(section)
+                ),
+                None => escape(&g.label),
+            };
+            let interval = g.interval.map_or_else(
+                || "<span class=\"none\">–</span>".to_string(),
+                |(low, high)| format!("{}–{}", percent(low), percent(high)),
+            );
+            let _ = writeln!(
+                rows,
+                "<tr data-breakdown=\"{chart}\">{head}<td>{group}</td><td class=\"num\"><b>{}</b></td><td class=\"num\">{interval}</td><td class=\"num\">{}{}</td></tr>",
+                percent(g.value),
+                escape(&g.size),
+                if is_small(None, g.cases) {
+                    " <span class=\"small\">small</span>"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">No breakdown has two groups of {WEAKEST_MIN_CASES} cases or more: too few cases to single any group out.</p>\n</section>"
+        );
+        return;
+    }
+    let overall = format!(
+        "case accuracy {}, question accuracy {}",
+        percent(summary.totals.case_accuracy()),
+        percent(summary.totals.question_accuracy())
+    );
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">The lowest-accuracy groups of each breakdown, among groups of {WEAKEST_MIN_CASES} cases or more (overall: {overall}). Where a group's interval reaches the overall value, its gap may be chance.</p>"
+    );
+    let _ = writeln!(
+        out,
+        "<table class=\"weakest\">\n<tr><th>Breakdown</th><th>Group</th><th class=\"num\">Accuracy</th><th class=\"num\">{}</th><th class=\"num\">Size</th></tr>\n{rows}</table>\n</section>",
+        escape(label.as_deref().unwrap_or("Interval"))
+    );
+}
+
 fn breakdowns(out: &mut String, ctx: &Context) {
     out.push_str("<section id=\"breakdowns\">\n<h2>Breakdowns</h2>\n");
     let Some(summary) = ctx.summary else {
         out.push_str("<p>No results.</p>\n</section>\n");
         return;
     };
+    out.push_str("<div class=\"chart-order\" role=\"radiogroup\" aria-label=\"Order of the bars\">Order the bars by <label><input type=\"radio\" name=\"chart-order\" value=\"accuracy\" checked> accuracy, worst first</label><label><input type=\"radio\" name=\"chart-order\" value=\"size\"> size, largest first</label><label><input type=\"radio\" name=\"chart-order\" value=\"natural\"> the breakdown's own order (chapter number, stage...)</label></div>\n<p class=\"note\">A case-accuracy chart's size is its cases; a question-accuracy chart's, its questions (MCQs). Subcategories stay under their chapters, in chapter order.</p>\n");
     let series = [ctx.model.clone()];
     let interval_label = ctx.interval_label();
-    let options = |axis: &'static str| ChartOptions {
-        axis,
-        reference_label: ctx.reference.map(|r| r.label.as_str()),
-        interval_label: interval_label.as_deref(),
-    };
     let reference =
         |breakdown: &str, group: &str| ctx.reference.and_then(|r| r.value(breakdown, group));
-
-    for breakdown in ["by_rarity", "by_chapter"] {
-        let groups = match breakdown {
-            "by_rarity" => &summary.by_rarity,
-            _ => &summary.by_chapter,
-        };
-        let chart: Vec<Group> = groups
-            .0
-            .iter()
-            .map(|(name, c)| Group {
-                label: if breakdown == "by_rarity" {
-                    crate::pytext::capitalize(name)
-                } else {
-                    name.clone()
-                },
-                section: None,
-                bars: vec![Some(case_bar(c, ctx.ci_entry(breakdown, name)))],
-                reference: reference(breakdown, name),
-            })
-            .collect();
+    let chart = |out: &mut String, breakdown: &str, rows: Vec<Row>, axis: &str, caption: &str| {
+        let (groups, keys): (Vec<Group>, Vec<SortKey>) = rows.into_iter().unzip();
         chart_or_note(
             out,
             breakdown,
-            &chart,
+            &groups,
             &series,
-            &options("case accuracy (every question of the case right)"),
-            "Case accuracy: the share of cases whose every question was answered right.",
+            &ChartOptions {
+                axis,
+                reference_label: ctx.reference.map(|r| r.label.as_str()),
+                interval_label: interval_label.as_deref(),
+                sort: Some(&keys),
+            },
+            caption,
         );
-    }
+    };
+    let case_axis = "case accuracy (every question of the case right)";
+    let case_caption = "Case accuracy: the share of cases whose every question was answered right.";
 
-    let subs: Vec<Group> = summary
-        .by_subcategory
+    let rarity: Vec<(Group, f64)> = summary
+        .by_rarity
         .0
         .iter()
-        .flat_map(|(chapter, subs)| {
-            subs.0.iter().map(move |(sub, c)| {
+        .map(|(name, c)| {
+            (
+                Group {
+                    label: crate::pytext::capitalize(name),
+                    section: None,
+                    bars: vec![Some(case_bar(c, ctx.ci_entry("by_rarity", name)))],
+                    reference: reference("by_rarity", name),
+                },
+                c.cases as f64,
+            )
+        })
+        .collect();
+    chart(
+        out,
+        "by_rarity",
+        by_accuracy(rarity, 0),
+        case_axis,
+        case_caption,
+    );
+
+    let chapters: Vec<(Group, f64)> = chapters_in_order(summary)
+        .into_iter()
+        .map(|(name, c)| {
+            (
+                Group {
+                    label: name.clone(),
+                    section: None,
+                    bars: vec![Some(case_bar(c, ctx.ci_entry("by_chapter", name)))],
+                    reference: reference("by_chapter", name),
+                },
+                c.cases as f64,
+            )
+        })
+        .collect();
+    chart(
+        out,
+        "by_chapter",
+        by_accuracy(chapters, 0),
+        case_axis,
+        case_caption,
+    );
+
+    let mut subs: Vec<Row> = Vec::new();
+    for (chapter, groups) in subcategories_in_order(summary) {
+        let groups: Vec<(Group, f64)> = groups
+            .into_iter()
+            .map(|(sub, c)| {
                 let entry = ctx
                     .ci
                     .and_then(|ci| ci.get("by_subcategory"))
                     .and_then(|b| b.get(chapter))
                     .and_then(|b| b.get(sub));
-                Group {
-                    label: sub.clone(),
-                    section: Some(chapter.clone()),
-                    bars: vec![Some(case_bar(c, entry))],
-                    reference: ctx.reference.and_then(|r| r.subcategory(chapter, sub)),
-                }
+                (
+                    Group {
+                        label: sub.clone(),
+                        section: Some(chapter.clone()),
+                        bars: vec![Some(case_bar(c, entry))],
+                        reference: ctx.reference.and_then(|r| r.subcategory(chapter, sub)),
+                    },
+                    c.cases as f64,
+                )
             })
-        })
-        .collect();
-    chart_or_note(
+            .collect();
+        let first = subs.len();
+        subs.extend(by_accuracy(groups, first));
+    }
+    chart(
         out,
         "by_subcategory",
-        &subs,
-        &series,
-        &options("case accuracy (every question of the case right)"),
-        "Every subcategory, under its chapter.",
+        subs,
+        case_axis,
+        "Every subcategory, under its chapter (chapters in chapter order).",
     );
 
     let stage = mcq_groups(ctx, "by_stage", &summary.by_stage);
-    chart_or_note(
+    chart(
         out,
         "by_stage",
-        &stage,
-        &series,
-        &options("question accuracy"),
+        by_accuracy(stage, 0),
+        "question accuracy",
         "Questions grouped by the broad clinical stage they ask about.",
     );
 
@@ -551,35 +903,39 @@ fn breakdowns(out: &mut String, ctx: &Context) {
             "Questions grouped by the kind of their tables; a question with several kinds counts in each.",
         ),
     ] {
-        let chart = mcq_groups(ctx, breakdown, groups);
-        chart_or_note(
+        let groups = mcq_groups(ctx, breakdown, groups);
+        chart(
             out,
             breakdown,
-            &chart,
-            &series,
-            &options("question accuracy"),
+            by_accuracy(groups, 0),
+            "question accuracy",
             caption,
         );
     }
     out.push_str("</section>\n");
 }
 
-fn mcq_groups(ctx: &Context, breakdown: &'static str, groups: &Groups<McqCounts>) -> Vec<Group> {
+/// The groups of an MCQ-level breakdown, in the summary's order, with their MCQ counts
+/// (what their size label says and "size" orders by).
+fn mcq_groups(
+    ctx: &Context,
+    breakdown: &'static str,
+    groups: &Groups<McqCounts>,
+) -> Vec<(Group, f64)> {
     groups
         .0
         .iter()
         .map(|(name, c)| {
-            let cases = ctx
-                .group_cases
-                .get(&(breakdown, name.clone()))
-                .copied()
-                .unwrap_or(0);
-            Group {
-                label: name.clone(),
-                section: None,
-                bars: vec![Some(mcq_bar(c, ctx.ci_entry(breakdown, name), cases))],
-                reference: ctx.reference.and_then(|r| r.value(breakdown, name)),
-            }
+            let cases = group_cases_of(ctx, breakdown, name);
+            (
+                Group {
+                    label: name.clone(),
+                    section: None,
+                    bars: vec![Some(mcq_bar(c, ctx.ci_entry(breakdown, name), cases))],
+                    reference: ctx.reference.and_then(|r| r.value(breakdown, name)),
+                },
+                c.mcqs as f64,
+            )
         })
         .collect()
 }
@@ -692,6 +1048,7 @@ fn position_chart(
             axis: "question accuracy",
             reference_label: None,
             interval_label,
+            sort: None,
         },
     );
     let caption = if conditional.is_some() {
@@ -875,7 +1232,10 @@ mod tests {
         let html = page(&f);
         assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
         assert!(!html.contains("<img"));
-        assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // The reply is in the transcripts' data, as it was, for the script to show as text.
+        let data = super::super::page_cases(&html).expect("the transcripts' data");
+        assert_eq!(data[0]["turns"][0]["reply"], "<img src=x onerror=alert(1)>");
+        assert_eq!(data[0]["turns"][1]["error"], "HTTP 500");
         assert!(html.contains("m&lt;1&gt;"));
         assert!(html.contains("data-chapter=\"[&quot;Ch &lt;A&gt;&quot;]\""));
         assert!(html.contains("data-modality=\"[&quot;image:CT&quot;]\""));
@@ -922,5 +1282,67 @@ mod tests {
         );
         let html = page(&f);
         assert!(html.contains("id=\"case-7\""));
+    }
+
+    /// A results file of `n` one-question cases per chapter, `right` of them right.
+    fn chapters(spec: &[(&str, usize, usize)]) -> ResultsFile {
+        let mut cases = Vec::new();
+        for (chapter, n, right) in spec {
+            for i in 0..*n {
+                cases.push(serde_json::json!({
+                    "case_id": format!("{chapter}-{i}"), "level1": chapter, "level2": "S", "rarity": "rare",
+                    "mcqs": [{"mcq_index": 0, "stage": "Diagnosis", "correct_answer": "A",
+                              "extracted_answer": if i < *right { "A" } else { "B" },
+                              "is_correct": i < *right}]
+                }));
+            }
+        }
+        file(Value::Array(cases), serde_json::json!({}))
+    }
+
+    #[test]
+    fn the_weakest_groups_are_the_lowest_of_enough_cases_with_their_intervals() {
+        let f = chapters(&[
+            ("Chapter 10: Ten", 12, 9),
+            ("Chapter 2: Two", 12, 3),
+            ("Chapter 9: Nine", 15, 6),
+            ("Chapter 1: Tiny", 3, 0),
+        ]);
+        let html = page(&f);
+        let section = &html[html.find("<section id=\"weakest\">").unwrap()..];
+        let section = &section[..section.find("</section>").unwrap()];
+        let rows: Vec<&str> = section
+            .split("<tr data-breakdown=\"by_chapter\">")
+            .skip(1)
+            .collect();
+        // Three chapters have 10 cases or more: the two lowest are listed, worst first;
+        // the tiny one (0%) is not.
+        assert_eq!(rows.len(), 2, "{section}");
+        assert!(
+            rows[0].contains("<td>Chapter 2: Two</td><td class=\"num\"><b>25.0%</b></td>"),
+            "{}",
+            rows[0]
+        );
+        assert!(
+            rows[1].contains("<td>Chapter 9: Nine</td><td class=\"num\"><b>40.0%</b></td>"),
+            "{}",
+            rows[1]
+        );
+        assert!(!section.contains("Tiny"));
+        // With the intervals of the results (computed here: the file has none).
+        assert!(rows[0].contains("%–"), "{}", rows[0]);
+        assert!(rows[0].contains("12 cases <span class=\"small\">small</span>"));
+        assert!(section.contains("<a href=\"#chart-by_chapter\">Chapter</a>"));
+
+        // Too few cases anywhere: said, not listed.
+        let html = page(&chapters(&[("Chapter 1: A", 4, 2), ("Chapter 2: B", 5, 1)]));
+        assert!(html.contains("No breakdown has two groups of 10 cases or more"));
+    }
+
+    #[test]
+    fn without_the_robust_reading_the_headline_is_the_official_one() {
+        let html = page(&chapters(&[("Chapter 1: A", 4, 2)]));
+        assert!(!html.contains("<div class=\"robust\">"));
+        assert!(!html.contains("id=\"show-differ\""));
     }
 }
