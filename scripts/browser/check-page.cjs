@@ -25,7 +25,9 @@ function liveclin(args) {
   return execFileSync(bin, args, { cwd: work, stdio: ["ignore", "pipe", "pipe"] }).toString();
 }
 
-/** An answer read, as the page compares them: null when nothing was read. */
+/** An answer read, as the page compares them: null when nothing was read. Two readings
+ * differ when their letters do (in any case) or one of them read nothing; failed and
+ * skipped questions were not read. */
 function reading(v) {
   return v === null || v === undefined || v === "" ? null : String(v);
 }
@@ -279,7 +281,9 @@ async function checkVariant(context, pageFile, file, notRun, errors) {
   const expected = [];
   for (const c of cases) {
     for (const m of c.mcqs) {
-      if ("robust_answer" in m && reading(m.extracted_answer) !== reading(m.robust_answer)) {
+      const [a, b] = [reading(m.extracted_answer), reading(m.robust_answer)];
+      const differ = a !== null && b !== null ? a.toUpperCase() !== b.toUpperCase() : (a === null) !== (b === null);
+      if ("robust_answer" in m && !m.error && differ) {
         expected.push(`${c.case_id}/Q${m.mcq_index + 1}`);
       }
     }

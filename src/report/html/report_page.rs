@@ -242,19 +242,14 @@ fn duration(secs: f64) -> String {
     }
 }
 
-/// The robust reading's question accuracy: MCQs whose `robust_correct` is true over every
-/// MCQ (failures count as wrong, as in the official number); `None` for a file without
-/// the robust reading (the official tool's).
-fn robust_accuracy(file: &ResultsFile) -> Option<(f64, usize, usize)> {
-    if !transcripts::has_robust_reading(file) {
-        return None;
-    }
-    let mcqs = file.cases.iter().flat_map(|c| &c.mcqs);
-    let total = mcqs.clone().count();
-    let right = mcqs
-        .filter(|m| m.extra.get("robust_correct").and_then(Value::as_bool) == Some(true))
-        .count();
-    (total > 0).then(|| (right as f64 / total as f64, right, total))
+/// The robust reading's question accuracy, as the terminal and the results'
+/// `robust_reading` count it: MCQs whose `robust_correct` is true (a failed or skipped one
+/// stays wrong) over every MCQ; `None` for a file without the robust reading (the official
+/// tool's).
+fn robust_accuracy(file: &ResultsFile) -> Option<(f64, i64, i64)> {
+    let robust = crate::analysis::reading::robust_cases(&file.cases)?;
+    let totals = summarize(&robust)?.totals;
+    Some((totals.question_accuracy(), totals.correct_mcqs, totals.mcqs))
 }
 
 fn headline(out: &mut String, ctx: &Context, file: &ResultsFile) {

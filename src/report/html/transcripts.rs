@@ -78,11 +78,18 @@ pub(super) fn reading(value: &Value) -> Option<String> {
 }
 
 /// Whether the official reading (`extracted_answer`) and the robust one (`robust_answer`)
-/// of an MCQ differ: different letters, or one read nothing. `None` when the record has
-/// no robust reading (files of the official tool).
+/// of an answered MCQ differ: different letters (in any case), or one read nothing, as
+/// the results' `robust_reading` counts them. `None` when the record has no robust reading
+/// (files of the official tool); never for a failed or skipped MCQ, which was not read.
 pub(super) fn readings_differ(mcq: &McqRecord) -> Option<bool> {
     let robust = mcq.extra.get("robust_answer")?;
-    Some(reading(&mcq.extracted_answer) != reading(robust))
+    if mcq.has_error() {
+        return Some(false);
+    }
+    Some(match (reading(&mcq.extracted_answer), reading(robust)) {
+        (Some(official), Some(robust)) => !official.eq_ignore_ascii_case(&robust),
+        (official, robust) => official.is_some() != robust.is_some(),
+    })
 }
 
 /// Whether any MCQ of the file has the robust reading.
