@@ -622,6 +622,19 @@ pub struct MockBehaviour {
     /// llama.cpp's server does with its llama-2 and chatml chat formats.
     #[arg(long)]
     pub ignore_list_content: bool,
+    /// Answer 401 to requests without `Authorization: Bearer KEY`, as a cloud API does.
+    #[arg(long, value_name = "KEY")]
+    pub require_key: Option<String>,
+    /// Answer 404 to requests for another model than "mock", as vLLM does.
+    #[arg(long)]
+    pub strict_model: bool,
+    /// The context length /v1/models reports (as vLLM's max_model_len).
+    #[arg(long, value_name = "TOKENS")]
+    pub context_length: Option<u64>,
+    /// Answer one request at a time, in arrival order, as a server with one slot does
+    /// (a request whose client gave up still takes its turn).
+    #[arg(long)]
+    pub one_at_a_time: bool,
     /// Retry-After seconds sent with an injected 429 or 500.
     #[arg(long, default_value_t = 1)]
     pub retry_after: u64,

@@ -43,6 +43,10 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         max_in_flight: b.max_in_flight.map(|n| n as usize),
         persistent_faults: b.persistent_faults,
         ignore_list_content: b.ignore_list_content,
+        api_key: b.require_key.clone(),
+        strict_model: b.strict_model,
+        context_length: b.context_length,
+        one_at_a_time: b.one_at_a_time,
         reply_padding: b.reply_padding,
         ..MockConfig::default()
     })
