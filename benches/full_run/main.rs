@@ -225,6 +225,8 @@ fn evaluate(
         "results-{latency_ms}ms-{}.json",
         limit.unwrap_or(0)
     ));
+    // A benchmark's results are disposable: `evaluate` refuses to start over earlier work.
+    let _ = std::fs::remove_file(&output);
     let _ = std::fs::remove_file(output.with_extension("json.journal.jsonl"));
     let base = server.base();
     let concurrency_text = concurrency.to_string();
