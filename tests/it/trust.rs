@@ -1,5 +1,5 @@
 //! A paid run is never lost, overwritten or mixed with another: reruns, resumes with
-//! other settings, a full disk, torn journal lines, signals, dangerous output paths,
+//! other settings, a full disk (torn journal lines: crash.rs), signals, dangerous output paths,
 //! concurrent runs and partial runs, each through the real binary against the mock.
 
 use std::path::Path;
@@ -308,43 +308,6 @@ fn a_full_disk_stops_paying_and_keeps_the_answers() {
         .assert()
         .success();
     assert_eq!(summary_of(&output), summary_of(&whole));
-}
-
-/// A last journal line torn by SIGKILL is cut back on the next run, and the resume after
-/// that works (it used to fail with "not a journal line").
-#[test]
-fn a_torn_last_line_resumes() {
-    let server = mock_server(MockConfig::default());
-    let dir = tempfile::tempdir().unwrap();
-    let output = dir.path().join("run.json");
-    evaluate(
-        &server.base,
-        &output,
-        &["--image-mode", "url", "--limit", "4"],
-    )
-    .assert()
-    .success();
-    let journal = dir.path().join("run.json.journal.jsonl");
-    let mut text = std::fs::read_to_string(&journal).unwrap();
-    let last = text.trim_end().rsplit('\n').next().unwrap().to_string();
-    text.push_str(&last[..last.len() / 2]);
-    std::fs::write(&journal, &text).unwrap();
-    std::fs::remove_file(&output).unwrap();
-    evaluate(
-        &server.base,
-        &output,
-        &["--image-mode", "url", "--limit", "6", "--resume"],
-    )
-    .assert()
-    .success()
-    .stderr(predicate::str::contains("ended in an unfinished line"));
-    evaluate(&server.base, &output, &["--image-mode", "url", "--resume"])
-        .assert()
-        .success();
-    assert_eq!(read_json(&output)["cases"].as_array().unwrap().len(), 16);
-    for line in std::fs::read_to_string(&journal).unwrap().lines() {
-        serde_json::from_str::<Value>(line).expect("every journal line is whole");
-    }
 }
 
 /// SIGTERM and SIGHUP stop a run as Ctrl-C does: finished cases written, the resume
