@@ -212,8 +212,11 @@ fn normalise(text: &str) -> String {
 /// The reply without its reasoning: closed `<think>`/`<thinking>`/`<reasoning>` sections
 /// are removed, text before a stray closing tag is dropped (servers often strip the
 /// opening tag), and of an unterminated section only its last line is kept (a model
-/// that forgot to close the tag still ends with its answer).
+/// that forgot to close the tag still ends with its answer). Struck-through markdown
+/// (`~~B~~`) is a retracted answer and is removed too.
 fn final_text(reply: &str) -> String {
+    static STRUCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"~~[^~\n]*~~").unwrap());
+    let reply = &*STRUCK.replace_all(reply, "");
     static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?is)<(think|thinking|reasoning)>.*?</(?:think|thinking|reasoning)>").unwrap()
     });
@@ -288,7 +291,7 @@ fn boxed(text: &str) -> Vec<char> {
 static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r#"(?i)<answer>\s*[(\[]?([A-J])[)\].]?\s*</answer>"#,
-        r#"|"(?:answer|final_answer|choice|selected_option|option)"\s*:\s*\[?\s*"\(?([A-J])\)?""#,
+        r#"|"(?:answer|final_answer|choice|selected_option|option)"\s*:\s*\[?\s*"\(?([A-J])\)?(?:[.)]\s[^"]*)?""#,
     ))
     .unwrap()
 });
@@ -312,7 +315,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?:\b(?i:option|choice)\s+)?\(?\b([A-J])\)?\s+(?i:is|seems|would\s+be|appears|looks)\s+(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer)".to_string(),
         // "The most appropriate next step is E", "Preferred management is D", "Most likely diagnosis: A"
         format!(
-            r"(?i)\b(?:best|most\s+appropriate|most\s+likely|preferred|correct)(?:\s+(?:next\s+|initial\s+)?(?:step|management|diagnosis|treatment|test|investigation|approach|option|choice|answer))?\s*(?:(?:is|would\s+be)(?:\s+therefore)?\s*[:：]?|[:：]){deco}([A-J])"
+            r"(?i)\b(?:best|most\s+appropriate|most\s+likely|preferred|correct)(?:\s+(?:next\s+|initial\s+)?(?:step|management|diagnosis|treatment|test|investigation|approach|option|choice|answer|guess))?\s*(?:(?:is|would\s+be)(?:\s+therefore)?\s*[:：]?|[:：]){deco}([A-J])"
         ),
         // "it is C", "it's probably b"
         format!(r"(?i)\bit(?:'s|’s|\s+is)\s+(?:probably\s+|definitely\s+|clearly\s+|actually\s+)?(?:option\s+)?{deco}([A-J])"),
@@ -326,11 +329,37 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\(?([A-J])\)?\s+[—–])".to_string(),
         // Chinese, Japanese, Korean, Spanish, French, German, Italian.
         format!(
-            r"(?i)(?:答案|答え|정답|選択|选择|选项|選|选)\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
+            r"(?i)(?:答案|答え|正解|정답|選択|选择|选项|選|选)\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
         ),
         format!(
-            r"(?i)\b(?:respuesta|réponse|reponse|antwort|risposta|opción|opcion)(?:\s+(?:correcta|final|finale|correcte|richtige|corretta))?\s*(?:es|est|ist|è|:|：)\s*(?:la\s+|le\s+|die\s+)?(?:opción\s+|option\s+|l'option\s+)?{deco}([A-J])"
+            r"(?i)\b(?:respuesta|resposta|réponse|reponse|antwort|risposta|opción|opcion)(?:\s+(?:correcta|correta|final|finale|correcte|richtige|corretta))?\s*(?:es|é|est|ist|è|:|：)\s*(?:la\s+|a\s+|le\s+|die\s+)?(?:opción\s+|alternativa\s+|option\s+|l'option\s+)?{deco}([A-J])"
         ),
+        // "la correcta es D", "a alternativa correta é a B", "la bonne réponse est C"
+        format!(
+            r"(?i)\b(?:correcta|correcto|correta|correto|corretta|richtige|bonne\s+réponse)\s+(?:es|é|est|ist|è)\s+(?:la\s+|a\s+|le\s+|die\s+)?(?:opción\s+|alternativa\s+|option\s+)?{deco}([A-J])"
+        ),
+        // "Je choisis la réponse C", "elijo la B", "escolho a C", "ich wähle B"
+        format!(
+            r"(?i)\b(?:choisis|choisir|elijo|escojo|escolho|wähle|scelgo)\s+(?:la\s+|a\s+|le\s+|l')?(?:réponse\s+|respuesta\s+|resposta\s+|option\s+|opción\s+|alternativa\s+|antwort\s+)?{deco}([A-J])"
+        ),
+        // A label, then markdown between it and the letter: "| **Answer** | **B** |",
+        // "*Answer*: __B__", "### Answer: **D**"
+        r"(?i)\b(?:final\s+)?answer\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;]|$)".to_string(),
+        // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
+        format!(
+            r"(?i)\b(?:correct|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
+        ),
+        // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
+        // "E is my best guess", "the immediate priority is A", "..., but B."
+        format!(
+            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|leaning(?:\s+towards?)?|lean\s+towards?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!]|$|over\b|though\b))"
+        ),
+        r"\b([A-J])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably))".to_string(),
+        // A line that is only a letter, anywhere: "C" after a struck-through "~~B~~".
+        r"(?m)^[ \t*_#>]*\(?([A-J])\)?[.)]?[ \t*_]*$".to_string(),
+        format!(r"(?i)\bpriority\s+is\s+(?:option\s+)?{deco}([A-J])\b"),
+        // A last sentence that is only a letter: "... teratogenic. B."
+        r"[.!?][ \t]+\**\(?([A-J])\)?\**[.!]?\s*$".to_string(),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("robust patterns are valid"))
@@ -368,7 +397,7 @@ fn last_capture(re: &Regex, text: &str, allowed: &dyn Fn(char) -> bool) -> Optio
 /// After a lowercase letter: end of text, punctuation, a line break, or a reason
 /// ("b given the lipase", "d because ...").
 fn ends_clause(rest: &str) -> bool {
-    let trimmed = rest.trim_start_matches([' ', '\t', '*', '_', ')', ']', '"', '\'', '`']);
+    let trimmed = rest.trim_start_matches([' ', '\t', '*', '_', ')', ']', '}', '"', '\'', '`']);
     trimmed.is_empty()
         || trimmed.starts_with(['.', ',', ';', ':', '!', '?', '\n', '\r', '。'])
         || ["given ", "because ", "since ", "as "]
@@ -410,9 +439,12 @@ fn pronoun_or_article(rest: &str) -> bool {
     let mut chars = rest.chars();
     chars.next() == Some(' ')
         && chars.next().is_some_and(|c| c.is_lowercase())
-        && !["because", "since", "as ", "is ", "which", "given", "due "]
-            .iter()
-            .any(|w| rest[1..].starts_with(w))
+        && ![
+            "because", "since", "as ", "is ", "which", "given", "due ", "seems", "appears",
+            "looks", "fits",
+        ]
+        .iter()
+        .any(|w| rest[1..].starts_with(w))
 }
 
 /// The last non-empty line when it is only a letter (`C`, `C.`, `(C)`, `**C**`).
