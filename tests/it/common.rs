@@ -48,6 +48,28 @@ impl MockServer {
     }
 }
 
+/// An app of the test's own on a free loopback port, answering on a runtime of its own
+/// for as long as the test holds it.
+pub struct LocalServer {
+    /// `http://127.0.0.1:PORT`.
+    pub root: String,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+pub fn serve_local(app: axum::Router) -> LocalServer {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let root = format!("http://{}", listener.local_addr().unwrap());
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    LocalServer { root, runtime }
+}
+
 pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
     let dataset = liveclin::dataset::load_jsonl(&repo("data/demo/demo.jsonl")).unwrap();
     let mock = std::sync::Arc::new(liveclin::mock::Mock::new(

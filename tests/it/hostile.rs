@@ -16,10 +16,9 @@ use bytes::Bytes;
 use predicates::prelude::*;
 use serde_json::json;
 
-use super::common::{evaluate, liveclin};
+use super::common::{evaluate, liveclin, serve_local};
 
-/// A server of the test's own on 127.0.0.1, answering on a runtime of its own for as
-/// long as the test holds it.
+/// A server of the test's own, its API under `/v1`.
 struct Local {
     base: String,
     runtime: tokio::runtime::Runtime,
@@ -27,19 +26,10 @@ struct Local {
 
 /// Serves `app` under `/v1` on a free loopback port.
 fn serve(app: Router) -> Local {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let server = serve_local(app);
     Local {
-        base: format!("http://{addr}/v1"),
-        runtime,
+        base: format!("{}/v1", server.root),
+        runtime: server.runtime,
     }
 }
 

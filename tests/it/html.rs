@@ -556,41 +556,25 @@ fn case_and_question_filters_say_their_unit() {
     let file: Value =
         serde_json::from_str(&std::fs::read_to_string(repo(OFFICIAL)).unwrap()).unwrap();
     let cases = file["cases"].as_array().unwrap();
-    let fully = cases
-        .iter()
-        .filter(|c| {
-            c["mcqs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|m| m["is_correct"] == true)
-        })
-        .count();
-    let failed = cases
-        .iter()
-        .filter(|c| {
-            c["mcqs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|m| m["error"].is_string())
-        })
-        .count();
+    // Cases whose MCQs all (or any) satisfy `test`.
+    let cases_where = |all: bool, test: fn(&Value) -> bool| {
+        cases
+            .iter()
+            .filter(|c| {
+                let mut mcqs = c["mcqs"].as_array().unwrap().iter();
+                if all { mcqs.all(test) } else { mcqs.any(test) }
+            })
+            .count()
+    };
+    let right = |m: &Value| m["is_correct"] == true;
+    let fully = cases_where(true, right);
+    let failed = cases_where(false, |m| m["error"].is_string());
     let correct_mcqs = cases
         .iter()
         .flat_map(|c| c["mcqs"].as_array().unwrap())
-        .filter(|m| m["is_correct"] == true)
+        .filter(|m| right(m))
         .count();
-    let with_correct = cases
-        .iter()
-        .filter(|c| {
-            c["mcqs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|m| m["is_correct"] == true)
-        })
-        .count();
+    let with_correct = cases_where(false, right);
     for option in [
         format!(
             "<option value=\"ran\">any case that ran ({} cases)</option>",

@@ -13,7 +13,7 @@ use liveclin::mock::MockConfig;
 use liveclin::vision::checks::url_colours;
 use liveclin::vision::picture::look;
 
-use crate::common::{liveclin, mock_server};
+use crate::common::{liveclin, mock_server, serve_local};
 
 /// Serves the files of a folder as PNGs (404 for a missing one) on a free loopback port,
 /// from a runtime of its own, as a user would host the written test pictures; keeps the
@@ -34,24 +34,15 @@ fn picture_server(dir: &std::path::Path) -> PictureServer {
             Err(_) => StatusCode::NOT_FOUND.into_response(),
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
     let requested = Arc::default();
     let app = axum::Router::new()
         .route("/{file}", axum::routing::get(serve))
         .with_state((dir.to_path_buf(), Arc::clone(&requested)));
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    let server = serve_local(app);
     PictureServer {
-        base,
+        base: server.root,
         requested,
-        _runtime: runtime,
+        _runtime: server.runtime,
     }
 }
 
