@@ -4,11 +4,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use liveclin_core::analysis::compare::Reading;
+use liveclin_core::identity::Setting;
+use liveclin_term::ColorChoice;
 
-use crate::dataset::paths::DEFAULT_CONFIG;
-use crate::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS};
-use crate::prompt::ImageMode;
-use crate::shard::ShardArg;
+use crate::choice;
+
+use liveclin_core::dataset::paths::DEFAULT_CONFIG;
+use liveclin_core::prompt::ImageMode;
+use liveclin_net::client::call_seconds;
+use liveclin_net::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS, HubSettings};
+use liveclin_net::serve::{Engine, Launch, ServedModel};
+use liveclin_net::shard::ShardArg;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,11 +35,11 @@ pub struct Cli {
     #[arg(
         long,
         global = true,
-        value_enum,
+        value_parser = choice::parser::<ColorChoice>(),
         value_name = "WHEN",
         default_value = "auto"
     )]
-    pub color: crate::term::ColorChoice,
+    pub color: ColorChoice,
     /// Say less: no progress or notes on stderr, only warnings, errors and results.
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
     pub quiet: u8,
@@ -150,6 +157,33 @@ pub struct HubArgs {
     pub offline: bool,
 }
 
+impl HubArgs {
+    /// What the flags ask of the Hub.
+    pub fn settings(&self) -> HubSettings {
+        HubSettings {
+            repo: self.hf_repo.clone(),
+            revision: self.revision.clone(),
+            token: self.hf_token.clone(),
+            endpoint: self.hf_endpoint.clone(),
+            offline: self.offline,
+        }
+    }
+}
+
+impl Default for HubArgs {
+    /// The flags' defaults (for commands that run another's code path, as `demo`).
+    fn default() -> Self {
+        let defaults = HubSettings::default();
+        HubArgs {
+            hf_repo: defaults.repo,
+            revision: defaults.revision,
+            hf_token: None,
+            hf_endpoint: defaults.endpoint,
+            offline: false,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for.
@@ -190,7 +224,7 @@ pub struct PromptsArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// How pictures are sent: `url` (public URLs) or `local` (files as base64 data URIs).
-    #[arg(long, value_enum, default_value = "local")]
+    #[arg(long, value_parser = choice::parser::<ImageMode>(), default_value = "local")]
     pub image_mode: ImageMode,
     /// Show only this case (its case id; repeat the flag for several).
     #[arg(long = "case", value_name = "ID")]
@@ -247,8 +281,8 @@ pub struct CompareArgs {
     /// `is_correct`) or `robust` (our robust extractor's, `robust_correct`, with case
     /// correctness recounted from it). `robust` refuses runs that lack it (the official
     /// tool's files).
-    #[arg(long, value_enum, value_name = "READING", default_value = "official")]
-    pub reading: crate::analysis::compare::Reading,
+    #[arg(long, value_parser = choice::parser::<Reading>(), value_name = "READING", default_value = "official")]
+    pub reading: Reading,
     /// Bootstrap resamples (100 to 1,000,000: each costs memory and time per case).
     #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(100..=1_000_000))]
     pub resamples: u32,
@@ -333,7 +367,7 @@ pub struct EvaluateArgs {
     #[arg(long, hide_env_values = true)]
     pub api_key: Option<String>,
     /// How pictures are sent: `url` (public URLs) or `local` (files as base64 data URIs).
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = choice::parser::<ImageMode>())]
     pub image_mode: ImageMode,
     #[command(flatten)]
     pub data: DataArgs,
@@ -360,8 +394,8 @@ pub struct EvaluateArgs {
     pub overwrite: bool,
     /// With --resume: keep the earlier answers although this setting differs (repeat for
     /// several). The results file records the accepted changes.
-    #[arg(long, value_enum, value_name = "SETTING", requires = "resume")]
-    pub allow_change: Vec<crate::identity::Setting>,
+    #[arg(long, value_parser = choice::parser::<Setting>(), value_name = "SETTING", requires = "resume")]
+    pub allow_change: Vec<Setting>,
     /// Tries per question, and API calls per try (as the official tool).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_retries: u32,
@@ -487,26 +521,46 @@ pub struct ServeCommon {
     pub engine_args: Vec<String>,
 }
 
+impl ServeEngine {
+    /// The settings every engine shares.
+    pub fn common(&self) -> &ServeCommon {
+        match self {
+            ServeEngine::Sglang(a) => &a.common,
+            ServeEngine::Vllm(a) => &a.common,
+        }
+    }
+
+    /// The engine's command line.
+    pub fn launch(&self) -> Launch {
+        let engine = match self {
+            ServeEngine::Sglang(a) => Engine::Sglang {
+                python: a.python.clone(),
+                log_level: a.log_level.clone(),
+            },
+            ServeEngine::Vllm(a) => Engine::Vllm {
+                vllm_bin: a.vllm_bin.clone(),
+            },
+        };
+        let c = self.common();
+        let model = ServedModel {
+            path: c.model_path.clone(),
+            tp: c.tp,
+            dp: c.dp,
+            port: c.port,
+            host: c.host.clone(),
+            served_name: c.served_model_name.clone(),
+            engine_args: c.engine_args.clone(),
+        };
+        Launch::new(&engine, &model)
+    }
+}
+
 /// Seconds between plain progress lines: at least 0.1, at most a day.
 fn progress_interval(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(v) if (0.1..=86_400.0).contains(&v) => Ok(v),
         _ => Err(format!(
             "{text:?} is not a number of seconds from 0.1 to 86400"
-        )),
-    }
-}
-
-/// A time limit of network calls (`--timeout`, `--max-wait`, the Hub's read timeout) in
-/// seconds, fractions allowed: at least a second (less cannot get a reply), at most a
-/// day (more is a typo, and `1e300` would overflow a duration). NaN and infinities are
-/// refused.
-pub(crate) fn call_seconds(text: &str) -> Result<Duration, String> {
-    const RANGE: std::ops::RangeInclusive<f64> = 1.0..=86_400.0;
-    match text.trim().parse::<f64>() {
-        Ok(v) if RANGE.contains(&v) => Ok(Duration::from_secs_f64(v)),
-        _ => Err(format!(
-            "{text:?} is not a number of seconds from 1 to 86400"
         )),
     }
 }
@@ -523,10 +577,7 @@ fn temperature(text: &str) -> Result<f64, String> {
 /// An API base: an http(s) URL with a host, checked before anything is sent so that a
 /// typo is a usage error, not every case failing.
 fn http_url(text: &str) -> Result<String, String> {
-    let usable = reqwest::Url::parse(text).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
-    });
-    if usable {
+    if liveclin_net::client::is_http_url(text) {
         Ok(text.to_string())
     } else {
         Err(format!(
@@ -565,7 +616,7 @@ pub struct CheckVisionArgs {
     /// Without --picture-url, the picture of the weak url-mode checks (describe it): an
     /// http(s) URL that the model's server fetches itself. The default is the official
     /// smoke test's public picture.
-    #[arg(long, value_name = "URL", default_value = crate::vision::checks::DEFAULT_IMAGE_URL)]
+    #[arg(long, value_name = "URL", default_value = liveclin_net::vision::checks::DEFAULT_IMAGE_URL)]
     pub image_url: String,
     /// Write the test pictures of the url-mode checks (solid-colour PNGs) into DIR, to be
     /// put on a web server for --picture-url, and exit without checking anything.

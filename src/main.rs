@@ -2,16 +2,21 @@
 
 use std::process::ExitCode;
 
+mod choice;
+mod cli;
+mod commands;
+mod demo;
+mod exit;
+mod output;
+
 use clap::Parser;
-use liveclin::cli::{Cli, Command};
-use liveclin::commands;
-use liveclin::exit::Exit;
-use liveclin::output;
+use cli::{Cli, Command};
+use exit::Exit;
 
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
-    liveclin::term::init(cli.color, cli.quiet, cli.verbose);
+    liveclin_term::init(cli.color, cli.quiet, cli.verbose);
     let outcome = match cli.command {
         Command::Download(args) => commands::download::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
@@ -32,7 +37,7 @@ fn main() -> ExitCode {
         // The reader of stdout went away (`| head`): nothing is wrong, nothing to say.
         Err(err) if output::is_closed(&err) => Exit::Success.into(),
         Err(err) => {
-            eprintln!("{} {err:#}", liveclin::term::error());
+            eprintln!("{} {err:#}", liveclin_term::error());
             Exit::Usage.into()
         }
     }

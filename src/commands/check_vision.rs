@@ -6,13 +6,13 @@ use anyhow::{Context, bail};
 
 use super::evaluate::{api_key, extra_body};
 use crate::cli::CheckVisionArgs;
-use crate::client::{ChatClient, ChatSettings, retry};
-use crate::engine::preflight;
 use crate::exit::Exit;
-use crate::shell::shell_word;
-use crate::vision::advice::advise;
-use crate::vision::checks::{Asker, Finding, UrlPictures, Verdict, checks, url_colours};
-use crate::vision::picture;
+use liveclin_net::client::{ChatClient, ChatSettings, retry};
+use liveclin_net::engine::preflight;
+use liveclin_net::shell::shell_word;
+use liveclin_net::vision::advice::advise;
+use liveclin_net::vision::checks::{Asker, Finding, UrlPictures, Verdict, checks, url_colours};
+use liveclin_net::vision::picture;
 
 pub fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
     if let Some(dir) = &args.write_pictures {
@@ -52,7 +52,7 @@ fn url_pictures(args: &CheckVisionArgs) -> anyhow::Result<UrlPictures> {
         Some(base) => ("--picture-url", base),
         None => ("--image-url", &args.image_url),
     };
-    if !crate::images::is_http_url(url) {
+    if !liveclin_core::images::is_http_url(url) {
         bail!("{flag} must be an http:// or https:// URL");
     }
     Ok(match args.picture_url {
@@ -151,8 +151,8 @@ fn shorten(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prompt::ImageMode;
-    use crate::vision::checks::Shape;
+    use liveclin_core::prompt::ImageMode;
+    use liveclin_net::vision::checks::Shape;
 
     #[test]
     fn lines_say_pass_or_fail_and_why() {

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
-use crate::analysis::compare::{Comparison, Reading, Run, compare, pair_text};
 use crate::cli::CompareArgs;
 use crate::exit::Exit;
 use crate::output;
-use crate::report::html::{self, ComparedRun, html_path};
-use crate::results::{self, ResultsFile};
+use liveclin_core::analysis::bootstrap::{Options, SUBCATEGORY_SEPARATOR};
+use liveclin_core::analysis::compare::{Comparison, Reading, Run, compare, pair_text};
+use liveclin_core::results::{self, ResultsFile};
+use liveclin_report::html::{self, ComparedRun, html_path};
 
 pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let files: Vec<ResultsFile> = args
@@ -42,7 +42,7 @@ pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
         )
     };
     for warning in &comparison.warnings {
-        eprintln!("{} {warning}", crate::term::warning());
+        eprintln!("{} {warning}", liveclin_term::warning());
     }
     let results: Vec<&Path> = args.results.iter().map(PathBuf::as_path).collect();
     // The robust page gets a name of its own, so that it never overwrites the official one.

@@ -5,12 +5,12 @@ use anyhow::bail;
 
 use crate::cli::{DataArgs, DownloadArgs};
 use crate::exit::Exit;
-use crate::hub::download::{Request, Summary, config_dir};
-use crate::hub::record::SourceRecord;
-use crate::hub::{DEFAULT_JOBS, Hub, download};
+use liveclin_net::hub::download::{Request, Summary, config_dir};
+use liveclin_net::hub::record::SourceRecord;
+use liveclin_net::hub::{DEFAULT_JOBS, Hub, download};
 
 pub fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
-    let hub = Hub::from_args(&args.hub)?;
+    let hub = Hub::new(&args.hub.settings())?;
     let request = Request {
         config: args.dataset.clone(),
         data_dir: args.data_dir.clone(),
@@ -38,7 +38,7 @@ pub fn fetch_missing(data: &DataArgs) -> anyhow::Result<()> {
     if jsonl.is_file() && !unfinished {
         return Ok(());
     }
-    let hub = Hub::from_args(&data.hub)?;
+    let hub = Hub::new(&data.hub.settings())?;
     if hub.offline {
         let state = if unfinished {
             format!("is only partly downloaded in {}", dir.display())

@@ -8,28 +8,29 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use serde_json::{Map, Value, json};
 
-use crate::analysis::insight;
-use crate::analysis::outcome::{self, OutcomeCounts};
-use crate::analysis::{summarize, summary_value};
 use crate::cli::EvaluateArgs;
-use crate::client::{ChatClient, ChatSettings, retry};
-use crate::engine::breaker::Breaker;
-use crate::engine::journal::{Journal, JournalFlush, journal_path};
-use crate::engine::pool::{EndpointTally, Pool};
-use crate::engine::preflight;
-use crate::engine::progress::Progress;
-use crate::engine::resume::Prior;
-use crate::engine::stop::{Stop, StopReason};
-use crate::engine::{self, Engine, Plan};
 use crate::exit::Exit;
-use crate::identity::{RunIdentity, Setting};
-use crate::prompt::ImageMode;
-use crate::report::{extras, terminal};
-use crate::results::{self, Coverage, ResultsFile};
-use crate::runfiles::{OutputLock, Protected, RunFiles};
-use crate::shard::Shard;
-use crate::shell::shell_word;
-use crate::signals::Interrupts;
+use liveclin_core::analysis::insight;
+use liveclin_core::analysis::outcome::{self, OutcomeCounts};
+use liveclin_core::analysis::{summarize, summary_value};
+use liveclin_core::identity::{RunIdentity, Setting};
+use liveclin_core::prompt::ImageMode;
+use liveclin_core::results::{self, Coverage, ResultsFile};
+use liveclin_net::client::{ChatClient, ChatSettings, retry};
+use liveclin_net::engine::breaker::Breaker;
+use liveclin_net::engine::journal::{Journal, JournalFlush};
+use liveclin_net::engine::pool::{EndpointTally, Pool};
+use liveclin_net::engine::preflight;
+use liveclin_net::engine::progress::Progress;
+use liveclin_net::engine::resume::Prior;
+use liveclin_net::engine::stop::{Stop, StopReason};
+use liveclin_net::engine::{self, Engine, Plan};
+use liveclin_net::runfiles::journal_path;
+use liveclin_net::runfiles::{OutputLock, Protected, RunFiles};
+use liveclin_net::shard::Shard;
+use liveclin_net::shell::shell_word;
+use liveclin_net::signals::Interrupts;
+use liveclin_report::{extras, terminal};
 
 pub fn run(args: &EvaluateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
@@ -89,7 +90,7 @@ fn now() -> String {
 
 pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     // `--shard auto` becomes K/N here, once: everything below works with the concrete shard.
-    let shard = crate::shard::resolve(args.shard, args.shard_count)?;
+    let shard = liveclin_net::shard::resolve(args.shard, args.shard_count)?;
     let (mut dataset, paths) = super::load_config(&args.data)?;
     let clients = clients(&args)?;
     let output = args
@@ -120,7 +121,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let identity = identity(&args, &dataset, &paths.image_root)?;
     if let Some(shard) = shard {
         dataset.cases.retain(|case| shard.contains(&case.id));
-        crate::say!(
+        liveclin_term::say!(
             "Shard {shard}: {} of {cases_in_config} cases",
             dataset.cases.len()
         );
@@ -131,7 +132,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     if args.image_mode == ImageMode::Local && !paths.image_root.is_dir() {
         eprintln!(
             "{} image directory not found at {}",
-            crate::term::warning(),
+            liveclin_term::warning(),
             paths.image_root.display()
         );
         eprintln!("Local images may not be available. Consider using --image-mode url.");
@@ -146,7 +147,9 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         }
         let differences = identity.differences(&prior.recorded);
         let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
-        if let Some(refusal) = crate::identity::refusal(&differences, &allowed, &prior.source) {
+        if let Some(refusal) =
+            liveclin_core::identity::refusal(&differences, &allowed, &prior.source)
+        {
             bail!("{refusal}");
         }
         for difference in &differences {
@@ -165,26 +168,26 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
     if earlier.is_some() {
         let backup = files.back_up()?;
-        crate::say!(
+        liveclin_term::say!(
             "--overwrite: the earlier results and journal were moved to {} (and its journal beside it)",
             backup.display()
         );
     }
     let cases = Arc::new(dataset.cases);
     let plan = Plan::new(&cases, &prior);
-    crate::say!(
+    liveclin_term::say!(
         "Loaded {} cases from {}",
         cases.len(),
         dataset.path.display()
     );
     if args.resume {
         if prior.is_empty() {
-            crate::say!(
+            liveclin_term::say!(
                 "Resuming: nothing to resume at {}; running every case.",
                 output.display()
             );
         } else {
-            crate::say!(
+            liveclin_term::say!(
                 "Resuming from {}: {} cases finished, {} to run ({} answered turns kept).",
                 prior.source,
                 plan.finished_cases(),
@@ -194,7 +197,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         }
     }
     let remaining = plan.remaining_mcqs(&cases);
-    crate::say!(
+    liveclin_term::say!(
         "Evaluating {} cases ({remaining} MCQs), concurrency={}; model {}, image mode {}",
         plan.pending_cases(),
         args.concurrency,
@@ -202,7 +205,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         args.image_mode.as_str()
     );
     if pool.endpoints() > 1 {
-        crate::say!(
+        liveclin_term::say!(
             "{} endpoints: each case stays on one; new cases go to the least loaded",
             pool.endpoints()
         );
@@ -222,7 +225,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         mode: args.image_mode,
         image_root: paths.image_root.clone(),
         max_retries: args.max_retries,
-        verbose: crate::term::verbose(1),
+        verbose: liveclin_term::verbose(1),
         journal,
         progress: Progress::new(
             remaining as u64,
@@ -266,7 +269,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
 
     if journal_failure.is_some() || saved.is_err() {
         if let Some(error) = &journal_failure {
-            eprintln!("{} {error:#}", crate::term::error());
+            eprintln!("{} {error:#}", liveclin_term::error());
             eprintln!("The run stopped at once: no call was made after that.");
         }
         match &saved {
@@ -284,7 +287,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
                 shell_word(&output.to_string_lossy()),
                 resume_command()
             ),
-            Err(error) => eprintln!("{} {error:#}", crate::term::error()),
+            Err(error) => eprintln!("{} {error:#}", liveclin_term::error()),
         }
         if saved.as_ref().is_ok_and(|path| *path == output) {
             eprintln!("Free some space, then resume with:\n  {}", resume_command());
@@ -295,7 +298,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     if let Some(tripped) = tripped {
         eprintln!(
             "\n{} stopped: every recent call failed with {} and retrying cannot fix it.\n  The server said: {}\n  Fix: {}\n{} finished cases are saved to {}. Once fixed, resume with:\n  {}",
-            crate::term::error(),
+            liveclin_term::error(),
             tripped.class.label(),
             tripped.message,
             tripped.class.fix(),
@@ -329,7 +332,7 @@ pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     if let Err(e) = printed
         && !crate::output::is_closed(&e)
     {
-        eprintln!("{} {e:#}", crate::term::warning());
+        eprintln!("{} {e:#}", liveclin_term::warning());
     }
     Ok(exit)
 }
@@ -369,7 +372,7 @@ impl Ending<'_> {
     fn completed(
         &self,
         errored: usize,
-        summary: Option<&crate::analysis::Summary>,
+        summary: Option<&liveclin_core::analysis::Summary>,
     ) -> anyhow::Result<()> {
         let file = self.file;
         let mut out = crate::output::stdout();
@@ -399,11 +402,11 @@ impl Ending<'_> {
 /// This run's identity; in local mode it reads every picture once to fingerprint them.
 fn identity(
     args: &EvaluateArgs,
-    dataset: &crate::dataset::Dataset,
+    dataset: &liveclin_core::dataset::Dataset,
     image_root: &Path,
 ) -> anyhow::Result<RunIdentity> {
     let pictures_sha256 = match args.image_mode {
-        ImageMode::Local => Some(crate::identity::pictures_sha256(
+        ImageMode::Local => Some(liveclin_core::identity::pictures_sha256(
             &dataset.cases,
             image_root,
         )?),
@@ -427,7 +430,7 @@ fn run_meta(
     args: &EvaluateArgs,
     shard: Option<Shard>,
     identity: &RunIdentity,
-    accepted: &[crate::identity::Difference],
+    accepted: &[liveclin_core::identity::Difference],
 ) -> Map<String, Value> {
     let mut meta = Map::new();
     meta.insert("model".into(), json!(args.model));
@@ -451,7 +454,7 @@ fn run_meta(
     if !accepted.is_empty() {
         meta.insert(
             "accepted_changes".into(),
-            crate::identity::accepted(accepted),
+            liveclin_core::identity::accepted(accepted),
         );
     }
     meta
@@ -464,7 +467,7 @@ fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
         Ok(()) => return Ok(output.to_path_buf()),
         Err(e) => e,
     };
-    eprintln!("{} {first:#}", crate::term::error());
+    eprintln!("{} {first:#}", liveclin_term::error());
     let name = output.file_stem().unwrap_or_default().to_string_lossy();
     let rescue = format!("{name}.rescued-{}.json", std::process::id());
     let mut tried = vec![output.display().to_string()];
@@ -475,7 +478,7 @@ fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
         match results::write_atomic(&path, file) {
             Ok(()) => return Ok(path),
             Err(e) => {
-                eprintln!("{} {e:#}", crate::term::error());
+                eprintln!("{} {e:#}", liveclin_term::error());
                 tried.push(path.display().to_string());
             }
         }
@@ -511,9 +514,9 @@ fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
 
 /// How each endpoint fared, on stderr (before the scores).
 fn print_tallies(tallies: &[EndpointTally]) {
-    crate::say!("Endpoints:");
+    liveclin_term::say!("Endpoints:");
     for EndpointTally { api_base, tally: t } in tallies {
-        crate::say!(
+        liveclin_term::say!(
             "  {api_base}: {} cases, {} answers, {} rate-limited (429), {} timed out, {} failed calls, rested {} times, lowest limit {}",
             t.cases,
             t.answers,

@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 use serde_json::{Value, json};
 
-use crate::analysis::insight;
-use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, MergeArgs};
 use crate::exit::Exit;
 use crate::output;
-use crate::report::{extras, terminal};
-use crate::results::{self, CaseRecord, Coverage, ResultsFile};
+use liveclin_core::analysis::insight;
+use liveclin_core::analysis::{summarize, summary_value};
+use liveclin_core::results::{self, CaseRecord, Coverage, ResultsFile};
+use liveclin_report::{extras, terminal};
 
 /// Settings that must agree across shards of one run.
 const SAME_IN_EVERY_SHARD: [&str; 3] = ["model", "dataset", "image_mode"];
@@ -70,7 +70,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
             if unknown > 0 {
                 eprintln!(
                     "{} {unknown} merged cases are not in the dataset; they are kept at the end.",
-                    crate::term::warning()
+                    liveclin_term::warning()
                 );
             }
             cases.sort_by_key(|c| {
@@ -83,7 +83,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
         Err(err) => eprintln!(
             "{} cannot read the dataset ({err:#}); cases keep the order of the files and \
              cases no shard ran cannot be listed.",
-            crate::term::warning()
+            liveclin_term::warning()
         ),
     }
 
@@ -108,16 +108,16 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     );
     eprintln!(
         "Merged {} ({}) into {}",
-        crate::plural::count(shards.len() as u64, "results file", "results files"),
-        crate::plural::count(file.cases.len() as u64, "case", "cases"),
+        liveclin_core::plural::count(shards.len() as u64, "results file", "results files"),
+        liveclin_core::plural::count(file.cases.len() as u64, "case", "cases"),
         args.output.display()
     );
     if !missing.is_empty() {
         let shown: Vec<&str> = missing.iter().take(20).map(String::as_str).collect();
         eprintln!(
             "{} {} of the dataset {} in no shard: {}{}",
-            crate::term::warning(),
-            crate::plural::count(missing.len() as u64, "case", "cases"),
+            liveclin_term::warning(),
+            liveclin_core::plural::count(missing.len() as u64, "case", "cases"),
             if missing.len() == 1 { "is" } else { "are" },
             shown.join(", "),
             if missing.len() > shown.len() {

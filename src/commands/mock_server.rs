@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::{DemoArgs, MockBehaviour, MockServerArgs};
 use crate::exit::Exit;
-use crate::mock::{FAULTS, Mock, MockConfig};
+use liveclin_net::mock::{FAULTS, Mock, MockConfig};
 
 /// The mock's settings from the command line.
 pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
@@ -60,7 +60,7 @@ pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
         &paths.image_root,
     ));
     tokio::runtime::Runtime::new()?.block_on(async {
-        let (addr, server) = crate::mock::start(mock, args.port).await?;
+        let (addr, server) = liveclin_net::mock::start(mock, args.port).await?;
         // A reader gone from stdout must not stop the server it announces.
         let mut out = crate::output::stdout();
         let _ = writeln!(out, "Mock model \"mock\" answering {} cases of {} at http://{addr}/v1", dataset.cases.len(), dataset.path.display());
@@ -85,7 +85,7 @@ pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
         None => {
             unpacked = crate::demo::Unpacked::new()
                 .context("cannot unpack the built-in demo config into the temporary folder")?;
-            crate::say!(
+            liveclin_term::say!(
                 "Demo: the demo config built into liveclin, unpacked to {} for this run",
                 unpacked.data_dir().display()
             );
@@ -111,8 +111,10 @@ fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
         &paths.image_root,
     ));
     tokio::runtime::Runtime::new()?.block_on(async {
-        let (addr, server) = crate::mock::start(mock, 0).await?;
-        crate::say!("Demo: the built-in mock model serves the demo config at http://{addr}/v1");
+        let (addr, server) = liveclin_net::mock::start(mock, 0).await?;
+        liveclin_term::say!(
+            "Demo: the built-in mock model serves the demo config at http://{addr}/v1"
+        );
         let evaluate = super::evaluate::mock_args(
             &format!("http://{addr}/v1"),
             data_dir,

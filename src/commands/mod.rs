@@ -16,7 +16,7 @@ pub mod validate;
 use anyhow::{Context, bail};
 
 use crate::cli::DataArgs;
-use crate::dataset::{DataPaths, Dataset, load_jsonl};
+use liveclin_core::dataset::{DataPaths, Dataset, load_jsonl};
 
 /// Resolves the config's paths and loads its cases, with errors that say what to do.
 pub fn load_config(args: &DataArgs) -> anyhow::Result<(Dataset, DataPaths)> {

@@ -4,11 +4,11 @@ use anyhow::bail;
 use serde_json::{Value, json};
 
 use crate::cli::PromptsArgs;
-use crate::dataset::LoadedCase;
 use crate::exit::Exit;
-use crate::images;
 use crate::output;
-use crate::prompt::{Picture, case_turns, user_content};
+use liveclin_core::dataset::LoadedCase;
+use liveclin_core::images;
+use liveclin_core::prompt::{Picture, case_turns, user_content};
 
 /// How many characters of a data URI `--short-data-uris` keeps.
 const SHORT_URI_CHARS: usize = 48;

@@ -5,15 +5,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::analysis::{summarize, summary_value};
 use crate::cli::{DataArgs, ReportArgs};
 use crate::exit::Exit;
 use crate::output;
-use crate::report::extras;
-use crate::report::html::{self, Page, Questions, html_path};
-use crate::report::reference::Reference;
-use crate::report::terminal;
-use crate::results::{self, ResultsFile};
+use liveclin_core::analysis::{summarize, summary_value};
+use liveclin_core::results::{self, ResultsFile};
+use liveclin_report::extras;
+use liveclin_report::html::{self, Page, Questions, html_path};
+use liveclin_report::reference::Reference;
+use liveclin_report::terminal;
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     let file = results::read(&args.results)?;
@@ -43,7 +43,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
 fn print_summary(
     args: &ReportArgs,
     file: &ResultsFile,
-    summary: Option<&crate::analysis::Summary>,
+    summary: Option<&liveclin_core::analysis::Summary>,
 ) -> anyhow::Result<()> {
     let mut out = output::stdout();
     if args.json {

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use crate::cli::{ServeArgs, ServeCommon};
 use crate::exit::Exit;
-use crate::serve::{Launch, Probe, Server, Stopped, api_base};
-use crate::shell::shell_word;
-use crate::signals::Interrupts;
+use liveclin_net::serve::{Probe, Server, Stopped, api_base};
+use liveclin_net::shell::shell_word;
+use liveclin_net::signals::Interrupts;
 
 /// How the wait for readiness ended.
 enum Startup {
@@ -21,7 +21,7 @@ enum Startup {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
-    let launch = Launch::new(&args.engine);
+    let launch = args.engine.launch();
     let common = args.engine.common();
     tokio::runtime::Runtime::new()?.block_on(async {
         launch.check_installed().await?;
@@ -48,7 +48,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
             Startup::TimedOut => {
                 eprintln!(
                     "{} the server did not answer GET {} within {}",
-                    crate::term::error(),
+                    liveclin_term::error(),
                     probe.url,
                     secs(common.timeout)
                 );
@@ -57,7 +57,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
             Startup::Exited(status) => {
                 eprintln!(
                     "{} {} exited with {} before it was ready (its output is above)",
-                    crate::term::error(),
+                    liveclin_term::error(),
                     launch.engine,
                     status?
                 );

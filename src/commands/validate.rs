@@ -1,10 +1,10 @@
 //! `liveclin validate`.
 
 use crate::cli::ValidateArgs;
-use crate::dataset::validate::validate;
 use crate::exit::Exit;
-use crate::hub::record::SourceRecord;
 use crate::output;
+use liveclin_core::dataset::validate::validate;
+use liveclin_net::hub::record::SourceRecord;
 
 pub fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;

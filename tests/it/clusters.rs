@@ -6,7 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use liveclin::shard::SCHEDULER_VARS;
+use liveclin_net::shard::SCHEDULER_VARS;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -14,7 +14,7 @@ use super::common::{MockServer, evaluate, mock_server, repo, summary_of};
 
 /// The mock model every run here is scored against (the same answers for every shard).
 fn server() -> MockServer {
-    mock_server(liveclin::mock::MockConfig {
+    mock_server(liveclin_net::mock::MockConfig {
         accuracy: 0.6,
         seed: 5,
         ..Default::default()

@@ -35,7 +35,7 @@ pub fn liveclin() -> assert_cmd::Command {
 /// runtime of its own while the test runs commands against it.
 pub struct MockServer {
     pub base: String,
-    pub mock: std::sync::Arc<liveclin::mock::Mock>,
+    pub mock: std::sync::Arc<liveclin_net::mock::Mock>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -70,9 +70,9 @@ pub fn serve_local(app: axum::Router) -> LocalServer {
     LocalServer { root, runtime }
 }
 
-pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
-    let dataset = liveclin::dataset::load_jsonl(&repo("data/demo/demo.jsonl")).unwrap();
-    let mock = std::sync::Arc::new(liveclin::mock::Mock::new(
+pub fn mock_server(config: liveclin_net::mock::MockConfig) -> MockServer {
+    let dataset = liveclin_core::dataset::load_jsonl(&repo("data/demo/demo.jsonl")).unwrap();
+    let mock = std::sync::Arc::new(liveclin_net::mock::Mock::new(
         config,
         &dataset.cases,
         &repo("data/demo/image"),
@@ -83,7 +83,7 @@ pub fn mock_server(config: liveclin::mock::MockConfig) -> MockServer {
         .build()
         .unwrap();
     let (addr, _server) = runtime
-        .block_on(liveclin::mock::start(mock.clone(), 0))
+        .block_on(liveclin_net::mock::start(mock.clone(), 0))
         .unwrap();
     MockServer {
         base: format!("http://{addr}/v1"),
@@ -270,7 +270,7 @@ pub fn assert_self_contained(page: &str, scripts: usize) {
 
 /// The `<svg>` element of an HTML page titled `title`.
 pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
-    let marker = format!("aria-label=\"{}\"", liveclin::report::html::escape(title));
+    let marker = format!("aria-label=\"{}\"", liveclin_report::html::escape(title));
     let at = page
         .find(&marker)
         .unwrap_or_else(|| panic!("no chart titled {title:?}"));

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use liveclin::report::html::{CHART_TITLES, escape};
+use liveclin_report::html::{CHART_TITLES, escape};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -338,7 +338,7 @@ fn mock_run(base: &str, dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
 
 #[test]
 fn partial_runs_and_runs_with_failures_are_warned_about() {
-    let server = mock_server(liveclin::mock::MockConfig::default());
+    let server = mock_server(liveclin_net::mock::MockConfig::default());
     let dir = tempfile::tempdir().unwrap();
     let complete = mock_run(&server.base, dir.path(), "complete.json", &[]);
     let partial = mock_run(&server.base, dir.path(), "partial.json", &["--limit", "3"]);
@@ -499,7 +499,7 @@ fn the_html_page_has_a_forest_plot_of_differences_per_breakdown_readable_with_th
 /// A run of the mock model, and a copy of it (its model "robust-right") whose robust
 /// extractor read every answered MCQ right while the official verdicts stay the same.
 fn robust_pair(dir: &Path) -> (PathBuf, PathBuf) {
-    let server = mock_server(liveclin::mock::MockConfig::default());
+    let server = mock_server(liveclin_net::mock::MockConfig::default());
     let run = mock_run(&server.base, dir, "mock.json", &[]);
     let right = edited(&run, dir, "right.json", |f| {
         f["meta"]["model"] = "robust-right".into();

@@ -1,7 +1,7 @@
 //! What users of well-loved CLIs expect: colour only where it belongs, -q and -v,
 //! completions, commands in workflow order.
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use predicates::prelude::*;
 
 use crate::common::{evaluate, liveclin, mock_server};

@@ -18,10 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use predicates::prelude::*;
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
 use serde_json::Value;
 
 use crate::common::{evaluate, evaluate_args, mock_server, repo, summary_of};
@@ -263,13 +261,13 @@ struct Tally {
 fn runs_killed_at_random_moments_resume_without_asking_twice() {
     let seed = match std::env::var("LIVECLIN_CRASH_SEED") {
         Ok(text) => text.trim().parse().expect("LIVECLIN_CRASH_SEED is a u64"),
-        Err(_) => rand::random(),
+        Err(_) => fastrand::u64(..),
     };
     eprintln!("crash test seed {seed} (replay with LIVECLIN_CRASH_SEED={seed})");
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let padding = rng.random_range(4000..=16_000);
-    let latency_ms = rng.random_range(2..=5);
-    let mock_seed = rng.random_range(0..1000);
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let padding = rng.usize(4000..=16_000);
+    let latency_ms = rng.u64(2..=5);
+    let mock_seed = rng.u64(0..1000);
     let config = || mock(mock_seed, latency_ms, padding);
     let dir = tempfile::tempdir().unwrap();
     let clock = Instant::now();
@@ -327,21 +325,21 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
         let mut history = Vec::new();
         // Runs of this chain that may be killed; the one after them finishes, and so
         // does one after two kills of resumes with nothing to ask.
-        let budget = rng.random_range(1..=6);
+        let budget = rng.u32(1..=6);
         let mut idle_kills = 0;
         for attempt in 0.. {
             tally.runs += 1;
             let before = journal(&files.journal);
-            let concurrency = rng.random_range(4..=8);
+            let concurrency = rng.u32(4..=8);
             // About how long this run takes: setting up and writing the results, and the
             // turns left.
             let left = (TURNS - before.turns.len().min(TURNS)) as u64;
             let run_us = idle_us + (whole_us - idle_us) * left / TURNS as u64;
-            let after = |range: std::ops::RangeInclusive<u64>, rng: &mut Xoshiro256PlusPlus| {
-                Moment::After(Duration::from_micros(rng.random_range(range)))
+            let after = |range: std::ops::RangeInclusive<u64>, rng: &mut fastrand::Rng| {
+                Moment::After(Duration::from_micros(rng.u64(range)))
             };
             let left = left as usize;
-            let moment = match rng.random_range(0..10) {
+            let moment = match rng.u32(0..10) {
                 _ if attempt == budget || idle_kills == 2 => Moment::Never,
                 // Nothing to ask: setting up, writing the results, or after it finished.
                 0..=7 if left == 0 => after(0..=run_us * 6 / 5, &mut rng),
@@ -349,16 +347,16 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
                 0 | 1 => after(0..=first_us, &mut rng),
                 // While turns are asked and journalled: after some of them.
                 2..=4 => Moment::Turns(
-                    rng.random_range(0..left),
-                    Duration::from_micros(rng.random_range(0..=turn_us)),
+                    rng.usize(0..left),
+                    Duration::from_micros(rng.u64(0..=turn_us)),
                 ),
                 // As the journal is written (the header is its first growth; a write
                 // may hold several lines).
-                5 | 6 => Moment::Growing(rng.random_range(1..=left / 2 + 1)),
+                5 | 6 => Moment::Growing(rng.usize(1..=left / 2 + 1)),
                 // Anywhere in the run, or (a sixth of these) after it finished.
                 7 | 8 => after(0..=run_us * 6 / 5, &mut rng),
                 // While the results are written.
-                _ => Moment::Writing(Duration::from_micros(rng.random_range(0..=3000))),
+                _ => Moment::Writing(Duration::from_micros(rng.u64(0..=3000))),
             };
             let stderr = dir.path().join(format!("chain{chain}-run{attempt}.stderr"));
             let watch = Watch::new(&files);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use serde_json::Value;
 
 use super::common::{MockServer, evaluate, mock_server, summary_of};

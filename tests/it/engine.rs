@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use predicates::prelude::*;
 use serde_json::Value;
 

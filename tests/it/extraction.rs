@@ -1,7 +1,7 @@
 //! Answer extraction against the labelled corpora and the official tool's own verdicts.
 
-use liveclin::commands::extract::{official_letter, read_corpus, robust_letter, score_corpus};
-use liveclin::scoring::{official, robust};
+use liveclin_core::scoring::corpus::{official_letter, read_corpus, robust_letter, score_corpus};
+use liveclin_core::scoring::{official, robust};
 
 use crate::common::{jsonl, liveclin, repo};
 

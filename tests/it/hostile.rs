@@ -166,7 +166,7 @@ fn peak_rss() -> u64 {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_reply_body_is_abandoned_in_bounded_memory() {
-    use liveclin::client::{ChatClient, ChatSettings, Conversation, Outcome, retry};
+    use liveclin_net::client::{ChatClient, ChatSettings, Conversation, Outcome, retry};
 
     let chunk = Bytes::from(vec![b' '; 64 * 1024]);
     let app = Router::new().route(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use liveclin::report::html::{CHART_TITLES, escape, page_cases};
+use liveclin_report::html::{CHART_TITLES, escape, page_cases};
 use serde_json::Value;
 
 use crate::common::{
@@ -286,7 +286,7 @@ fn without_the_dataset_the_transcripts_come_from_the_results() {
 
 #[test]
 fn the_page_of_our_own_run() {
-    let server = mock_server(liveclin::mock::MockConfig {
+    let server = mock_server(liveclin_net::mock::MockConfig {
         accuracy: 0.7,
         seed: 0,
         ..Default::default()
@@ -327,7 +327,7 @@ const PARTIAL: &str = "Partial run: 13 of 16 cases were not run; every number on
 
 #[test]
 fn a_partial_run_is_flagged_at_the_top_of_its_page_and_on_the_terminal() {
-    let server = mock_server(liveclin::mock::MockConfig::default());
+    let server = mock_server(liveclin_net::mock::MockConfig::default());
     let dir = tempfile::tempdir().unwrap();
     let dataset = ["--data-dir", ".", "--dataset", "demo"];
     let partial = dir.path().join("partial.json");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 
 use crate::common::{evaluate, mock_server};
 

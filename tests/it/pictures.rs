@@ -160,7 +160,7 @@ fn prompts_never_hold_what_is_not_a_picture_of_the_folder() {
 fn evaluate_never_sends_what_is_not_a_picture_of_the_folder() {
     let dir = tempfile::tempdir().unwrap();
     tampered_demo(dir.path());
-    let server = mock_server(liveclin::mock::MockConfig {
+    let server = mock_server(liveclin_net::mock::MockConfig {
         watch: Some(base64(secret_file())),
         ..Default::default()
     });

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use predicates::prelude::*;
 
 use crate::common::{evaluate, liveclin, mock_server};

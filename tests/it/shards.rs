@@ -9,7 +9,7 @@ use super::common::{evaluate, liveclin, mock_server, summary_of};
 
 #[test]
 fn merged_shards_equal_the_unsharded_run() {
-    let server = mock_server(liveclin::mock::MockConfig {
+    let server = mock_server(liveclin_net::mock::MockConfig {
         accuracy: 0.6,
         seed: 5,
         ..Default::default()

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use liveclin::mock::MockConfig;
+use liveclin_net::mock::MockConfig;
 use predicates::prelude::*;
 use serde_json::Value;
 

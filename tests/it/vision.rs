@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use liveclin::mock::MockConfig;
-use liveclin::vision::checks::url_colours;
-use liveclin::vision::picture::look;
+use liveclin_net::mock::MockConfig;
+use liveclin_net::vision::checks::url_colours;
+use liveclin_net::vision::picture::look;
 
 use crate::common::{liveclin, mock_server, serve_local};
 

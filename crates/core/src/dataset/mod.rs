@@ -1,0 +1,12 @@
+//! The dataset: schema, loading, path resolution and validation.
+
+pub mod load;
+pub mod paths;
+pub mod schema;
+pub mod source;
+pub mod taxonomy;
+pub mod validate;
+
+pub use load::{Dataset, LoadError, LoadedCase, load_jsonl};
+pub use paths::{DataPaths, image_path};
+pub use schema::Case;

@@ -1,0 +1,206 @@
+//! One case as one conversation: turns in order, each question retried as the official
+//! tool does, every finished turn journalled.
+
+use super::Engine;
+use super::pool::{self, Lease};
+use super::record::{answered, failed, skipped};
+use super::stop::StopReason;
+use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
+use liveclin_core::dataset::LoadedCase;
+use liveclin_core::images;
+use liveclin_core::prompt::{case_turns, user_content};
+use liveclin_core::results::McqRecord;
+
+/// Why a question finally failed.
+enum Failure {
+    /// Not worth another try (400, 401, 403, 404).
+    Permanent(String),
+    /// Failed after every allowed try.
+    Exhausted(String),
+}
+
+impl Engine {
+    /// Runs a case from its first unanswered question; `kept` are the earlier successful
+    /// turns, replayed so the conversation sent is byte-identical to an uninterrupted run.
+    /// Every turn, kept or new, goes to `records` as soon as it is known (so a caller
+    /// still has them if the case panics). Returns whether the case finished (false when
+    /// stopped). The case runs on `lease`'s endpoint (and moves when that one rests).
+    pub async fn evaluate_case(
+        &self,
+        lc: &LoadedCase,
+        kept: Vec<McqRecord>,
+        mut lease: Lease,
+        records: &mut Vec<McqRecord>,
+    ) -> bool {
+        let mcqs = lc.case.mcqs();
+        let turns = case_turns(&lc.case, self.mode, &self.image_root);
+        // A picture is read and encoded when its turn is first sent; its data URI then
+        // lives only in the conversation's serialised bytes (no second copy per case).
+        let mut contents = turns.iter().map(|turn| {
+            user_content(turn, |path| {
+                let uri = images::data_uri(path);
+                if let (Err(skip), true) = (&uri, self.verbose) {
+                    self.progress
+                        .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
+                }
+                uri
+            })
+        });
+
+        let mut conversation = Conversation::default();
+        for record in kept {
+            let content = contents.next().expect("a kept turn has a prompt");
+            conversation.user(content);
+            conversation.assistant(record.model_response.as_str().unwrap_or(""));
+            records.push(record);
+        }
+        for (index, content) in (records.len()..).zip(contents) {
+            if self.stop.is_set() {
+                return false;
+            }
+            let mcq = mcqs[index];
+            conversation.user(content);
+            // Timed for the ETA, retries and waits included: what a question costs the run.
+            let asking = self.progress.asking(&lc.id, mcqs.len() - index);
+            let outcome = tokio::select! {
+                outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
+                () = self.stop.wait() => return false,
+            };
+            asking.settled(outcome.is_ok());
+            match outcome {
+                Ok(reply) => {
+                    let record = answered(lc, index, mcq, &reply);
+                    conversation.assistant(&reply.content);
+                    self.finished_turn(lc, &record);
+                    records.push(record);
+                }
+                Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
+                    self.fail_from(lc, &error, records);
+                    break;
+                }
+            }
+        }
+        true
+    }
+
+    /// Records the first unanswered question of a case as failed with `error` (journalled,
+    /// so `--resume` asks it again) and every later one as skipped, as the official tool
+    /// does after a failure.
+    pub fn fail_from(&self, lc: &LoadedCase, error: &str, records: &mut Vec<McqRecord>) {
+        let mcqs = lc.case.mcqs();
+        let index = records.len();
+        let Some(mcq) = mcqs.get(index) else {
+            return;
+        };
+        let record = failed(lc, index, mcq, error);
+        self.finished_turn(lc, &record);
+        records.push(record);
+        for (later, mcq) in mcqs.iter().enumerate().skip(index + 1) {
+            let skipped = skipped(lc, later, mcq);
+            self.progress.mcq(&skipped);
+            records.push(skipped);
+        }
+    }
+
+    fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {
+        self.journal.record(&lc.id, record);
+        self.progress.mcq(record);
+    }
+
+    /// The official two inner retry layers with one policy: the whole question is tried
+    /// up to `max_retries` times, each try making up to `max_retries` API calls; waits use
+    /// the shared backoff and honour `Retry-After`; permanent failures end at once.
+    ///
+    /// Two things the official tool cannot do happen between calls: a case whose endpoint
+    /// is resting moves to another at once (the failed call still counts), and a 429 or a
+    /// timeout on an endpoint over its lowered limit gives the case's place back and
+    /// waits for a new one; that call is not counted, as the slowing down is ours (and
+    /// retrying at once would only queue behind the calls the server is still working on).
+    async fn ask(
+        &self,
+        lease: &mut Lease,
+        conversation: &Conversation,
+        case_id: &str,
+        index: usize,
+    ) -> Result<Reply, Failure> {
+        let mut last = String::new();
+        for question_try in 0..self.max_retries {
+            let mut retry_after = None;
+            let mut call = 0;
+            while call < self.max_retries {
+                let outcome = lease.client().complete(conversation).await;
+                let overloaded = pool::overloaded(&outcome);
+                if let Some(note) = self.pool.report(lease.index(), &outcome) {
+                    self.progress.println(note);
+                }
+                if self.breaker.observe(&outcome).is_some() {
+                    self.stop.trigger(StopReason::Breaker);
+                }
+                match outcome {
+                    Outcome::Reply(reply) => return Ok(reply),
+                    Outcome::Permanent { message } => return Err(Failure::Permanent(message)),
+                    Outcome::Empty => {
+                        last = EMPTY_REPLY.to_string();
+                        break;
+                    }
+                    Outcome::Retryable {
+                        retry_after: wait, ..
+                    } if overloaded && lease.over_limit() => {
+                        lease.requeue(retry::delay(0, wait)).await;
+                    }
+                    Outcome::Retryable {
+                        message,
+                        retry_after: wait,
+                        ..
+                    } => {
+                        last = message;
+                        retry_after = wait;
+                        call += 1;
+                        if call < self.max_retries {
+                            self.verbose_retry(case_id, index, &format!("call {call}"), &last);
+                            if !self.leave_resting(lease, case_id, index) {
+                                tokio::time::sleep(retry::delay(call - 1, wait)).await;
+                                self.leave_resting(lease, case_id, index);
+                            }
+                        }
+                    }
+                }
+            }
+            if question_try + 1 < self.max_retries {
+                self.verbose_retry(
+                    case_id,
+                    index,
+                    &format!("question try {}", question_try + 1),
+                    &last,
+                );
+                tokio::time::sleep(retry::delay(question_try, retry_after)).await;
+                self.leave_resting(lease, case_id, index);
+            }
+        }
+        Err(Failure::Exhausted(last))
+    }
+
+    /// Moves the case when its endpoint is resting and another can take it.
+    fn leave_resting(&self, lease: &mut Lease, case_id: &str, index: usize) -> bool {
+        let Some(to) = lease.leave_resting() else {
+            return false;
+        };
+        self.verbose_note(case_id, index, &format!("moved to {to}"));
+        true
+    }
+
+    fn verbose_retry(&self, case_id: &str, index: usize, what: &str, reason: &str) {
+        self.verbose_note(
+            case_id,
+            index,
+            &format!("{what} failed, retrying: {reason}"),
+        );
+    }
+
+    fn verbose_note(&self, case_id: &str, index: usize, note: &str) {
+        if self.verbose {
+            self.progress
+                .println(format!("  [verbose] {case_id} Q{} {note}", index + 1));
+        }
+    }
+}

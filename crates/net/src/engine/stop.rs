@@ -1,0 +1,45 @@
+//! The run's stop: a cancellation token every task checks and waits on, with why the run
+//! stopped.
+
+use std::sync::OnceLock;
+
+use tokio_util::sync::CancellationToken;
+
+/// Why a run stopped before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// SIGINT, SIGTERM or SIGHUP, by name.
+    Signal(&'static str),
+    /// The journal could not be written: no further call may be paid for.
+    JournalFailed,
+    /// The circuit breaker tripped: recent calls all failed in a way retries cannot fix.
+    Breaker,
+}
+
+/// A cancellation token that also keeps the first reason it was cancelled for.
+#[derive(Default)]
+pub struct Stop {
+    token: CancellationToken,
+    reason: OnceLock<StopReason>,
+}
+
+impl Stop {
+    /// Stops the run; the first reason given is the one kept.
+    pub fn trigger(&self, reason: StopReason) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    pub fn reason(&self) -> Option<StopReason> {
+        self.reason.get().copied()
+    }
+
+    /// Resolves once `trigger` has been called.
+    pub async fn wait(&self) {
+        self.token.cancelled().await;
+    }
+}
