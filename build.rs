@@ -46,7 +46,7 @@ fn walk(dir: &Path, relative: &str, files: &mut Vec<(String, PathBuf)>) -> io::R
 /// The Rust source of `FILES`: each relative path with its bytes, read by `include_bytes!`
 /// so that rustc itself tracks every file. `{:?}` writes both as valid string literals.
 fn table(files: &[(String, PathBuf)]) -> String {
-    let mut source = String::from("pub const FILES: &[(&str, &[u8])] = &[\n");
+    let mut source = String::from("pub(crate) const FILES: &[(&str, &[u8])] = &[\n");
     for (relative, path) in files {
         let path = path.to_str().expect("the package path is UTF-8");
         writeln!(source, "    ({relative:?}, include_bytes!({path:?})),")

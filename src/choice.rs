@@ -9,7 +9,7 @@ use liveclin_core::prompt::ImageMode;
 use liveclin_term::ColorChoice;
 
 /// A closed set of values a flag takes.
-pub trait Choice: Copy + Send + Sync + 'static {
+pub(crate) trait Choice: Copy + Send + Sync + 'static {
     const ALL: &'static [Self];
     /// As typed on the command line.
     fn name(self) -> &'static str;
@@ -21,7 +21,7 @@ pub trait Choice: Copy + Send + Sync + 'static {
 
 /// clap's parser of a [`Choice`]: lists the values (with their help) and returns the one
 /// typed.
-pub fn parser<T: Choice>() -> impl TypedValueParser<Value = T> {
+pub(crate) fn parser<T: Choice>() -> impl TypedValueParser<Value = T> {
     let values = T::ALL
         .iter()
         .map(|&value| PossibleValue::new(value.name()).help(value.help().unwrap_or_default()));

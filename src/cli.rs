@@ -27,7 +27,7 @@ use liveclin_net::shard::ShardArg;
                   multiple-choice cases with images and tables. Numbers, prompts and results files match the official \
                   Python evaluator (AQ-MedAI/LiveClin)."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// When to colour warnings, errors and headlines on stderr (never in files or pipes;
@@ -50,7 +50,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the bundled demo end to end against the built-in mock model
     ///
     /// The full evaluation of the demo config (16 fictional cases) against a deterministic
@@ -111,7 +111,7 @@ pub enum Command {
 
 /// Where the dataset config is; the same flags and precedence as the official evaluator.
 #[derive(Debug, Args, Clone)]
-pub struct DataArgs {
+pub(crate) struct DataArgs {
     /// Dataset config name (a folder `data/<config>/` of the dataset repo).
     #[arg(long, default_value = DEFAULT_CONFIG)]
     pub dataset: String,
@@ -137,7 +137,7 @@ const HUB_HEADING: &str = "Hugging Face Hub (where a missing config is downloade
 /// The Hugging Face Hub source of the dataset: used by `download`, and by `evaluate`,
 /// `validate` and `prompts` when the config is not on disk yet.
 #[derive(Debug, Args, Clone)]
-pub struct HubArgs {
+pub(crate) struct HubArgs {
     /// The dataset repo on the Hub.
     #[arg(long, help_heading = HUB_HEADING, value_name = "OWNER/NAME", default_value = DATASET_REPO)]
     pub hf_repo: String,
@@ -159,7 +159,7 @@ pub struct HubArgs {
 
 impl HubArgs {
     /// What the flags ask of the Hub.
-    pub fn settings(&self) -> HubSettings {
+    pub(crate) fn settings(&self) -> HubSettings {
         HubSettings {
             repo: self.hf_repo.clone(),
             revision: self.revision.clone(),
@@ -185,14 +185,14 @@ impl Default for HubArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
-pub struct DownloadArgs {
+pub(crate) struct DownloadArgs {
     /// Dataset config name (the folder `data/<config>/` of the dataset repo).
     #[arg(long, default_value = DEFAULT_CONFIG)]
     pub dataset: String,
@@ -211,7 +211,7 @@ pub struct DownloadArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Print the report as one JSON object instead of text.
@@ -220,7 +220,7 @@ pub struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PromptsArgs {
+pub(crate) struct PromptsArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// How pictures are sent: `url` (public URLs) or `local` (files as base64 data URIs).
@@ -243,7 +243,7 @@ pub struct PromptsArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// The shards' results files (from `liveclin evaluate --shard`, or any results files
     /// of disjoint case sets of one model and config).
     #[arg(required = true, value_name = "RESULTS")]
@@ -266,7 +266,7 @@ pub struct MergeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompareArgs {
+pub(crate) struct CompareArgs {
     /// Two or more results files (ours or the official tool's), the first the baseline.
     #[arg(required = true, num_args = 2.., value_name = "RESULTS")]
     pub results: Vec<PathBuf>,
@@ -305,7 +305,7 @@ pub struct CompareArgs {
 #[command(mut_arg("hf_repo", |a| a.hide(true)), mut_arg("revision", |a| a.hide(true)),
     mut_arg("hf_token", |a| a.hide(true)), mut_arg("hf_endpoint", |a| a.hide(true)),
     mut_arg("offline", |a| a.hide(true)))]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// A results JSON file written by `liveclin evaluate` or by the official evaluate.py.
     pub results: PathBuf,
     /// Print only the summary object (the official `summary` keys and values) as JSON.
@@ -336,7 +336,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ExtractArgs {
+pub(crate) struct ExtractArgs {
     /// The reply text; read from standard input when absent.
     pub reply: Option<String>,
     /// The question's option letters, e.g. ABCDE (default A-J).
@@ -352,7 +352,7 @@ pub struct ExtractArgs {
 }
 
 #[derive(Debug, Args, Clone)]
-pub struct EvaluateArgs {
+pub(crate) struct EvaluateArgs {
     /// Model name, as the API knows it.
     #[arg(long, short = 'm')]
     pub model: String,
@@ -443,13 +443,13 @@ pub struct EvaluateArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     #[command(subcommand)]
     pub engine: ServeEngine,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ServeEngine {
+pub(crate) enum ServeEngine {
     /// SGLang, with the official helper's flags: `PYTHON -m sglang.launch_server
     /// --model-path P --tp T --dp D --port N --host H --trust-remote-code
     /// --enable-multimodal --log-level L`.
@@ -460,7 +460,7 @@ pub enum ServeEngine {
 }
 
 #[derive(Debug, Args)]
-pub struct SglangArgs {
+pub(crate) struct SglangArgs {
     #[command(flatten)]
     pub common: ServeCommon,
     /// The Python interpreter that has SGLang installed, e.g. a virtualenv's bin/python
@@ -473,7 +473,7 @@ pub struct SglangArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct VllmArgs {
+pub(crate) struct VllmArgs {
     #[command(flatten)]
     pub common: ServeCommon,
     /// The vllm executable (found on PATH unless a path is given).
@@ -483,7 +483,7 @@ pub struct VllmArgs {
 
 /// What every engine is told, and how liveclin waits for it and stops it.
 #[derive(Debug, Args)]
-pub struct ServeCommon {
+pub(crate) struct ServeCommon {
     /// The model: a local directory or a Hugging Face model id.
     #[arg(long, value_name = "PATH")]
     pub model_path: String,
@@ -523,7 +523,7 @@ pub struct ServeCommon {
 
 impl ServeEngine {
     /// The settings every engine shares.
-    pub fn common(&self) -> &ServeCommon {
+    pub(crate) fn common(&self) -> &ServeCommon {
         match self {
             ServeEngine::Sglang(a) => &a.common,
             ServeEngine::Vllm(a) => &a.common,
@@ -531,7 +531,7 @@ impl ServeEngine {
     }
 
     /// The engine's command line.
-    pub fn launch(&self) -> Launch {
+    pub(crate) fn launch(&self) -> Launch {
         let engine = match self {
             ServeEngine::Sglang(a) => Engine::Sglang {
                 python: a.python.clone(),
@@ -596,7 +596,7 @@ fn seconds(text: &str) -> Result<Duration, String> {
 }
 
 #[derive(Debug, Args)]
-pub struct CheckVisionArgs {
+pub(crate) struct CheckVisionArgs {
     /// Model name, as the API knows it.
     #[arg(long, short = 'm', required_unless_present = "write_pictures")]
     pub model: Option<String>,
@@ -638,7 +638,7 @@ pub struct CheckVisionArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct MockServerArgs {
+pub(crate) struct MockServerArgs {
     #[command(flatten)]
     pub data: DataArgs,
     /// Port on 127.0.0.1 (0 picks a free one and prints it).
@@ -650,7 +650,7 @@ pub struct MockServerArgs {
 
 /// How the mock model answers.
 #[derive(Debug, Args, Clone)]
-pub struct MockBehaviour {
+pub(crate) struct MockBehaviour {
     /// Share of questions answered correctly (deterministic per case and turn).
     #[arg(long, default_value_t = 0.7)]
     pub accuracy: f64,
@@ -708,7 +708,7 @@ pub struct MockBehaviour {
 }
 
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Read the demo config from DATA_DIR/data/demo/ on disk (e.g. `.` in a checkout)
     /// instead of the copy built into liveclin.
     #[arg(long)]

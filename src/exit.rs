@@ -44,7 +44,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// The exit statuses as `--help` shows them (kept next to the enum so they cannot drift).
-pub const HELP: &str = "Exit status:
+pub(crate) const HELP: &str = "Exit status:
   0    success
   1    a check failed (validate found problems, check-vision no working mode, serve never ready)
   2    bad input or usage; nothing was spent

@@ -19,30 +19,30 @@ use std::io::{self, Write as _};
 /// Not a failure of the command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("standard output was closed by its reader")]
-pub struct StdoutClosed;
+pub(crate) struct StdoutClosed;
 
 /// Whether `err` is (or was caused by) a closed stdout.
-pub fn is_closed(err: &anyhow::Error) -> bool {
+pub(crate) fn is_closed(err: &anyhow::Error) -> bool {
     err.chain().any(|cause| cause.is::<StdoutClosed>())
 }
 
 /// The locked stdout, for one print or a whole command's output.
-pub fn stdout() -> Stdout {
+pub(crate) fn stdout() -> Stdout {
     Stdout(io::stdout().lock())
 }
 
 /// A locked stdout whose `write_fmt` (what `write!` and `writeln!` call) names a closed
 /// pipe as [`StdoutClosed`] and any other failure as a failure to write stdout.
-pub struct Stdout(io::StdoutLock<'static>);
+pub(crate) struct Stdout(io::StdoutLock<'static>);
 
 impl Stdout {
     /// Writes formatted text; called by `write!` and `writeln!`.
-    pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> anyhow::Result<()> {
+    pub(crate) fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> anyhow::Result<()> {
         self.0.write_fmt(args).map_err(classify)
     }
 
     /// Writes out what is buffered (a last line without its newline).
-    pub fn flush(&mut self) -> anyhow::Result<()> {
+    pub(crate) fn flush(&mut self) -> anyhow::Result<()> {
         self.0.flush().map_err(classify)
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 /// How big the config is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Size {
+pub(crate) struct Size {
     pub cases: usize,
     pub mcqs: usize,
     pub images: usize,
@@ -18,7 +18,7 @@ pub struct Size {
 
 impl Size {
     /// The size of a real LiveClin config (2025_H1).
-    pub const FULL: Size = Size {
+    pub(crate) const FULL: Size = Size {
         cases: 1407,
         mcqs: 6605,
         images: 1800,
@@ -27,7 +27,7 @@ impl Size {
 }
 
 /// The generated config.
-pub struct Config {
+pub(crate) struct Config {
     /// The folder to give as `--data-dir`.
     pub data_dir: PathBuf,
     pub dataset: &'static str,
@@ -65,7 +65,7 @@ const IMAGE_TYPES: [&str; 8] = [
 ];
 
 /// Writes the config under `root` unless the same size is there already.
-pub fn generate(root: &Path, size: Size, templates: &Path) -> anyhow::Result<Config> {
+pub(crate) fn generate(root: &Path, size: Size, templates: &Path) -> anyhow::Result<Config> {
     let dataset = "full";
     let dir = root.join("data").join(dataset);
     let jsonl = dir.join(format!("{dataset}.jsonl"));

@@ -14,7 +14,7 @@ use liveclin_net::vision::advice::advise;
 use liveclin_net::vision::checks::{Asker, Finding, UrlPictures, Verdict, checks, url_colours};
 use liveclin_net::vision::picture;
 
-pub fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &CheckVisionArgs) -> anyhow::Result<Exit> {
     if let Some(dir) = &args.write_pictures {
         return write_pictures(dir);
     }

@@ -15,7 +15,7 @@ use liveclin_core::analysis::compare::{Comparison, Reading, Run, compare, pair_t
 use liveclin_core::results::{self, ResultsFile};
 use liveclin_report::html::{self, ComparedRun, html_path};
 
-pub fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &CompareArgs) -> anyhow::Result<Exit> {
     let files: Vec<ResultsFile> = args
         .results
         .iter()

@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::exit::Exit;
 
-pub fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &CompletionsArgs) -> anyhow::Result<Exit> {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "liveclin", &mut script);

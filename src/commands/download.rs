@@ -9,7 +9,7 @@ use liveclin_net::hub::download::{Request, Summary, config_dir};
 use liveclin_net::hub::record::SourceRecord;
 use liveclin_net::hub::{DEFAULT_JOBS, Hub, download};
 
-pub fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
     let hub = Hub::new(&args.hub.settings())?;
     let request = Request {
         config: args.dataset.clone(),
@@ -25,7 +25,7 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<Exit> {
 /// Downloads the config named by `data` if it is not complete on disk: missing (and no
 /// `--jsonl-path` given), or left unfinished by an interrupted download. A copy without
 /// a download record (a `git clone` or `snapshot_download` of the repo) is used as is.
-pub fn fetch_missing(data: &DataArgs) -> anyhow::Result<()> {
+pub(crate) fn fetch_missing(data: &DataArgs) -> anyhow::Result<()> {
     if data.jsonl_path.is_some() {
         return Ok(());
     }

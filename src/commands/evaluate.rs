@@ -32,14 +32,14 @@ use liveclin_net::shell::shell_word;
 use liveclin_net::signals::Interrupts;
 use liveclin_report::{extras, terminal};
 
-pub fn run(args: &EvaluateArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &EvaluateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     tokio::runtime::Runtime::new()?.block_on(evaluate(args.clone()))
 }
 
 /// The official default output path: `results/<model>_<dataset>.json`, with `/` and
 /// spaces in the model name replaced by `_`; a shard adds `_shard-K-of-N`.
-pub fn default_output(model: &str, dataset: &str, shard: Option<Shard>) -> PathBuf {
+pub(crate) fn default_output(model: &str, dataset: &str, shard: Option<Shard>) -> PathBuf {
     let safe = model.replace(['/', ' '], "_");
     let suffix = shard.map_or(String::new(), |s| {
         format!("_shard-{}-of-{}", s.index, s.count)
@@ -48,7 +48,7 @@ pub fn default_output(model: &str, dataset: &str, shard: Option<Shard>) -> PathB
 }
 
 /// The API key: the flag, else $LIVECLIN_API_KEY, else $OPENAI_API_KEY, else "token".
-pub fn api_key(flag: Option<&str>) -> String {
+pub(crate) fn api_key(flag: Option<&str>) -> String {
     flag.map(String::from)
         .or_else(|| std::env::var("LIVECLIN_API_KEY").ok())
         .or_else(|| std::env::var("OPENAI_API_KEY").ok())
@@ -69,7 +69,7 @@ fn api_key_source(flag: Option<&str>) -> String {
 }
 
 /// `--extra-body` as a JSON object, with an example when it is not one.
-pub fn extra_body(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
+pub(crate) fn extra_body(text: Option<&str>) -> anyhow::Result<Map<String, Value>> {
     let Some(text) = text else {
         return Ok(Map::new());
     };
@@ -88,7 +88,7 @@ fn now() -> String {
         .to_string()
 }
 
-pub async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
+pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     // `--shard auto` becomes K/N here, once: everything below works with the concrete shard.
     let shard = liveclin_net::shard::resolve(args.shard, args.shard_count)?;
     let (mut dataset, paths) = super::load_config(&args.data)?;
@@ -574,7 +574,12 @@ fn resume_command() -> String {
 }
 
 /// For `demo`: the API key flag is not needed against the mock.
-pub fn mock_args(api_base: &str, data_dir: &Path, output: &Path, concurrency: u32) -> EvaluateArgs {
+pub(crate) fn mock_args(
+    api_base: &str,
+    data_dir: &Path,
+    output: &Path,
+    concurrency: u32,
+) -> EvaluateArgs {
     EvaluateArgs {
         model: "mock".into(),
         api_base: vec![api_base.into()],

@@ -8,7 +8,7 @@ use crate::output;
 use liveclin_core::scoring::corpus::{read_corpus, robust_letter, score_corpus};
 use liveclin_core::scoring::{official, robust};
 
-pub fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
     if let Some(corpus) = &args.corpus {
         let entries = read_corpus(corpus)?;
         let score = score_corpus(&entries);

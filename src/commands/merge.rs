@@ -19,7 +19,7 @@ use liveclin_report::{extras, terminal};
 /// Settings that must agree across shards of one run.
 const SAME_IN_EVERY_SHARD: [&str; 3] = ["model", "dataset", "image_mode"];
 
-pub fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     let mut shards = Vec::new();
     for path in &args.results {
         shards.push((path.clone(), results::read(path)?));

@@ -12,7 +12,7 @@ use crate::exit::Exit;
 use liveclin_net::mock::{FAULTS, Mock, MockConfig};
 
 /// The mock's settings from the command line.
-pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
+pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
     if !(0.0..=1.0).contains(&b.accuracy) {
         bail!("--accuracy must be between 0 and 1");
     }
@@ -52,7 +52,7 @@ pub fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
     })
 }
 
-pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
     let (dataset, paths) = super::load_config(&args.data)?;
     let mock = Arc::new(Mock::new(
         config(&args.behaviour)?,
@@ -77,7 +77,7 @@ pub fn run(args: &MockServerArgs) -> anyhow::Result<Exit> {
 /// `liveclin demo`: the built-in mock model in process, then `evaluate` of the demo config
 /// against it. Without `--data-dir` the config is the copy built into the binary, so an
 /// installed liveclin runs it from any directory; results go under the current one.
-pub fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
+pub(crate) fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
     // Kept alive until the run ends: dropping it removes the unpacked copy.
     let unpacked;
     let data_dir = match &args.data_dir {

@@ -1,17 +1,17 @@
 //! One module per subcommand: each reads its inputs, calls the pipeline, prints.
 
-pub mod check_vision;
-pub mod compare;
-pub mod completions;
-pub mod download;
-pub mod evaluate;
-pub mod extract;
-pub mod merge;
-pub mod mock_server;
-pub mod prompts;
-pub mod report;
-pub mod serve;
-pub mod validate;
+pub(crate) mod check_vision;
+pub(crate) mod compare;
+pub(crate) mod completions;
+pub(crate) mod download;
+pub(crate) mod evaluate;
+pub(crate) mod extract;
+pub(crate) mod merge;
+pub(crate) mod mock_server;
+pub(crate) mod prompts;
+pub(crate) mod report;
+pub(crate) mod serve;
+pub(crate) mod validate;
 
 use anyhow::{Context, bail};
 
@@ -19,7 +19,7 @@ use crate::cli::DataArgs;
 use liveclin_core::dataset::{DataPaths, Dataset, load_jsonl};
 
 /// Resolves the config's paths and loads its cases, with errors that say what to do.
-pub fn load_config(args: &DataArgs) -> anyhow::Result<(Dataset, DataPaths)> {
+pub(crate) fn load_config(args: &DataArgs) -> anyhow::Result<(Dataset, DataPaths)> {
     let paths = DataPaths::resolve(
         &args.data_dir,
         &args.dataset,

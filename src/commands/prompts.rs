@@ -13,7 +13,7 @@ use liveclin_core::prompt::{Picture, case_turns, user_content};
 /// How many characters of a data URI `--short-data-uris` keeps.
 const SHORT_URI_CHARS: usize = 48;
 
-pub fn run(args: &PromptsArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &PromptsArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let mut chosen: Vec<&LoadedCase> = if args.cases.is_empty() {

@@ -15,7 +15,7 @@ use liveclin_report::html::{self, Page, Questions, html_path};
 use liveclin_report::reference::Reference;
 use liveclin_report::terminal;
 
-pub fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     let file = results::read(&args.results)?;
     // Every input is read before anything is printed: a bad reference file fails alone.
     let reference = args.reference.as_deref().map(Reference::read).transpose()?;

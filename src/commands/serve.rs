@@ -20,7 +20,7 @@ enum Startup {
     Interrupted,
 }
 
-pub fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ServeArgs) -> anyhow::Result<Exit> {
     let launch = args.engine.launch();
     let common = args.engine.common();
     tokio::runtime::Runtime::new()?.block_on(async {

@@ -6,7 +6,7 @@ use crate::output;
 use liveclin_core::dataset::validate::validate;
 use liveclin_net::hub::record::SourceRecord;
 
-pub fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
+pub(crate) fn run(args: &ValidateArgs) -> anyhow::Result<Exit> {
     super::download::fetch_missing(&args.data)?;
     let (dataset, paths) = super::load_config(&args.data)?;
     let mut report = validate(&dataset, &paths.image_root);

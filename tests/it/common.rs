@@ -7,15 +7,15 @@ use serde_json::Value;
 
 /// Requests `evaluate` makes before any case: one short preflight probe per endpoint
 /// (the mock answers it outside the dataset, so it is never in `Stats::answered`).
-pub const PREFLIGHT: u64 = 1;
+pub(crate) const PREFLIGHT: u64 = 1;
 
 /// A path inside the repository.
-pub fn repo(relative: &str) -> PathBuf {
+pub(crate) fn repo(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
 }
 
 /// Every line of a JSONL file, parsed.
-pub fn jsonl(relative: &str) -> Vec<Value> {
+pub(crate) fn jsonl(relative: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(repo(relative)).unwrap();
     text.lines()
         .filter(|l| !l.trim().is_empty())
@@ -25,7 +25,7 @@ pub fn jsonl(relative: &str) -> Vec<Value> {
 
 /// The `liveclin` binary, run from the repository root. Offline: a test never reaches
 /// the real Hub (the download tests point it at their own server instead).
-pub fn liveclin() -> assert_cmd::Command {
+pub(crate) fn liveclin() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("liveclin").unwrap();
     cmd.current_dir(repo("")).env("HF_HUB_OFFLINE", "1");
     cmd
@@ -33,7 +33,7 @@ pub fn liveclin() -> assert_cmd::Command {
 
 /// The built-in mock model, serving the demo config on a free loopback port from a
 /// runtime of its own while the test runs commands against it.
-pub struct MockServer {
+pub(crate) struct MockServer {
     pub base: String,
     pub mock: std::sync::Arc<liveclin_net::mock::Mock>,
     runtime: tokio::runtime::Runtime,
@@ -42,7 +42,7 @@ pub struct MockServer {
 impl MockServer {
     /// Stops the server as a crash would: the port refuses connections and the requests
     /// being answered are cut off.
-    pub fn kill(self) {
+    pub(crate) fn kill(self) {
         self.runtime
             .shutdown_timeout(std::time::Duration::from_millis(100));
     }
@@ -50,13 +50,13 @@ impl MockServer {
 
 /// An app of the test's own on a free loopback port, answering on a runtime of its own
 /// for as long as the test holds it.
-pub struct LocalServer {
+pub(crate) struct LocalServer {
     /// `http://127.0.0.1:PORT`.
     pub root: String,
     pub runtime: tokio::runtime::Runtime,
 }
 
-pub fn serve_local(app: axum::Router) -> LocalServer {
+pub(crate) fn serve_local(app: axum::Router) -> LocalServer {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -70,7 +70,7 @@ pub fn serve_local(app: axum::Router) -> LocalServer {
     LocalServer { root, runtime }
 }
 
-pub fn mock_server(config: liveclin_net::mock::MockConfig) -> MockServer {
+pub(crate) fn mock_server(config: liveclin_net::mock::MockConfig) -> MockServer {
     let dataset = liveclin_core::dataset::load_jsonl(&repo("data/demo/demo.jsonl")).unwrap();
     let mock = std::sync::Arc::new(liveclin_net::mock::Mock::new(
         config,
@@ -93,12 +93,12 @@ pub fn mock_server(config: liveclin_net::mock::MockConfig) -> MockServer {
 }
 
 /// The arguments of `liveclin evaluate` of the demo config against `base`, writing `output`.
-pub fn evaluate_args(base: &str, output: &Path, extra: &[&str]) -> Vec<std::ffi::OsString> {
+pub(crate) fn evaluate_args(base: &str, output: &Path, extra: &[&str]) -> Vec<std::ffi::OsString> {
     model_args("mock", base, output, extra)
 }
 
 /// As `evaluate_args`, for the model named `model`.
-pub fn model_args(
+pub(crate) fn model_args(
     model: &str,
     base: &str,
     output: &Path,
@@ -123,14 +123,14 @@ pub fn model_args(
 }
 
 /// `liveclin evaluate` of the demo config against `base`, writing `output`.
-pub fn evaluate(base: &str, output: &Path, extra: &[&str]) -> assert_cmd::Command {
+pub(crate) fn evaluate(base: &str, output: &Path, extra: &[&str]) -> assert_cmd::Command {
     let mut cmd = liveclin();
     cmd.args(evaluate_args(base, output, extra));
     cmd
 }
 
 /// `liveclin evaluate` of the demo config in the background (to be killed or interrupted).
-pub fn spawn_evaluate(
+pub(crate) fn spawn_evaluate(
     base: &str,
     output: &std::path::Path,
     extra: &[&str],
@@ -147,7 +147,7 @@ pub fn spawn_evaluate(
 
 /// "<case id>|<turn>" of every turn in a journal, read leniently: a kill may have cut
 /// its last line, even inside a character.
-pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
+pub(crate) fn journal_turns(path: &std::path::Path) -> Vec<String> {
     let Ok(bytes) = std::fs::read(path) else {
         return Vec::new();
     };
@@ -166,7 +166,7 @@ pub fn journal_turns(path: &std::path::Path) -> Vec<String> {
 }
 
 /// Copies a folder and everything in it.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -180,7 +180,7 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Waits until the journal holds `turns` turns.
-pub fn wait_for_turns(journal: &Path, turns: usize) {
+pub(crate) fn wait_for_turns(journal: &Path, turns: usize) {
     let started = Instant::now();
     while journal_turns(journal).len() < turns {
         assert!(
@@ -192,7 +192,7 @@ pub fn wait_for_turns(journal: &Path, turns: usize) {
 }
 
 /// The case ids of a results file, in its order.
-pub fn case_ids(path: &Path) -> Vec<String> {
+pub(crate) fn case_ids(path: &Path) -> Vec<String> {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     file["cases"]
         .as_array()
@@ -203,7 +203,7 @@ pub fn case_ids(path: &Path) -> Vec<String> {
 }
 
 /// The `summary` of a results file.
-pub fn summary_of(path: &Path) -> Value {
+pub(crate) fn summary_of(path: &Path) -> Value {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     file["summary"].clone()
 }
@@ -214,7 +214,7 @@ const SEED_ORDERED: [&str; 2] = ["by_image_modality", "by_table_modality"];
 
 /// Equal values and equal key order, except inside the seed-ordered breakdowns, where
 /// the keys must be the same set and sorted by MCQ count, largest first.
-pub fn assert_same(ours: &Value, theirs: &Value, path: &str) {
+pub(crate) fn assert_same(ours: &Value, theirs: &Value, path: &str) {
     match (ours, theirs) {
         (Value::Object(a), Value::Object(b)) => {
             let mut ka: Vec<&String> = a.keys().collect();
@@ -239,7 +239,7 @@ pub fn assert_same(ours: &Value, theirs: &Value, path: &str) {
 
 /// Nothing on an HTML page makes the browser fetch anything; it has one inline style and
 /// `scripts` inline scripts.
-pub fn assert_self_contained(page: &str, scripts: usize) {
+pub(crate) fn assert_self_contained(page: &str, scripts: usize) {
     let lower = page.to_ascii_lowercase();
     for bad in [
         "<script src",
@@ -269,7 +269,7 @@ pub fn assert_self_contained(page: &str, scripts: usize) {
 }
 
 /// The `<svg>` element of an HTML page titled `title`.
-pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
+pub(crate) fn chart<'a>(page: &'a str, title: &str) -> &'a str {
     let marker = format!("aria-label=\"{}\"", liveclin_report::html::escape(title));
     let at = page
         .find(&marker)
@@ -280,7 +280,7 @@ pub fn chart<'a>(page: &'a str, title: &str) -> &'a str {
 }
 
 /// `--html=PATH` (the flag takes its value after `=`; alone it picks a path under results/).
-pub fn html_flag(path: &Path) -> std::ffi::OsString {
+pub(crate) fn html_flag(path: &Path) -> std::ffi::OsString {
     let mut flag = std::ffi::OsString::from("--html=");
     flag.push(path);
     flag
@@ -288,7 +288,7 @@ pub fn html_flag(path: &Path) -> std::ffi::OsString {
 
 /// `liveclin ARGS --html DIR/sub/page.html` (a folder it must create); checks it succeeded
 /// and returns (stdout, stderr, the page).
-pub fn with_html(args: &[&std::ffi::OsStr]) -> (String, String, String) {
+pub(crate) fn with_html(args: &[&std::ffi::OsStr]) -> (String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sub/page.html");
     let output = liveclin().args(args).arg(html_flag(&out)).output().unwrap();

@@ -20,13 +20,13 @@ use sha2::{Digest, Sha256};
 
 use super::common::repo;
 
-pub const REPO: &str = "AQ-MedAI/LiveClin";
-pub const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
-pub const TOKEN: &str = "hf_test_token_do_not_leak";
+pub(crate) const REPO: &str = "AQ-MedAI/LiveClin";
+pub(crate) const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
+pub(crate) const TOKEN: &str = "hf_test_token_do_not_leak";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub cdn: bool,
     pub path: String,
     pub authorization: Option<String>,
@@ -37,7 +37,7 @@ pub struct Seen {
 
 /// What the tests can switch on.
 #[derive(Debug, Default)]
-pub struct Faults {
+pub(crate) struct Faults {
     /// The next N file requests (resolve) get 429 with `Retry-After: 1`.
     pub rate_limit_files: usize,
     /// Files (repo paths) whose first transfer stops half-way.
@@ -52,7 +52,7 @@ pub struct Faults {
     pub inject: Vec<Value>,
 }
 
-pub struct Hub {
+pub(crate) struct Hub {
     files: BTreeMap<String, Vec<u8>>,
     by_sha256: HashMap<String, String>,
     page_size: usize,
@@ -65,7 +65,7 @@ pub struct Hub {
 }
 
 /// The server and the runtime it runs on, for as long as the test holds it.
-pub struct HubServer {
+pub(crate) struct HubServer {
     pub endpoint: String,
     pub hub: Arc<Hub>,
     _runtime: tokio::runtime::Runtime,
@@ -73,7 +73,7 @@ pub struct HubServer {
 
 /// The repo the server holds: the demo config (plus a file whose name needs encoding),
 /// another config, and files at the root, so a download that strays is seen.
-pub fn repo_files() -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn repo_files() -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     let root = repo("data/demo");
     let mut stack = vec![root.clone()];
@@ -112,14 +112,14 @@ fn is_lfs(path: &str) -> bool {
     path.ends_with(".png") || path.ends_with(".jpg")
 }
 
-pub fn hex<D: Digest>(bytes: &[u8], header: &[u8]) -> String {
+pub(crate) fn hex<D: Digest>(bytes: &[u8], header: &[u8]) -> String {
     let mut d = D::new();
     d.update(header);
     d.update(bytes);
     d.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn start(page_size: usize) -> HubServer {
+pub(crate) fn start(page_size: usize) -> HubServer {
     let files = repo_files();
     let by_sha256 = files
         .iter()
@@ -178,20 +178,20 @@ pub fn start(page_size: usize) -> HubServer {
 }
 
 impl Hub {
-    pub fn files(&self) -> &BTreeMap<String, Vec<u8>> {
+    pub(crate) fn files(&self) -> &BTreeMap<String, Vec<u8>> {
         &self.files
     }
 
-    pub fn log(&self) -> Vec<Seen> {
+    pub(crate) fn log(&self) -> Vec<Seen> {
         self.log.lock().unwrap().clone()
     }
 
-    pub fn clear_log(&self) {
+    pub(crate) fn clear_log(&self) {
         self.log.lock().unwrap().clear();
     }
 
     /// The repo paths whose bytes were requested (resolve on the Hub), in order.
-    pub fn resolved(&self) -> Vec<String> {
+    pub(crate) fn resolved(&self) -> Vec<String> {
         self.log()
             .iter()
             .filter(|s| !s.cdn)

@@ -68,7 +68,7 @@ pub fn encode(path: &Path, bytes: &[u8]) -> Result<String, ImageSkip> {
 /// The text git leaves in place of a file when the repo was cloned without git-lfs.
 const LFS_POINTER_START: &[u8] = b"version https://git-lfs.github.com/spec/v1";
 
-pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
+pub(crate) fn is_lfs_pointer(bytes: &[u8]) -> bool {
     bytes.starts_with(LFS_POINTER_START)
 }
 
@@ -110,7 +110,7 @@ const SIGNATURES: [(&str, Signature); 6] = [
 /// The MIME type of an image file from its first bytes, or `None` when it is not a
 /// picture we send. Only the first [`SNIFF_BYTES`] are looked at, so that a check of a
 /// file's head (`validate`) and of its whole content (sending it) always agree.
-pub fn image_mime(path: &Path, bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn image_mime(path: &Path, bytes: &[u8]) -> Option<&'static str> {
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     if let Some((mime, _)) = SIGNATURES.iter().find(|(_, matches)| matches(head)) {
         return Some(mime);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::dataset::image_path;
+use crate::dataset::paths::image_path;
 use crate::dataset::schema::{Case, Image, List, Mcq, Table, items};
 use crate::images::{self, ImageSkip};
 use crate::pytext;
@@ -79,7 +79,7 @@ pub fn case_turns(case: &Case, mode: ImageMode, image_root: &Path) -> Vec<Turn> 
 }
 
 /// `"<letter>. <text>"` for every option, sorted by letter, one per line.
-pub fn options_text(mcq: &Mcq) -> String {
+pub(crate) fn options_text(mcq: &Mcq) -> String {
     let Some(options) = mcq.options.get() else {
         return String::new();
     };

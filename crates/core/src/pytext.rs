@@ -11,7 +11,7 @@ use unicode_general_category::{GeneralCategory, get_general_category};
 
 /// `str.isspace()`: Unicode White_Space plus the ASCII separators U+001C..U+001F,
 /// which Python also counts (their bidirectional class is B or S).
-pub fn is_space(c: char) -> bool {
+pub(crate) fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -24,7 +24,7 @@ pub fn strip(s: &str) -> &str {
 /// `str.isalnum()` (letters and numbers of every category) or `_`. Unlike Rust's
 /// `regex`, combining marks and connector punctuation other than `_` are not word
 /// characters.
-pub fn is_word(c: char) -> bool {
+pub(crate) fn is_word(c: char) -> bool {
     use GeneralCategory::*;
     c == '_'
         || matches!(
@@ -43,7 +43,7 @@ pub fn is_word(c: char) -> bool {
 /// `round(x, 4)`: the exact binary value rounded to 4 decimals, ties to even.
 /// Rust's fixed-precision formatting rounds the exact value the same way, so the
 /// formatted text parsed back is Python's result.
-pub fn round4(x: f64) -> f64 {
+pub(crate) fn round4(x: f64) -> f64 {
     format!("{x:.4}").parse().expect("a formatted float parses")
 }
 
@@ -64,7 +64,7 @@ pub fn percent1(x: f64) -> String {
 /// `repr(float)`: the shortest digits that read back to the same value, in fixed notation
 /// with at least one decimal when the decimal exponent is in -4..16, else scientific with
 /// a signed two-digit exponent (`1e-05`, `1.5e+16`).
-pub fn float_repr(x: f64) -> String {
+pub(crate) fn float_repr(x: f64) -> String {
     if x.is_nan() {
         return "nan".into();
     }
@@ -106,7 +106,7 @@ pub fn float_repr(x: f64) -> String {
 }
 
 /// Python truthiness of a decoded JSON value (`if value:`).
-pub fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -185,7 +185,7 @@ fn str_repr(s: &str) -> String {
 /// `str.upper()` of a single character the extractor matched. Python's `re` with
 /// IGNORECASE lets `[A-J]` match the dotless `ı` (its upper case is `I`) and the dotted
 /// `İ` (its own upper case); every other match is an ASCII letter.
-pub fn upper_letter(c: char) -> String {
+pub(crate) fn upper_letter(c: char) -> String {
     c.to_uppercase().collect()
 }
 

@@ -144,7 +144,7 @@ impl CaseRecord {
     /// present (even if it disagrees with the MCQ list), else the `is_correct` count. An
     /// impossible stored count is refused when a file is read (`read`); a record built in
     /// memory with one falls back to the `is_correct` count.
-    pub fn correct_count(&self) -> i64 {
+    pub(crate) fn correct_count(&self) -> i64 {
         match self.stored_correct() {
             Ok(Some(count)) => count,
             _ => self.mcqs.iter().filter(|m| m.is_correct()).count() as i64,
@@ -155,7 +155,7 @@ impl CaseRecord {
     /// the case's MCQ count (`2.0` reads as 2). Anything else (`1e300`, `-1`, `"2"`) is
     /// an error saying what it holds: summed, it would overflow or give an accuracy
     /// outside 0-100 %.
-    pub fn stored_correct(&self) -> Result<Option<i64>, String> {
+    pub(crate) fn stored_correct(&self) -> Result<Option<i64>, String> {
         let Some(value) = &self.correct_mcqs else {
             return Ok(None);
         };
@@ -178,7 +178,7 @@ impl McqRecord {
     /// This record with a skipped question's real types put back into `image_types` and
     /// `table_types` (for the modality view that counts skipped questions); `None` when
     /// it holds none.
-    pub fn with_question_types(&self) -> Option<McqRecord> {
+    pub(crate) fn with_question_types(&self) -> Option<McqRecord> {
         let images = self.extra.get(QUESTION_IMAGE_TYPES)?;
         let tables = self.extra.get(QUESTION_TABLE_TYPES)?;
         Some(McqRecord {

@@ -131,7 +131,7 @@ pub struct Stats {
     /// Requests refused with a 429 because `max_in_flight` were being answered.
     pub over_capacity: u64,
     /// The most requests being answered at once.
-    pub peak_in_flight: usize,
+    pub(crate) peak_in_flight: usize,
     /// Requests whose body held `MockConfig::watch`.
     pub watched: u64,
 }
@@ -649,7 +649,7 @@ fn hash(parts: &[&str]) -> u64 {
 }
 
 /// The mock's HTTP routes.
-pub fn router(mock: Arc<Mock>) -> Router {
+pub(crate) fn router(mock: Arc<Mock>) -> Router {
     Router::new()
         .route(
             "/v1/chat/completions",

@@ -81,7 +81,7 @@ const SLURM_STEP: &str = "SLURM_ARRAY_TASK_STEP";
 const K8S_INDEX: &str = "JOB_COMPLETION_INDEX";
 /// The number of shards under a Kubernetes Indexed Job, which does not export its
 /// `completions`: set it in the Job's `env` (or give `--shard-count`, which wins).
-pub const COUNT_VAR: &str = "LIVECLIN_SHARD_COUNT";
+pub(crate) const COUNT_VAR: &str = "LIVECLIN_SHARD_COUNT";
 
 /// Every variable `--shard auto` reads, in the order it reports them (tests clear them
 /// all, so a test run inside a real job array is not mistaken for one of its tasks).
@@ -101,7 +101,7 @@ type Vars<'a> = &'a dyn Fn(&str) -> Option<String>;
 /// A shard read from the scheduler, and what it was read from (`NAME=value, ...`) for the
 /// log, so a wrong split can be traced to the variables that made it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Detected {
+pub(crate) struct Detected {
     pub shard: Shard,
     pub from: String,
 }
@@ -109,7 +109,7 @@ pub struct Detected {
 /// The shard of this task of a Slurm job array or a Kubernetes Indexed Job, or why there
 /// is none. Only reads through `vars`, so every case is testable without touching the
 /// process environment. `count_flag` is `--shard-count`.
-pub fn from_scheduler(vars: Vars, count_flag: Option<u32>) -> Result<Detected, String> {
+pub(crate) fn from_scheduler(vars: Vars, count_flag: Option<u32>) -> Result<Detected, String> {
     let given = given_count(vars, count_flag)?;
     let shard = match (number(vars, SLURM_ID)?, number(vars, K8S_INDEX)?) {
         (Some(id), None) => slurm(vars, id)?,

@@ -95,7 +95,7 @@ fn closing(file: &ResultsFile) -> String {
 }
 
 /// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
-pub fn coverage_note(file: &ResultsFile) -> Option<String> {
+pub(crate) fn coverage_note(file: &ResultsFile) -> Option<String> {
     let note = Coverage::of(&file.meta)?.note()?;
     let ran = format!(
         "the {}",

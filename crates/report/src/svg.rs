@@ -17,7 +17,7 @@ pub const PALETTE: [&str; 6] = [
     "#0072b2", "#d55e00", "#56b4e9", "#e69f00", "#009e73", "#cc79a7",
 ];
 /// Reference lines (published or user-given values).
-pub const REFERENCE_COLOUR: &str = "#b5179e";
+pub(crate) const REFERENCE_COLOUR: &str = "#b5179e";
 /// Text flagging a small group.
 const SMALL_COLOUR: &str = "#9a5b00";
 const MUTED: &str = "#5b6474";
@@ -43,7 +43,7 @@ const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-se
 
 /// One bar: the value of one run in one group.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Bar {
+pub(crate) struct Bar {
     /// A fraction, 0..=1.
     pub value: f64,
     /// The interval around the value (low, high), drawn as a whisker.
@@ -57,12 +57,12 @@ pub struct Bar {
     /// Shown beside the bar in place of `size` when not empty (e.g. the difference from
     /// the first run, with its interval and p-value); `size` then goes to the tooltip.
     /// A chart with annotations is drawn wider, to make room for them.
-    pub annotation: String,
+    pub(crate) annotation: String,
 }
 
 /// One group of a bar chart (a chapter, a rarity, a stage...): one bar per series.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Group {
+pub(crate) struct Group {
     pub label: String,
     /// A heading drawn above the group when it differs from the previous group's (for
     /// example the chapter of a subcategory).
@@ -76,13 +76,13 @@ pub struct Group {
 
 /// What a chart says beyond its groups.
 #[derive(Debug, Clone, Default)]
-pub struct ChartOptions<'a> {
+pub(crate) struct ChartOptions<'a> {
     /// What the axis measures, e.g. "case accuracy".
-    pub axis: &'a str,
+    pub(crate) axis: &'a str,
     /// The legend text of the reference lines, e.g. "Physicians (published)".
-    pub reference_label: Option<&'a str>,
+    pub(crate) reference_label: Option<&'a str>,
     /// The legend text of the whiskers, e.g. "95% interval".
-    pub interval_label: Option<&'a str>,
+    pub(crate) interval_label: Option<&'a str>,
     /// Makes a bar chart sortable in the page: one key per group, in the groups' order.
     /// Each group is then drawn as a `<g class="row">` carrying its keys (`data-acc`, the
     /// first bar's value; `data-size`; `data-nat`, its place in the breakdown's own order;
@@ -93,7 +93,7 @@ pub struct ChartOptions<'a> {
 
 /// The keys a sortable chart's script orders a group by (see [`ChartOptions::sort`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SortKey {
+pub(crate) struct SortKey {
     /// What the group's size label counts (cases for case accuracy, MCQs for question
     /// accuracy): "size, largest first" orders by it.
     pub size: f64,
@@ -253,7 +253,7 @@ fn ticks(out: &mut String, y: f64) {
 /// interval whiskers, the group's size as text, small groups faded and flagged, and
 /// dashed reference lines. `series_labels` names the runs (a legend is drawn when there
 /// are several); every group's `bars` follows that order.
-pub fn bar_chart(
+pub(crate) fn bar_chart(
     title: &str,
     groups: &[Group],
     series_labels: &[String],
@@ -528,7 +528,7 @@ pub struct Line {
 /// Curves of a value over ordered positions (Q1, Q2, ...), 0-100% on the y axis, with
 /// interval whiskers at the points, value labels, and the first curve's sizes under the
 /// axis.
-pub fn line_chart(
+pub(crate) fn line_chart(
     title: &str,
     x_labels: &[String],
     lines: &[Line],
@@ -782,12 +782,12 @@ pub const SHAPES: [Shape; 6] = [
 ];
 
 /// Run (series) `i`'s colour; after six runs the colours repeat.
-pub fn series_colour(i: usize) -> &'static str {
+pub(crate) fn series_colour(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
 /// Run (series) `i`'s shape.
-pub fn series_shape(i: usize) -> Shape {
+pub(crate) fn series_shape(i: usize) -> Shape {
     SHAPES[i % SHAPES.len()]
 }
 
@@ -871,17 +871,17 @@ fn paint(colour: &str, filled: bool) -> String {
 
 /// Whether an interval excludes 0: the differences the comparison marks (filled markers,
 /// bold text), as unlikely to be noise.
-pub fn excludes_zero(low: f64, high: f64) -> bool {
+pub(crate) fn excludes_zero(low: f64, high: f64) -> bool {
     low > 0.0 || high < 0.0
 }
 
 /// One difference in a forest plot: a point with its interval, on a line of its group.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Estimate {
+pub(crate) struct Estimate {
     /// Which difference, written left of the plot, e.g. "[2]-[1]".
     pub tag: String,
     /// The series (run) whose colour and shape it is drawn in.
-    pub series: usize,
+    pub(crate) series: usize,
     /// The difference and its interval, as fractions from -1 to 1 (drawn in points).
     pub value: f64,
     pub low: f64,
@@ -894,7 +894,7 @@ pub struct Estimate {
 
 /// One group of a forest plot (a chapter, a stage...): a line per estimate.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ForestRow {
+pub(crate) struct ForestRow {
     pub label: String,
     /// A heading drawn above the row when it differs from the previous row's (the
     /// chapter of a subcategory).
@@ -903,16 +903,16 @@ pub struct ForestRow {
     pub size: String,
     /// Too few cases for a stable difference: flagged "small".
     pub small: bool,
-    pub estimates: Vec<Estimate>,
+    pub(crate) estimates: Vec<Estimate>,
 }
 
 /// What a forest plot says beyond its rows.
 #[derive(Debug, Clone, Default)]
-pub struct ForestOptions<'a> {
+pub(crate) struct ForestOptions<'a> {
     /// What the axis measures, e.g. "difference in case accuracy, percentage points".
-    pub axis: &'a str,
+    pub(crate) axis: &'a str,
     /// The series' names: the legend shows those the estimates are drawn in.
-    pub series_labels: &'a [String],
+    pub(crate) series_labels: &'a [String],
     /// What a difference below 0, and above it, means, written under the two ends of
     /// the axis (about 25 characters at most, so the two never meet).
     pub below: &'a str,
@@ -941,7 +941,7 @@ const FOREST_MAX_STEPS: f64 = 8.0;
 /// interval excludes 0, hollow otherwise; a vertical line at 0; the group's label on the
 /// left, the pair's tag beside the plot and the difference as text on the right, each
 /// in a column of its own so that no two texts overlap however many runs there are.
-pub fn forest_plot(title: &str, rows: &[ForestRow], options: &ForestOptions) -> String {
+pub(crate) fn forest_plot(title: &str, rows: &[ForestRow], options: &ForestOptions) -> String {
     let scale = Scale::fit(rows);
     let legend = forest_legend(rows, options);
     let plot_top = legend.bottom(34.0) + 12.0;

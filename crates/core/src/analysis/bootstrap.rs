@@ -19,7 +19,7 @@ use crate::pytext::round4;
 use crate::results::CaseRecord;
 
 /// Groups with fewer cases than this are flagged as small.
-pub const SMALL_GROUP: usize = 20;
+pub(crate) const SMALL_GROUP: usize = 20;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -45,7 +45,7 @@ impl Default for Options {
 pub struct Cluster {
     pub mcqs: u32,
     pub correct: u32,
-    pub case_correct: bool,
+    pub(crate) case_correct: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,7 +97,7 @@ pub struct Rng(u64);
 
 impl Rng {
     /// A generator for one named group of a seeded run.
-    pub fn for_group(seed: u64, parts: &[&str]) -> Self {
+    pub(crate) fn for_group(seed: u64, parts: &[&str]) -> Self {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
         for part in parts {
             for b in part.bytes().chain([0x1f]) {
@@ -108,7 +108,7 @@ impl Rng {
         Rng(h)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -127,7 +127,7 @@ impl Rng {
 }
 
 /// The percentile interval of `resampled` (sorted in place) at `level`.
-pub fn percentile(resampled: &mut [f64], level: f64) -> (f64, f64) {
+pub(crate) fn percentile(resampled: &mut [f64], level: f64) -> (f64, f64) {
     resampled.sort_by(f64::total_cmp);
     let last = resampled.len() - 1;
     let tail = (1.0 - level) / 2.0;
@@ -164,18 +164,18 @@ pub fn interval(
 
 /// The breakdowns whose groups are whole cases (case accuracy applies); the others
 /// group MCQs.
-pub const CASE_LEVEL: [&str; 3] = ["by_rarity", "by_chapter", "by_subcategory"];
+pub(crate) const CASE_LEVEL: [&str; 3] = ["by_rarity", "by_chapter", "by_subcategory"];
 
 /// A group of a breakdown: `("by_chapter", "Chapter 2: Neoplasms")`; a subcategory's
 /// name is `chapter` + U+001F + `subcategory`.
-pub type GroupId = (&'static str, String);
+pub(crate) type GroupId = (&'static str, String);
 
 /// Separates chapter and subcategory in a subcategory's group name.
 pub const SUBCATEGORY_SEPARATOR: char = '\u{1f}';
 
 /// The groups a case belongs to, each with the case's share of it (`overall` included,
 /// with the name "").
-pub fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
+pub(crate) fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
     let n = case.mcqs.len() as i64;
     let c = case.correct_count();
     let whole = Cluster {
@@ -243,7 +243,7 @@ pub fn clusters(cases: &[CaseRecord]) -> HashMap<GroupId, Vec<Cluster>> {
 
 /// Every group of the summary, breakdown by breakdown, in the summary's order:
 /// `(breakdown, [group names])`; subcategories as `chapter` + U+001F + `subcategory`.
-pub fn summary_groups(summary: &Summary) -> Vec<(&'static str, Vec<String>)> {
+pub(crate) fn summary_groups(summary: &Summary) -> Vec<(&'static str, Vec<String>)> {
     let subcategories = summary
         .by_subcategory
         .0
@@ -358,7 +358,7 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 
 /// The statistics of a breakdown: question accuracy, and case accuracy where groups are
 /// whole cases.
-pub fn statistics(breakdown: &str) -> Vec<(&'static str, Statistic)> {
+pub(crate) fn statistics(breakdown: &str) -> Vec<(&'static str, Statistic)> {
     let mut stats = vec![("question_accuracy", Statistic::Question)];
     if breakdown == "overall" || CASE_LEVEL.contains(&breakdown) {
         stats.push(("case_accuracy", Statistic::Case));

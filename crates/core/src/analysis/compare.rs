@@ -117,7 +117,7 @@ pub struct Run<'a> {
 pub struct Difference {
     pub a: f64,
     pub b: f64,
-    pub diff: f64,
+    pub(crate) diff: f64,
     pub low: f64,
     pub high: f64,
     /// None for fewer than two cases: nothing to resample, no test.

@@ -143,7 +143,7 @@ impl OutcomeCounts {
     }
 
     /// Correct among the answered MCQs (API failures and skips left out).
-    pub fn accuracy_of_answered(&self) -> f64 {
+    pub(crate) fn accuracy_of_answered(&self) -> f64 {
         crate::pytext::accuracy(self.correct as i64, self.answered as i64)
     }
 

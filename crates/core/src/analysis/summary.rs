@@ -120,7 +120,7 @@ pub(super) struct CaseKeys {
 }
 
 impl CaseKeys {
-    pub fn of(case: &CaseRecord) -> Self {
+    pub(super) fn of(case: &CaseRecord) -> Self {
         CaseKeys {
             rarity: case.rarity.py_get("unknown").to_lowercase(),
             chapter: group_key(&case.level1, "Unknown"),
@@ -139,7 +139,7 @@ pub(super) struct McqKeys {
 }
 
 impl McqKeys {
-    pub fn of(mcq: &McqRecord) -> Self {
+    pub(super) fn of(mcq: &McqRecord) -> Self {
         McqKeys {
             stage: mcq
                 .stage

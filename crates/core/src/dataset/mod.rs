@@ -7,6 +7,6 @@ pub mod source;
 pub mod taxonomy;
 pub mod validate;
 
-pub use load::{Dataset, LoadError, LoadedCase, load_jsonl};
-pub use paths::{DataPaths, image_path};
+pub use load::{Dataset, LoadedCase, load_jsonl};
+pub use paths::DataPaths;
 pub use schema::Case;

@@ -35,7 +35,7 @@ impl DataPaths {
 
 /// Why an image `file` from the dataset is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum UnsafePath {
+pub(crate) enum UnsafePath {
     #[error("absolute path {0:?} (image files must be relative to the image root)")]
     Absolute(String),
     #[error("path {0:?} leaves the image root")]
@@ -49,7 +49,7 @@ pub enum UnsafePath {
 /// dataset (or a link planted in its folder) must never make us read and send other
 /// files. The path returned is the joined one, not the resolved one, so that what is
 /// shown and fingerprinted does not depend on where the links point.
-pub fn image_path(image_root: &Path, file: &str) -> Result<PathBuf, UnsafePath> {
+pub(crate) fn image_path(image_root: &Path, file: &str) -> Result<PathBuf, UnsafePath> {
     let path = lexical_image_path(image_root, file)?;
     if links_out(image_root, &path) {
         return Err(UnsafePath::LinksOut(file.to_string()));

@@ -112,7 +112,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for Lenient<T> {
 }
 
 /// The name of a JSON value's type, for messages.
-pub fn json_kind(v: &Value) -> &'static str {
+pub(crate) fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -138,7 +138,7 @@ pub struct Case {
     #[serde(default)]
     pub pmid: Text,
     #[serde(default, rename = "PMID")]
-    pub pmid_upper: Text,
+    pub(crate) pmid_upper: Text,
     #[serde(default)]
     pub doi: Text,
     #[serde(default)]
@@ -237,7 +237,7 @@ impl Case {
     }
 
     /// The case id of the official tool: `pmc`, else `PMID_<pmid>`, else `doi`, else "".
-    pub fn official_id(&self) -> String {
+    pub(crate) fn official_id(&self) -> String {
         if self.pmc.is_truthy() {
             return pytext::strip(&self.pmc.py_get("")).to_string();
         }

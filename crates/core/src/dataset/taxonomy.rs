@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// Stage categories in the order they are tried (and printed); `Other` comes last.
-pub const STAGE_CATEGORIES: [(&str, &[&str]); 5] = [
+pub(crate) const STAGE_CATEGORIES: [(&str, &[&str]); 5] = [
     (
         "Presentation & Assessment",
         &[
@@ -150,7 +150,7 @@ pub const STAGE_CATEGORIES: [(&str, &[&str]); 5] = [
 pub const OTHER_STAGE: &str = "Other";
 
 /// Image modality keys with their whole-word fragments, in rule order.
-pub const IMAGE_MODALITIES: [(&str, &[&str]); 11] = [
+pub(crate) const IMAGE_MODALITIES: [(&str, &[&str]); 11] = [
     ("X-ray", &["X-ray", "Radiography"]),
     ("CT", &["CT", "Computed Tomography"]),
     ("MRI", &["MRI", "Magnetic Resonance"]),
@@ -211,7 +211,7 @@ pub const IMAGE_MODALITIES: [(&str, &[&str]); 11] = [
 
 /// Table modality keys with their fragments. A fragment ending in `*` is a prefix (a
 /// leading word boundary only); every other fragment is a whole word.
-pub const TABLE_MODALITIES: [(&str, &[&str]); 9] = [
+pub(crate) const TABLE_MODALITIES: [(&str, &[&str]); 9] = [
     (
         "Lab Results",
         &[

@@ -36,10 +36,10 @@ pub struct Problem {
 #[derive(Debug, Clone, Serialize)]
 pub struct McqsPerCase {
     pub min: usize,
-    pub avg: f64,
+    pub(crate) avg: f64,
     pub max: usize,
     /// MCQ count -> number of cases with that many.
-    pub histogram: BTreeMap<usize, usize>,
+    pub(crate) histogram: BTreeMap<usize, usize>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +71,7 @@ pub struct Report {
     /// read; files that are not pictures, never sent.
     pub images_unsafe: usize,
     /// Image objects with an http(s) `url` (what url mode can send).
-    pub images_with_url: usize,
+    pub(crate) images_with_url: usize,
     pub tables: usize,
     pub errors: usize,
     pub warnings: usize,

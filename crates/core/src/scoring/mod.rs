@@ -4,6 +4,3 @@
 pub mod corpus;
 pub mod official;
 pub mod robust;
-
-pub use official::OfficialRule;
-pub use robust::RobustRule;

@@ -24,7 +24,7 @@ impl Conversation {
         self.push(&json!({"role": "user", "content": content}));
     }
 
-    pub fn assistant(&mut self, text: &str) {
+    pub(crate) fn assistant(&mut self, text: &str) {
         self.push(&json!({"role": "assistant", "content": text}));
     }
 
@@ -37,7 +37,7 @@ impl Conversation {
     }
 
     /// The messages as a JSON array's chunks: `m1`, `,`, `m2`, ...
-    pub fn array_items(&self) -> impl Iterator<Item = Bytes> + '_ {
+    pub(crate) fn array_items(&self) -> impl Iterator<Item = Bytes> + '_ {
         self.messages.iter().enumerate().flat_map(|(i, m)| {
             let comma = (i > 0).then(|| Bytes::from_static(b","));
             comma.into_iter().chain([m.clone()])
@@ -67,13 +67,13 @@ fn json_size_hint(value: &Value) -> usize {
 }
 
 /// A request body made of shared chunks.
-pub struct Chunks {
+pub(crate) struct Chunks {
     queue: VecDeque<Bytes>,
     remaining: u64,
 }
 
 impl Chunks {
-    pub fn new(chunks: impl IntoIterator<Item = Bytes>) -> Self {
+    pub(crate) fn new(chunks: impl IntoIterator<Item = Bytes>) -> Self {
         let queue: VecDeque<Bytes> = chunks.into_iter().filter(|c| !c.is_empty()).collect();
         let remaining = queue.iter().map(|c| c.len() as u64).sum();
         Chunks { queue, remaining }
@@ -81,7 +81,7 @@ impl Chunks {
 
     /// The whole body in one buffer, for tests.
     #[cfg(test)]
-    pub fn concat(&self) -> Vec<u8> {
+    pub(crate) fn concat(&self) -> Vec<u8> {
         self.queue.iter().flat_map(|c| c.iter().copied()).collect()
     }
 }

@@ -71,11 +71,11 @@ pub enum Usage {
 }
 
 /// The deepest `usage` kept (real ones are 2 or 3 levels deep).
-pub const MAX_USAGE_DEPTH: usize = 8;
+pub(crate) const MAX_USAGE_DEPTH: usize = 8;
 
 /// The largest reply body read: far above any real chat completion, low enough that an
 /// endless body cannot exhaust memory.
-pub const MAX_REPLY_BYTES: usize = 32 << 20;
+pub(crate) const MAX_REPLY_BYTES: usize = 32 << 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -97,10 +97,10 @@ pub enum Outcome {
 }
 
 /// Who liveclin says it is to the servers it calls.
-pub const USER_AGENT: &str = concat!("liveclin/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("liveclin/", env!("CARGO_PKG_VERSION"));
 
 /// The official error text for a reply without content.
-pub const EMPTY_REPLY: &str = "Empty response from API.";
+pub(crate) const EMPTY_REPLY: &str = "Empty response from API.";
 
 pub struct ChatClient {
     http: reqwest::Client,
@@ -216,7 +216,7 @@ async fn read_body(
 /// writes it). Replaced by `***` in whatever a server says before the text is stored
 /// or printed, so a server echoing the Authorization header cannot leak it.
 #[derive(Clone, Default)]
-pub struct Secret {
+pub(crate) struct Secret {
     spellings: Vec<String>,
 }
 
@@ -225,7 +225,7 @@ pub struct Secret {
 const MIN_SECRET_CHARS: usize = 8;
 
 impl Secret {
-    pub fn new(secret: &str) -> Self {
+    pub(crate) fn new(secret: &str) -> Self {
         if secret.chars().count() < MIN_SECRET_CHARS {
             return Secret::default();
         }
@@ -239,7 +239,7 @@ impl Secret {
     }
 
     /// `text` with every spelling of the secret replaced by `***`.
-    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut text = Cow::Borrowed(text);
         for spelling in &self.spellings {
             if text.contains(spelling.as_str()) {
@@ -437,7 +437,7 @@ fn deeper_than(value: &Value, levels: usize) -> bool {
 /// probes, the mock's picture fetches). TLS is rustls with the ring provider, installed
 /// as the process's default the first time a client is built: reqwest is built without
 /// a provider of its own so that aws-lc-sys, a C library, stays out of the build.
-pub fn http_builder() -> reqwest::ClientBuilder {
+pub(crate) fn http_builder() -> reqwest::ClientBuilder {
     static PROVIDER: std::sync::Once = std::sync::Once::new();
     PROVIDER.call_once(|| {
         // Err only when another provider was installed first, which is as good.

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 /// The longest backoff between two attempts.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// The longest `Retry-After` honoured unless `evaluate --max-wait` says otherwise: a
 /// server asking for hours (or 1e20 s) must not park a run forever.

@@ -39,7 +39,7 @@ impl Breaker {
     /// call so far when fewer than `WINDOW` were made (the first 401 of a run is
     /// enough); a rejected request needs a whole window, since one question may be too
     /// long for the model while the others are fine.
-    pub fn observe(&self, outcome: &Outcome) -> Option<Tripped> {
+    pub(crate) fn observe(&self, outcome: &Outcome) -> Option<Tripped> {
         let message = match outcome {
             Outcome::Reply(_) => None,
             Outcome::Empty => Some(EMPTY_REPLY),

@@ -25,7 +25,7 @@ impl Engine {
     /// Every turn, kept or new, goes to `records` as soon as it is known (so a caller
     /// still has them if the case panics). Returns whether the case finished (false when
     /// stopped). The case runs on `lease`'s endpoint (and moves when that one rests).
-    pub async fn evaluate_case(
+    pub(crate) async fn evaluate_case(
         &self,
         lc: &LoadedCase,
         kept: Vec<McqRecord>,
@@ -86,7 +86,7 @@ impl Engine {
     /// Records the first unanswered question of a case as failed with `error` (journalled,
     /// so `--resume` asks it again) and every later one as skipped, as the official tool
     /// does after a failure.
-    pub fn fail_from(&self, lc: &LoadedCase, error: &str, records: &mut Vec<McqRecord>) {
+    pub(crate) fn fail_from(&self, lc: &LoadedCase, error: &str, records: &mut Vec<McqRecord>) {
         let mcqs = lc.case.mcqs();
         let index = records.len();
         let Some(mcq) = mcqs.get(index) else {

@@ -17,18 +17,18 @@
 use std::time::{Duration, Instant};
 
 /// Failures in a row that take an endpoint out (only when others can take its cases).
-pub const FAILURES_TO_REST: u32 = 3;
+pub(crate) const FAILURES_TO_REST: u32 = 3;
 /// 429s in a row (or timeouts in a row), with no answer between them, that count as
 /// sustained.
-pub const THROTTLES_TO_SLOW: u32 = 3;
+pub(crate) const THROTTLES_TO_SLOW: u32 = 3;
 /// The first cool-down; it doubles each time a probe fails, up to `MAX_COOL_DOWN`.
-pub const COOL_DOWN: Duration = Duration::from_secs(5);
-pub const MAX_COOL_DOWN: Duration = Duration::from_secs(60);
+pub(crate) const COOL_DOWN: Duration = Duration::from_secs(5);
+pub(crate) const MAX_COOL_DOWN: Duration = Duration::from_secs(60);
 /// The least time between two cuts of the limit.
-pub const SLOW_DOWN_GAP: Duration = Duration::from_secs(1);
+pub(crate) const SLOW_DOWN_GAP: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Health {
+pub(crate) enum Health {
     Up,
     /// Taken out until then.
     Resting {
@@ -40,7 +40,7 @@ pub enum Health {
 
 /// What changed, for the engine to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     SlowedDown {
         from: usize,
         to: usize,
@@ -58,7 +58,7 @@ pub enum Change {
 
 /// The sign of an overloaded endpoint that lowered its limit, for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overload {
+pub(crate) enum Overload {
     /// 429s in a row.
     Throttled,
     /// Calls in a row that got no reply within `--timeout`.
@@ -79,8 +79,8 @@ pub struct Tally {
 }
 
 #[derive(Debug)]
-pub struct EndpointState {
-    pub in_flight: usize,
+pub(crate) struct EndpointState {
+    pub(crate) in_flight: usize,
     pub limit: usize,
     max: usize,
     health: Health,
@@ -96,7 +96,7 @@ pub struct EndpointState {
 }
 
 impl EndpointState {
-    pub fn new(max: usize, may_rest: bool) -> Self {
+    pub(crate) fn new(max: usize, may_rest: bool) -> Self {
         let max = max.max(1);
         EndpointState {
             in_flight: 0,
@@ -118,7 +118,7 @@ impl EndpointState {
     }
 
     /// The health at `now` (a finished cool-down turns into a probe).
-    pub fn health(&mut self, now: Instant) -> Health {
+    pub(crate) fn health(&mut self, now: Instant) -> Health {
         if let Health::Resting { until } = self.health
             && now >= until
         {
@@ -127,12 +127,12 @@ impl EndpointState {
         self.health
     }
 
-    pub fn is_resting(&mut self, now: Instant) -> bool {
+    pub(crate) fn is_resting(&mut self, now: Instant) -> bool {
         matches!(self.health(now), Health::Resting { .. })
     }
 
     /// Whether one more case may start here.
-    pub fn has_room(&mut self, now: Instant) -> bool {
+    pub(crate) fn has_room(&mut self, now: Instant) -> bool {
         match self.health(now) {
             Health::Up => self.in_flight < self.limit,
             Health::Probing => self.in_flight == 0,
@@ -141,7 +141,7 @@ impl EndpointState {
     }
 
     /// The server answered (a reply, an empty reply or a refusal such as 400).
-    pub fn on_answer(&mut self) -> Option<Change> {
+    pub(crate) fn on_answer(&mut self) -> Option<Change> {
         self.tally.answers += 1;
         self.failures_in_row = 0;
         self.throttles_in_row = 0;
@@ -163,7 +163,7 @@ impl EndpointState {
     }
 
     /// A 429: the server is alive but wants less.
-    pub fn on_throttled(&mut self, now: Instant) -> Option<Change> {
+    pub(crate) fn on_throttled(&mut self, now: Instant) -> Option<Change> {
         self.tally.throttled += 1;
         self.failures_in_row = 0;
         self.answers_since_change = 0;
@@ -177,7 +177,7 @@ impl EndpointState {
     /// A call that got no reply within `--timeout`: a failure (it may rest the endpoint)
     /// and, in a row, a sign of overload that lowers the limit like sustained 429s. Both
     /// can happen at once, hence a list.
-    pub fn on_timeout(&mut self, now: Instant) -> Vec<Change> {
+    pub(crate) fn on_timeout(&mut self, now: Instant) -> Vec<Change> {
         self.tally.timeouts += 1;
         self.answers_since_change = 0;
         self.timeouts_in_row += 1;
@@ -211,7 +211,7 @@ impl EndpointState {
     }
 
     /// A transport error, a 5xx or an unreadable reply.
-    pub fn on_failure(&mut self, now: Instant) -> Option<Change> {
+    pub(crate) fn on_failure(&mut self, now: Instant) -> Option<Change> {
         self.tally.failures += 1;
         self.failures_in_row += 1;
         let rest = match self.health(now) {
@@ -234,13 +234,13 @@ impl EndpointState {
 }
 
 /// Calls of the run before their share of timeouts means anything.
-pub const TIMEOUT_ADVICE_AFTER: u64 = 10;
+pub(crate) const TIMEOUT_ADVICE_AFTER: u64 = 10;
 
 /// The calls of a whole run and how many timed out: when more than half of at least
 /// `TIMEOUT_ADVICE_AFTER` did, the flags are wrong for this server (lowering one
 /// endpoint's limit may not be enough: `--timeout` may be shorter than one answer).
 #[derive(Debug, Default)]
-pub struct RunTimeouts {
+pub(crate) struct RunTimeouts {
     calls: u64,
     timeouts: u64,
     told: bool,
@@ -248,7 +248,7 @@ pub struct RunTimeouts {
 
 impl RunTimeouts {
     /// Counts one call; returns (timeouts, calls) the first time most calls timed out.
-    pub fn observe(&mut self, timed_out: bool) -> Option<(u64, u64)> {
+    pub(crate) fn observe(&mut self, timed_out: bool) -> Option<(u64, u64)> {
         self.calls += 1;
         self.timeouts += u64::from(timed_out);
         let mostly = self.calls >= TIMEOUT_ADVICE_AFTER && self.timeouts * 2 > self.calls;

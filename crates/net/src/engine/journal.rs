@@ -18,10 +18,9 @@ use anyhow::{Context, bail};
 use serde_json::{Map, Value, json};
 
 use super::stop::{Stop, StopReason};
-use crate::runfiles::journal_path;
 use liveclin_core::results::McqRecord;
 
-pub const JOURNAL_VERSION: u64 = 1;
+pub(crate) const JOURNAL_VERSION: u64 = 1;
 
 /// What the writer thread is sent.
 enum Message {
@@ -206,7 +205,7 @@ fn write_lines(file: File, rx: mpsc::Receiver<Message>) -> std::io::Result<()> {
 /// What a journal holds: the `meta` of every run that wrote to it, and every turn.
 #[derive(Debug, Default)]
 pub struct Contents {
-    pub metas: Vec<Map<String, Value>>,
+    pub(crate) metas: Vec<Map<String, Value>>,
     /// (case id, record), in file order.
     pub turns: Vec<(String, McqRecord)>,
 }
@@ -269,6 +268,7 @@ const HEADER_START: &str = "{\"liveclin_journal\":";
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runfiles::journal_path;
 
     fn mcq() -> McqRecord {
         McqRecord {

@@ -35,7 +35,7 @@ struct State {
 }
 
 /// A case's place on one endpoint, given back when dropped.
-pub struct Lease {
+pub(crate) struct Lease {
     pool: Arc<Pool>,
     index: usize,
     /// True while the case waits for a new place (nothing to give back).
@@ -90,7 +90,7 @@ impl Pool {
     }
 
     /// A place for a new case, waiting until there is one.
-    pub async fn lease(self: &Arc<Self>) -> Lease {
+    pub(crate) async fn lease(self: &Arc<Self>) -> Lease {
         let index = self.acquire(None, false).await;
         self.state().endpoints[index].tally.cases += 1;
         Lease {
@@ -241,7 +241,7 @@ pub struct EndpointTally {
 }
 
 /// Whether a call got no reply within `--timeout` (the client's message for it).
-pub fn timed_out(outcome: &Outcome) -> bool {
+pub(crate) fn timed_out(outcome: &Outcome) -> bool {
     matches!(outcome, Outcome::Retryable { message, .. } if message.starts_with("request timed out"))
 }
 
@@ -330,17 +330,17 @@ impl Drop for Requeued<'_> {
 }
 
 impl Lease {
-    pub fn index(&self) -> usize {
+    pub(crate) fn index(&self) -> usize {
         self.index
     }
 
-    pub fn client(&self) -> &ChatClient {
+    pub(crate) fn client(&self) -> &ChatClient {
         &self.pool.clients[self.index]
     }
 
     /// Moves the case off its endpoint when that one is resting and another is up with
     /// room; returns the new endpoint's label.
-    pub fn leave_resting(&mut self) -> Option<String> {
+    pub(crate) fn leave_resting(&mut self) -> Option<String> {
         let to = {
             let mut st = self.pool.state();
             let now = Instant::now();
@@ -362,7 +362,7 @@ impl Lease {
     }
 
     /// Whether the endpoint has more cases in flight than its (lowered) limit.
-    pub fn over_limit(&self) -> bool {
+    pub(crate) fn over_limit(&self) -> bool {
         let st = self.pool.state();
         let e = &st.endpoints[self.index];
         e.in_flight > e.limit
@@ -370,7 +370,7 @@ impl Lease {
 
     /// Gives the place back, waits `pause`, then takes a place again (on the same
     /// endpoint when it has room) ahead of cases not yet started.
-    pub async fn requeue(&mut self, pause: std::time::Duration) {
+    pub(crate) async fn requeue(&mut self, pause: std::time::Duration) {
         self.pool.release(self.index);
         self.queued = true;
         tokio::time::sleep(pause).await;

@@ -169,7 +169,7 @@ impl Asking<'_> {
     /// were sent now (it is, at once), so the ETA never sees a place free up for an
     /// instant after every answer; one that ends (its last question, or a failure that
     /// skips the rest) leaves it.
-    pub fn settled(mut self, continues: bool) {
+    pub(crate) fn settled(mut self, continues: bool) {
         self.settled = true;
         let mut clock = self.counts.clock();
         let Some((sent, left)) = clock.asking.remove(&self.case) else {

@@ -10,11 +10,11 @@ use liveclin_core::results::{CaseRecord, McqRecord, QUESTION_IMAGE_TYPES, QUESTI
 use liveclin_core::scoring::{official, robust};
 
 /// The official error text of the MCQs after a failed one.
-pub const SKIPPED: &str = "Skipped: prior question failed";
+pub(crate) const SKIPPED: &str = "Skipped: prior question failed";
 
 /// A case record without MCQs: the official fields from the dataset, and where the case
 /// came from.
-pub fn case_record(lc: &LoadedCase, mcqs: Vec<McqRecord>) -> CaseRecord {
+pub(crate) fn case_record(lc: &LoadedCase, mcqs: Vec<McqRecord>) -> CaseRecord {
     let case = &lc.case;
     let correct = mcqs.iter().filter(|m| m.is_correct()).count();
     let mut record = CaseRecord {

@@ -30,7 +30,7 @@ impl Stop {
         self.token.cancel();
     }
 
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.token.is_cancelled()
     }
 

@@ -17,7 +17,7 @@ use super::pause::Pause;
 use crate::client::{Secret, retry};
 
 /// Attempts for one request that meets 5xx answers or broken connections.
-pub const MAX_ATTEMPTS: u32 = 8;
+pub(crate) const MAX_ATTEMPTS: u32 = 8;
 /// Attempts when the host cannot even be connected to (no network, wrong HF_ENDPOINT):
 /// a few, so an offline machine hears about it in seconds, not minutes.
 const MAX_CONNECT_ATTEMPTS: u32 = 3;
@@ -33,7 +33,7 @@ const WAITING_NOTICE: Duration = Duration::from_secs(5);
 /// One entry of the tree listing. For LFS files `lfs.oid` is the content's sha256 and
 /// `oid` the pointer's; for other files `oid` is the git blob id of the content.
 #[derive(Debug, Clone, Deserialize)]
-pub struct TreeEntry {
+pub(crate) struct TreeEntry {
     #[serde(rename = "type")]
     pub kind: String,
     pub path: String,
@@ -46,7 +46,7 @@ pub struct TreeEntry {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Lfs {
+pub(crate) struct Lfs {
     pub oid: String,
     pub size: u64,
 }
@@ -57,7 +57,7 @@ struct RevisionInfo {
 }
 
 /// A connection pool, the settings, and the pause every request waits on.
-pub struct HubClient {
+pub(crate) struct HubClient {
     http: reqwest::Client,
     hub: Hub,
     pause: Pause,
@@ -75,7 +75,7 @@ pub struct HubClient {
 }
 
 impl HubClient {
-    pub fn new(hub: Hub, bar: ProgressBar) -> anyhow::Result<HubClient> {
+    pub(crate) fn new(hub: Hub, bar: ProgressBar) -> anyhow::Result<HubClient> {
         let read_timeout = super::read_timeout()?;
         let http = crate::client::http_builder()
             .user_agent(concat!("liveclin/", env!("CARGO_PKG_VERSION")))
@@ -99,17 +99,17 @@ impl HubClient {
         })
     }
 
-    pub fn hub(&self) -> &Hub {
+    pub(crate) fn hub(&self) -> &Hub {
         &self.hub
     }
 
-    pub fn notice(&self, message: &str) {
+    pub(crate) fn notice(&self, message: &str) {
         self.bar.suspend(|| eprintln!("{message}"));
     }
 
     /// The commit the requested revision points to now; every later request uses it,
     /// so a push during the download cannot mix two versions of the data.
-    pub async fn resolve_revision(&self) -> anyhow::Result<String> {
+    pub(crate) async fn resolve_revision(&self) -> anyhow::Result<String> {
         let url = self.api_url(&["revision", &self.hub.revision]);
         let resp = self.get(url, 0).await?;
         if !resp.status().is_success() {
@@ -134,7 +134,7 @@ impl HubClient {
     }
 
     /// Every entry under `path` at `commit`, all pages; `None` when the path does not exist.
-    pub async fn tree(
+    pub(crate) async fn tree(
         &self,
         commit: &str,
         path: &str,
@@ -177,7 +177,7 @@ impl HubClient {
     }
 
     /// Where a file of the repo at `commit` is downloaded from.
-    pub fn file_url(&self, commit: &str, path: &str) -> Url {
+    pub(crate) fn file_url(&self, commit: &str, path: &str) -> Url {
         let (owner, name) = self.owner_name();
         let mut segments = vec!["datasets", owner, name, "resolve", commit];
         segments.extend(path.split('/'));
@@ -190,7 +190,7 @@ impl HubClient {
     /// timeout ends the request at once: retrying it would only multiply the wait.
     /// Returns the first other answer (success or a refusal to report). `from` > 0 asks
     /// for the bytes from that offset on (resuming a partial file).
-    pub async fn get(&self, url: Url, from: u64) -> anyhow::Result<Response> {
+    pub(crate) async fn get(&self, url: Url, from: u64) -> anyhow::Result<Response> {
         let mut failures = 0;
         let mut rate_limited = 0;
         loop {
@@ -306,7 +306,7 @@ impl HubClient {
     }
 
     /// A refusal (4xx) as an error that says what to do about it.
-    pub async fn refused(&self, resp: Response, what: &str) -> anyhow::Error {
+    pub(crate) async fn refused(&self, resp: Response, what: &str) -> anyhow::Error {
         let status = resp.status();
         let code = resp
             .headers()
@@ -395,14 +395,14 @@ fn is_silent(err: &anyhow::Error) -> bool {
 }
 
 /// Scheme, host and port equal: the only hops that may see the token.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// The target of `Link: <...>; rel="next"`, if any.
-pub fn next_link(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(LINK)
         .iter()

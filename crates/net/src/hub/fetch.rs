@@ -24,7 +24,7 @@ enum Failure {
 }
 
 /// The temporary name a file is written under until it is checked.
-pub fn part_path(dest: &Path) -> PathBuf {
+pub(crate) fn part_path(dest: &Path) -> PathBuf {
     let mut name = dest.file_name().unwrap_or_default().to_os_string();
     name.push(".part");
     dest.with_file_name(name)
@@ -32,7 +32,7 @@ pub fn part_path(dest: &Path) -> PathBuf {
 
 /// Downloads `file` to `dest`, resuming a `.part` left by an earlier attempt or run.
 /// Bytes received are counted on `bar` (and taken back when a part is discarded).
-pub async fn fetch_file(
+pub(crate) async fn fetch_file(
     client: &HubClient,
     url: &Url,
     file: &RemoteFile,

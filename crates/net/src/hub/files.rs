@@ -23,18 +23,21 @@ pub struct RemoteFile {
     pub sha256: Option<String>,
     /// Git blob id of the content (files stored in git itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub git_oid: Option<String>,
+    pub(crate) git_oid: Option<String>,
 }
 
 /// The repo folder of a config.
-pub fn config_prefix(config: &str) -> String {
+pub(crate) fn config_prefix(config: &str) -> String {
     format!("data/{config}/")
 }
 
 /// The files of a recursive listing of `data/<config>`, refusing any path that is
 /// absolute, climbs with `..`, or lies outside the config: a listing must never make
 /// us write anywhere else.
-pub fn from_listing(entries: Vec<TreeEntry>, config: &str) -> anyhow::Result<Vec<RemoteFile>> {
+pub(crate) fn from_listing(
+    entries: Vec<TreeEntry>,
+    config: &str,
+) -> anyhow::Result<Vec<RemoteFile>> {
     let prefix = config_prefix(config);
     let mut files = Vec::new();
     for entry in entries {
@@ -59,7 +62,7 @@ pub fn from_listing(entries: Vec<TreeEntry>, config: &str) -> anyhow::Result<Vec
 }
 
 /// Refuses a listed path that could write outside `prefix` (`data/<config>/`).
-pub fn check_path(path: &str, prefix: &str) -> anyhow::Result<()> {
+pub(crate) fn check_path(path: &str, prefix: &str) -> anyhow::Result<()> {
     let unsafe_part = path.starts_with('/')
         || path.contains('\\')
         || path.chars().any(char::is_control)
@@ -77,7 +80,7 @@ pub fn check_path(path: &str, prefix: &str) -> anyhow::Result<()> {
 }
 
 /// Where a repo file lives under `--data-dir` (the repo's own layout).
-pub fn local_path(data_dir: &Path, file: &RemoteFile) -> PathBuf {
+pub(crate) fn local_path(data_dir: &Path, file: &RemoteFile) -> PathBuf {
     file.path
         .split('/')
         .fold(data_dir.to_path_buf(), |p, part| p.join(part))
@@ -95,7 +98,7 @@ pub enum Local {
 
 /// Compares a local file with the listing: the size always, the hash when `hash` is set
 /// (`--verify`, and every freshly downloaded file before it is renamed).
-pub fn check_local(path: &Path, file: &RemoteFile, hash: bool) -> io::Result<Local> {
+pub(crate) fn check_local(path: &Path, file: &RemoteFile, hash: bool) -> io::Result<Local> {
     let len = match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => meta.len(),
         Ok(_) => return Ok(Local::Missing),

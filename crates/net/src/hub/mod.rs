@@ -4,9 +4,9 @@
 //! fetched; every file is checked against the listing's size and hash before it takes
 //! its final name, so a copy is either complete and exact or visibly unfinished.
 
-pub mod api;
+mod api;
 pub mod download;
-pub mod fetch;
+mod fetch;
 pub mod files;
 pub mod pause;
 pub mod record;
@@ -27,16 +27,16 @@ pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
 /// Files fetched at once: enough to hide per-file latency, few enough to stay polite.
 pub const DEFAULT_JOBS: u16 = 8;
 /// How long a connection to the Hub (or its CDN) may take to open.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the Hub may stay silent (no answer, or no bytes of one) before the request
 /// is abandoned; `LIVECLIN_HUB_READ_TIMEOUT` (seconds) overrides it, for tests.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(60);
 /// The environment variable that overrides `READ_TIMEOUT`.
-pub const READ_TIMEOUT_ENV: &str = "LIVECLIN_HUB_READ_TIMEOUT";
+pub(crate) const READ_TIMEOUT_ENV: &str = "LIVECLIN_HUB_READ_TIMEOUT";
 
 /// The Hub's read timeout: `READ_TIMEOUT`, or `LIVECLIN_HUB_READ_TIMEOUT` seconds (1 to
 /// 86400) when set; a value out of range is an error, not silently ignored.
-pub fn read_timeout() -> anyhow::Result<Duration> {
+pub(crate) fn read_timeout() -> anyhow::Result<Duration> {
     match std::env::var(READ_TIMEOUT_ENV) {
         Ok(text) => crate::client::call_seconds(&text)
             .map_err(|problem| anyhow::anyhow!("{READ_TIMEOUT_ENV}: {problem}")),
@@ -145,7 +145,7 @@ impl Hub {
         })
     }
 
-    pub fn has_token(&self) -> bool {
+    pub(crate) fn has_token(&self) -> bool {
         self.token.is_some()
     }
 
@@ -160,7 +160,7 @@ impl Hub {
 }
 
 /// A repo owner or name, or a config name: one plain path segment.
-pub fn safe_name(name: &str) -> bool {
+pub(crate) fn safe_name(name: &str) -> bool {
     !name.is_empty()
         && name != "."
         && name != ".."

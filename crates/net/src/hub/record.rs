@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::files::RemoteFile;
 pub use liveclin_core::dataset::source::Source;
 
-pub const RECORD_FILE: &str = ".liveclin-source.json";
+pub(crate) const RECORD_FILE: &str = ".liveclin-source.json";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceRecord {

@@ -42,7 +42,7 @@ pub struct ServedModel {
 pub struct Launch {
     /// "SGLang" or "vLLM", for messages.
     pub engine: &'static str,
-    pub program: PathBuf,
+    pub(crate) program: PathBuf,
     pub args: Vec<String>,
     /// The flag that names `program`, for messages that say how to point elsewhere.
     program_flag: &'static str,

@@ -17,22 +17,22 @@ use liveclin_core::images;
 use liveclin_core::prompt::{ImageMode, Picture, Turn, user_content};
 
 /// The official local-mode question (docs/commands.md).
-pub const ONE_PICTURE: &str =
+pub(crate) const ONE_PICTURE: &str =
     "What is the dominant color of this image? Reply with just the color name in one word.";
 /// The official url-mode request (docs/commands.md).
-pub const DESCRIBE: &str = "Briefly describe what you see in this image in 1-2 sentences.";
-pub const TWO_PICTURES: &str = "Two images are attached. What is the dominant color of each? \
+pub(crate) const DESCRIBE: &str = "Briefly describe what you see in this image in 1-2 sentences.";
+pub(crate) const TWO_PICTURES: &str = "Two images are attached. What is the dominant color of each? \
                                 Reply in the form: first: <color>, second: <color>.";
 /// Turn 1 of a history check: shows the picture without revealing anything about it in
 /// the model's reply, so turn 2 can only be answered by looking back at the picture.
-pub const SHOW: &str = "Here is an image. I will ask you about it in my next message; \
+pub(crate) const SHOW: &str = "Here is an image. I will ask you about it in my next message; \
                         for now, reply with just the word READY.";
-pub const RECALL_COLOUR: &str = "What is the dominant color of the image in my previous \
+pub(crate) const RECALL_COLOUR: &str = "What is the dominant color of the image in my previous \
                                  message? Reply with just the color name in one word.";
-pub const RECALL_DESCRIPTION: &str =
+pub(crate) const RECALL_DESCRIPTION: &str =
     "Briefly describe the image in my previous message in 1-2 sentences.";
 /// Sent before any check: a failure here is the endpoint's, not the model's eyesight.
-pub const PING: &str = "Reply with just the word OK.";
+pub(crate) const PING: &str = "Reply with just the word OK.";
 /// The official smoke test's public picture, the default `--image-url`.
 pub const DEFAULT_IMAGE_URL: &str = "https://upload.wikimedia.org/wikipedia/commons/thumb/4/47/PNG_transparency_demonstration_1.png/280px-PNG_transparency_demonstration_1.png";
 
@@ -71,7 +71,7 @@ impl Expect {
     /// Whether a pass shows the picture was seen. A description of a picture whose
     /// content is unknown can be written without looking, so such a check is weak: its
     /// failure means something, its pass does not.
-    pub fn depends_on_picture(self) -> bool {
+    pub(crate) fn depends_on_picture(self) -> bool {
         self != Expect::Description
     }
 }
@@ -272,7 +272,7 @@ pub struct Finding {
 }
 
 /// Judges the reply to a check's last turn.
-pub fn judge(expect: Expect, reply: &str) -> Verdict {
+pub(crate) fn judge(expect: Expect, reply: &str) -> Verdict {
     let passed = match expect {
         Expect::Contains(word) => reply.to_lowercase().contains(word),
         Expect::Colours(wanted) => colours_named(reply) == wanted,

@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 /// The side of every generated test picture, in pixels (the official smoke test's size).
-pub const SIDE: u32 = 64;
+pub(crate) const SIDE: u32 = 64;
 
 /// A named colour of the palette.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +81,7 @@ pub fn colour(name: &str) -> Colour {
 }
 
 /// A `SIDE` x `SIDE` PNG of one colour, 8-bit RGB, as the official smoke test makes it.
-pub fn solid_png(colour: Colour) -> Vec<u8> {
+pub(crate) fn solid_png(colour: Colour) -> Vec<u8> {
     let pixels = colour.rgb.repeat((SIDE * SIDE) as usize);
     let mut bytes = Vec::new();
     let mut encoder = png::Encoder::new(&mut bytes, SIDE, SIDE);

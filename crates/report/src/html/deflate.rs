@@ -17,7 +17,7 @@ const HASH_BITS: u32 = 15;
 const BLOCK_SYMBOLS: usize = 1 << 16;
 
 /// `data` as a zlib stream.
-pub fn zlib(data: &[u8]) -> Vec<u8> {
+pub(crate) fn zlib(data: &[u8]) -> Vec<u8> {
     let mut out = BitWriter::default();
     // CMF: deflate with a 32 KB window; FLG: no dictionary, check bits making it % 31 == 0.
     out.bytes.extend_from_slice(&[0x78, 0x5e]);
@@ -404,7 +404,7 @@ fn dynamic_block(out: &mut BitWriter, symbols: &[Symbol], last: bool) {
 /// Inflates a zlib stream (stored, fixed and dynamic blocks; RFC 1950 and 1951, written
 /// from the RFCs): the way back from [`zlib`], for tests and tools that read a report
 /// page's data. Checks the header, the codes, the distances and the Adler-32.
-pub fn inflate_zlib(data: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn inflate_zlib(data: &[u8]) -> Result<Vec<u8>, String> {
     if data.len() < 6
         || (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 != 0
         || data[0] & 0x0f != 8

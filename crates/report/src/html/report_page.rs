@@ -689,9 +689,9 @@ fn group_cases_of(ctx: &Context, breakdown: &'static str, group: &str) -> i64 {
 }
 
 /// Groups of fewer cases are left out of the weakest groups (their numbers swing most).
-pub const WEAKEST_MIN_CASES: i64 = 10;
+pub(crate) const WEAKEST_MIN_CASES: i64 = 10;
 /// The weakest groups listed per breakdown, at most.
-pub const WEAKEST_PER_BREAKDOWN: usize = 3;
+pub(crate) const WEAKEST_PER_BREAKDOWN: usize = 3;
 
 /// The lowest-accuracy groups of each breakdown among those with at least
 /// [`WEAKEST_MIN_CASES`] cases (a breakdown needs two such groups to have a weakest), with

@@ -39,7 +39,7 @@ pub enum Questions<'a> {
 }
 
 /// How many cases "Open the first 50 shown" opens at a time.
-pub const OPEN_CAP: usize = 50;
+pub(crate) const OPEN_CAP: usize = 50;
 
 /// The page's script: the chart order, the filters, the search and the transcripts.
 const SCRIPT: &str = include_str!("report.js");
