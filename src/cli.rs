@@ -1,5 +1,6 @@
 //! Command-line definitions: raw arguments to typed settings. No work happens here.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -170,18 +171,20 @@ impl HubArgs {
     }
 }
 
-impl Default for HubArgs {
-    /// The flags' defaults (for commands that run another's code path, as `demo`).
-    fn default() -> Self {
-        let defaults = HubSettings::default();
-        HubArgs {
-            hf_repo: defaults.repo,
-            revision: defaults.revision,
-            hf_token: None,
-            hf_endpoint: defaults.endpoint,
-            offline: false,
-        }
+/// One command's arguments as a list of words (no program name) would give them: how a
+/// command that runs another's code path gets that command's settings (`demo` runs
+/// `evaluate`). Every flag the words leave out takes its own default, written once, in
+/// its `#[arg]`.
+pub(crate) fn parse_words<T: Args>(
+    words: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+) -> Result<T, clap::Error> {
+    #[derive(Parser)]
+    #[command(no_binary_name = true)]
+    struct Words<T: Args> {
+        #[command(flatten)]
+        args: T,
     }
+    Ok(Words::<T>::try_parse_from(words)?.args)
 }
 
 #[derive(Debug, Args)]

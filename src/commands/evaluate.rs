@@ -6,16 +6,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::cli::EvaluateArgs;
 use crate::exit::Exit;
-use liveclin_core::analysis::insight;
 use liveclin_core::analysis::outcome::{self, OutcomeCounts};
-use liveclin_core::analysis::{summarize, summary_value};
+use liveclin_core::analysis::summarize;
 use liveclin_core::identity::{RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
-use liveclin_core::results::{self, Coverage, ResultsFile};
+use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
 use liveclin_net::engine::breaker::Breaker;
 use liveclin_net::engine::journal::{Journal, JournalFlush};
@@ -143,7 +142,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let prior = if args.resume {
         let mut prior = Prior::load(&output)?;
         if let Some(note) = prior.match_unnamed(&dataset.cases)? {
-            eprintln!("{note}");
+            eprintln!("{} {note}", liveclin_term::warning());
         }
         let differences = identity.differences(&prior.recorded);
         let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
@@ -211,11 +210,20 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         );
     }
 
-    let mut meta = run_meta(&args, shard, &identity, &accepted);
+    let mut meta = RunMeta {
+        identity,
+        api_bases: args.api_base.clone(),
+        max_retries: args.max_retries,
+        shard: shard.map(|s| s.to_string()),
+        accepted,
+        started_at: now(),
+        finished_at: None,
+        endpoints: None,
+    };
     let stop = Arc::new(Stop::default());
     let journal = Journal::open(
         &files.journal,
-        &Value::Object(meta.clone()),
+        &Value::Object(meta.to_map()),
         !args.resume,
         stop.clone(),
     )?;
@@ -244,7 +252,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         Err(_) => None,
     };
 
-    meta.insert("finished_at".into(), json!(now()));
+    meta.finished_at = Some(now());
     let tallies = pool.tallies();
     if tallies.len() > 1
         || tallies
@@ -252,19 +260,14 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
             .any(|e| e.tally.throttled > 0 || e.tally.timeouts > 0)
     {
         print_tallies(&tallies);
-        // A key of ours: official readers ignore it.
-        meta.insert("endpoints".into(), serde_json::to_value(&tallies)?);
+        meta.endpoints = Some(serde_json::to_value(&tallies).expect("tallies serialise"));
     }
-    let coverage = Coverage::new(cases_in_config, outcome.cases.len());
-    coverage.insert_into(&mut meta);
-    let summary = summarize(&outcome.cases);
-    let file = ResultsFile {
-        meta,
-        summary: summary_value(summary.as_ref()),
-        extra: insight::keys(&outcome.cases),
-        cases: outcome.cases,
-        unfinished_cases: outcome.unfinished,
-    };
+    let file = ResultsFile::of_cases(
+        meta.to_map(),
+        Some(cases_in_config),
+        outcome.cases,
+        outcome.unfinished,
+    );
     let saved = save(&output, &file);
 
     if journal_failure.is_some() || saved.is_err() {
@@ -326,7 +329,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         } else {
             Exit::Success
         };
-        (ending.completed(errored, summary.as_ref()), exit)
+        (ending.completed(errored), exit)
     };
     // The results are saved: a reader gone from stdout changes nothing, not even the exit.
     if let Err(e) = printed
@@ -369,11 +372,7 @@ impl Ending<'_> {
         writeln!(out, "  {}", resume_command())
     }
 
-    fn completed(
-        &self,
-        errored: usize,
-        summary: Option<&liveclin_core::analysis::Summary>,
-    ) -> anyhow::Result<()> {
+    fn completed(&self, errored: usize) -> anyhow::Result<()> {
         let file = self.file;
         let mut out = crate::output::stdout();
         writeln!(
@@ -392,7 +391,8 @@ impl Ending<'_> {
             writeln!(out, "  Tip: re-run with --resume to retry failed cases.")?;
         }
         writeln!(out, "Results saved to: {}", self.output.display())?;
-        write!(out, "{}", terminal::render(&file.meta, summary))?;
+        let summary = summarize(&file.cases);
+        write!(out, "{}", terminal::render(&file.meta, summary.as_ref()))?;
         out.flush()?;
         extras::print(file, self.ci);
         writeln!(out, "Detailed results: {}", self.output.display())
@@ -423,41 +423,6 @@ fn identity(
         extra_body: extra_body(args.extra_body.as_deref())?,
         version: env!("CARGO_PKG_VERSION").into(),
     })
-}
-
-/// The results `meta` of this run: the official keys first, then ours.
-fn run_meta(
-    args: &EvaluateArgs,
-    shard: Option<Shard>,
-    identity: &RunIdentity,
-    accepted: &[liveclin_core::identity::Difference],
-) -> Map<String, Value> {
-    let mut meta = Map::new();
-    meta.insert("model".into(), json!(args.model));
-    meta.insert("dataset".into(), json!(args.data.dataset));
-    meta.insert("image_mode".into(), json!(args.image_mode.as_str()));
-    meta.insert("api_base".into(), json!(args.api_base[0]));
-    if args.api_base.len() > 1 {
-        meta.insert("api_bases".into(), json!(args.api_base));
-    }
-    meta.insert("started_at".into(), json!(now()));
-    meta.insert("finished_at".into(), Value::Null);
-    meta.insert("liveclin_version".into(), json!(env!("CARGO_PKG_VERSION")));
-    meta.insert("tool".into(), json!("liveclin (Rust)"));
-    meta.insert("temperature".into(), json!(args.temperature));
-    meta.insert("max_tokens".into(), json!(args.max_tokens));
-    meta.insert("max_retries".into(), json!(args.max_retries));
-    if let Some(shard) = shard {
-        meta.insert("shard".into(), json!(shard.to_string()));
-    }
-    meta.insert("identity".into(), identity.to_value());
-    if !accepted.is_empty() {
-        meta.insert(
-            "accepted_changes".into(),
-            liveclin_core::identity::accepted(accepted),
-        );
-    }
-    meta
 }
 
 /// Writes the results to `output`; when that fails (a full disk), to a file beside it,
@@ -571,43 +536,4 @@ fn resume_command() -> String {
         );
     }
     command
-}
-
-/// For `demo`: the API key flag is not needed against the mock.
-pub(crate) fn mock_args(
-    api_base: &str,
-    data_dir: &Path,
-    output: &Path,
-    concurrency: u32,
-) -> EvaluateArgs {
-    EvaluateArgs {
-        model: "mock".into(),
-        api_base: vec![api_base.into()],
-        api_key: Some("token".into()),
-        image_mode: ImageMode::Local,
-        data: crate::cli::DataArgs {
-            dataset: "demo".into(),
-            data_dir: data_dir.to_path_buf(),
-            jsonl_path: None,
-            image_root: None,
-            hub: crate::cli::HubArgs::default(),
-        },
-        concurrency,
-        output: Some(output.to_path_buf()),
-        resume: false,
-        // The demo's answers cost nothing; an earlier demo run is moved to a backup.
-        overwrite: true,
-        allow_change: Vec::new(),
-        max_retries: 5,
-        temperature: 0.0,
-        max_tokens: 16384,
-        timeout: Duration::from_secs(30),
-        max_wait: retry::DEFAULT_MAX_WAIT,
-        progress_interval: 30.0,
-        ci: false,
-        limit: None,
-        shard: None,
-        shard_count: None,
-        extra_body: None,
-    }
 }

@@ -11,9 +11,8 @@ use serde_json::{Value, json};
 use crate::cli::{DataArgs, MergeArgs};
 use crate::exit::Exit;
 use crate::output;
-use liveclin_core::analysis::insight;
-use liveclin_core::analysis::{summarize, summary_value};
-use liveclin_core::results::{self, CaseRecord, Coverage, ResultsFile};
+use liveclin_core::analysis::summarize;
+use liveclin_core::results::{self, ById, CaseId, CaseRecord, Coverage, ResultsFile, places};
 use liveclin_report::{extras, terminal};
 
 /// Settings that must agree across shards of one run.
@@ -57,15 +56,17 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
                 .rev()
                 .map(|(i, id)| (id.as_str(), i))
                 .collect();
-            let present: std::collections::HashSet<String> = cases.iter().map(case_id).collect();
+            let present: std::collections::HashSet<CaseId> =
+                cases.iter().filter_map(CaseRecord::id).collect();
             missing = ids
                 .iter()
-                .filter(|id| !present.contains(*id))
+                .filter(|id| !present.contains(id.as_str()))
                 .cloned()
                 .collect();
-            let unknown = cases
+            // Cases without an id were warned about already.
+            let unknown = present
                 .iter()
-                .filter(|c| !position.contains_key(case_id(c).as_str()))
+                .filter(|id| !position.contains_key(id.as_str()))
                 .count();
             if unknown > 0 {
                 eprintln!(
@@ -74,9 +75,8 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
                 );
             }
             cases.sort_by_key(|c| {
-                position
-                    .get(case_id(c).as_str())
-                    .copied()
+                c.id()
+                    .and_then(|id| position.get(id.as_str()).copied())
                     .unwrap_or(usize::MAX)
             });
         }
@@ -87,19 +87,9 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
         ),
     }
 
-    let mut meta = merged_meta(&shards);
-    if let Some(in_config) = in_config {
-        Coverage::new(in_config, cases.len()).insert_into(&mut meta);
-    }
-    let summary = summarize(&cases);
-    let file = ResultsFile {
-        meta,
-        summary: summary_value(summary.as_ref()),
-        extra: insight::keys(&cases),
-        cases,
-        unfinished_cases: Vec::new(),
-    };
+    let file = ResultsFile::of_cases(merged_meta(&shards), in_config, cases, Vec::new());
     results::write_atomic(&args.output, &file)?;
+    let summary = summarize(&file.cases);
     // The merged file is written; a closed stdout (`| head`) still gets the notes below.
     let printed = write!(
         output::stdout(),
@@ -133,13 +123,6 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn case_id(case: &CaseRecord) -> String {
-    match &case.case_id {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// Refuses files of different models, configs or image modes: their union is no run.
 fn check_same_run(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<()> {
     let (first_path, first) = &shards[0];
@@ -162,22 +145,54 @@ fn check_same_run(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<()> {
 
 /// Every case of every file, refusing any case found twice, in two files (overlapping
 /// shards) or in one (a file edited or joined by hand): either way the merged summary
-/// would count it twice.
+/// would count it twice. A case without an id cannot be checked: such cases are kept
+/// when they all come from one file (they are that file's own, each once), and refused
+/// when several files have some, which may be the same case twice.
 fn disjoint_cases(shards: &[(PathBuf, ResultsFile)]) -> anyhow::Result<Vec<CaseRecord>> {
+    let files: Vec<ById> = shards.iter().map(|(_, f)| ById::new(&f.cases)).collect();
     // Case id -> index of the first file holding it.
-    let mut first_file: HashMap<String, usize> = HashMap::new();
-    let mut cases = Vec::new();
-    for (index, (path, file)) in shards.iter().enumerate() {
-        for case in &file.cases {
-            let id = case_id(case);
-            if let Some(&first) = first_file.get(&id) {
-                bail!(duplicate_case(&id, &shards[first].0, path, first == index));
+    let mut first_file: HashMap<&CaseId, usize> = HashMap::new();
+    for (index, ((path, _), file)) in shards.iter().zip(&files).enumerate() {
+        if let Some(id) = file.repeated.first() {
+            bail!(duplicate_case(id.as_str(), path, path, true));
+        }
+        for (id, _) in &file.named {
+            if let Some(&first) = first_file.get(id) {
+                bail!(duplicate_case(id.as_str(), &shards[first].0, path, false));
             }
             first_file.insert(id, index);
-            cases.push(case.clone());
         }
     }
-    Ok(cases)
+    // Each file with cases without an id, and where they are in it.
+    let unnamed: Vec<(&Path, &[usize])> = shards
+        .iter()
+        .zip(&files)
+        .filter(|(_, file)| !file.unnamed.is_empty())
+        .map(|((path, _), file)| (path.as_path(), file.unnamed.as_slice()))
+        .collect();
+    let named =
+        |(path, at): &(&Path, &[usize])| format!("{} ({})", path.display(), places("cases", at));
+    match unnamed.as_slice() {
+        [] => {}
+        [one] => eprintln!(
+            "{} {}: {} without a case id, kept: {} cannot be placed in the dataset's order or \
+             checked against the other files",
+            liveclin_term::warning(),
+            named(one),
+            liveclin_core::plural::count(one.1.len() as u64, "case", "cases"),
+            if one.1.len() == 1 { "it" } else { "they" }
+        ),
+        several => bail!(
+            "cases without a case id are in {}: merge cannot tell whether they are the same case \
+             twice, so it would either count one twice or drop one. Give each of them its case_id \
+             (the dataset's, as `liveclin evaluate` writes it), or merge these files without one of them",
+            several.iter().map(named).collect::<Vec<_>>().join(" and ")
+        ),
+    }
+    Ok(shards
+        .iter()
+        .flat_map(|(_, file)| file.cases.iter().cloned())
+        .collect())
 }
 
 /// Why a case found twice stops the merge, naming the file or files that hold it.

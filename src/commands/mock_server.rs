@@ -1,13 +1,14 @@
 //! `liveclin mock-server` and `liveclin demo`.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::cli::{DemoArgs, MockBehaviour, MockServerArgs};
+use crate::cli::{DataArgs, DemoArgs, EvaluateArgs, MockBehaviour, MockServerArgs, parse_words};
 use crate::exit::Exit;
 use liveclin_net::mock::{FAULTS, Mock, MockConfig};
 
@@ -95,15 +96,17 @@ pub(crate) fn demo(args: &DemoArgs) -> anyhow::Result<Exit> {
     run_demo(args, data_dir)
 }
 
-/// Runs the demo on the config under `data_dir`/data/demo/.
+/// Runs the demo on the config under `data_dir`/data/demo/: `evaluate` with the words
+/// a user would type, so that every setting the demo does not choose is evaluate's own
+/// default.
 fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
-    let data = crate::cli::DataArgs {
-        dataset: crate::demo::CONFIG.into(),
-        data_dir: data_dir.to_path_buf(),
-        jsonl_path: None,
-        image_root: None,
-        hub: crate::cli::HubArgs::default(),
-    };
+    let data_words: [OsString; 4] = [
+        "--dataset".into(),
+        crate::demo::CONFIG.into(),
+        "--data-dir".into(),
+        data_dir.into(),
+    ];
+    let data: DataArgs = parse_words(data_words.clone())?;
     let (dataset, paths) = super::load_config(&data)?;
     let mock = Arc::new(Mock::new(
         config(&args.behaviour)?,
@@ -115,12 +118,29 @@ fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
         liveclin_term::say!(
             "Demo: the built-in mock model serves the demo config at http://{addr}/v1"
         );
-        let evaluate = super::evaluate::mock_args(
+        let mut words: Vec<OsString> = [
+            "--model",
+            "mock",
+            "--api-base",
             &format!("http://{addr}/v1"),
-            data_dir,
-            &args.output,
-            args.concurrency,
-        );
+            // The mock takes any key; this one keeps the user's own keys at home.
+            "--api-key",
+            "token",
+            "--image-mode",
+            "local",
+            // A hung reply (`--faults hang=...`) costs 30 s here, not evaluate's 120.
+            "--timeout",
+            "30",
+            // The demo's answers cost nothing; an earlier demo run is moved to a backup.
+            "--overwrite",
+            "--concurrency",
+            &args.concurrency.to_string(),
+        ]
+        .map(OsString::from)
+        .into();
+        words.extend(data_words);
+        words.extend(["--output".into(), args.output.clone().into_os_string()]);
+        let evaluate: EvaluateArgs = parse_words(words)?;
         let code = super::evaluate::evaluate(evaluate).await;
         server.abort();
         code

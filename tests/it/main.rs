@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod case_ids;
 mod cli;
 #[cfg(unix)] // the examples run under bash and sh
 mod clusters;

@@ -11,6 +11,12 @@ use serde_json::{Map, Value};
 use crate::dataset::schema::Text;
 use crate::pytext;
 
+mod case_id;
+mod meta;
+
+pub use case_id::{ById, CaseId, places};
+pub use meta::RunMeta;
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ResultsFile {
     #[serde(default)]
@@ -130,16 +136,6 @@ impl Coverage {
 }
 
 impl CaseRecord {
-    /// The case id as text, as the dataset's `LoadedCase::id` it matches: a JSON string's
-    /// contents, nothing for null (or absent), else the JSON text (`7` for the number 7).
-    pub fn id_text(&self) -> String {
-        match &self.case_id {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        }
-    }
-
     /// Correct MCQs as the official analysis counts them: the stored `correct_mcqs` when
     /// present (even if it disagrees with the MCQ list), else the `is_correct` count. An
     /// impossible stored count is refused when a file is read (`read`); a record built in
@@ -268,14 +264,7 @@ pub fn read(path: &Path) -> Result<ResultsFile, ReadError> {
 fn check_counts(cases: &[CaseRecord]) -> Result<(), (String, String)> {
     for (i, case) in cases.iter().enumerate() {
         if let Err(problem) = case.stored_correct() {
-            let id = case.id_text();
-            let position = format!("#{} in cases", i + 1);
-            let name = if id.is_empty() {
-                position
-            } else {
-                format!("{id} ({position})")
-            };
-            return Err((name, problem));
+            return Err((case.describe("cases", i), problem));
         }
     }
     Ok(())
@@ -334,20 +323,6 @@ fn write_new(path: &Path, file: &ResultsFile) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn id_text_is_a_string_s_contents_else_the_json_text() {
-        let id = |value: Value| {
-            CaseRecord {
-                case_id: value,
-                ..Default::default()
-            }
-            .id_text()
-        };
-        assert_eq!(id(Value::from("PMC1")), "PMC1");
-        assert_eq!(id(Value::from(7)), "7");
-        assert_eq!(id(Value::Null), "");
-    }
 
     #[test]
     fn only_possible_correct_counts_are_read() {

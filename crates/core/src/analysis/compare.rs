@@ -21,7 +21,7 @@ use super::bootstrap::{
 use super::outcome::OutcomeCounts;
 use super::summarize;
 use crate::pytext::round4;
-use crate::results::{CaseRecord, Coverage, McqRecord, ResultsFile};
+use crate::results::{ById, CaseId, CaseRecord, Coverage, McqRecord, ResultsFile, places};
 
 /// Which verdict of each MCQ a comparison counts. A model can gain or lose points only
 /// because the official extractor misreads its replies (a letter in its reasoning taken
@@ -226,43 +226,36 @@ pub fn compare(runs: &[Run], opts: &Options, reading: Reading) -> Comparison {
         }
     }
     // A case without an id (the official tool writes "" when a case has no pmc, pmid or
-    // doi) cannot be matched across runs.
-    for run in runs {
-        let unnamed = run
-            .file
-            .cases
-            .iter()
-            .filter(|c| c.id_text().is_empty())
-            .count();
-        if unnamed > 0 {
+    // doi), or whose id its file holds twice, cannot be matched across runs.
+    let ids: Vec<ById> = runs.iter().map(|r| ById::new(&r.file.cases)).collect();
+    for (run, m) in runs.iter().zip(&ids) {
+        if !m.unnamed.is_empty() {
             warnings.push(format!(
-                "{} has {} without a case id: left out (they cannot be matched)",
+                "{} has {} without a case id: left out (they cannot be matched): {}",
                 run.label,
-                plural(unnamed as u64, "case")
+                plural(m.unnamed.len() as u64, "case"),
+                places("cases", &m.unnamed)
+            ));
+        }
+        if !m.repeated.is_empty() {
+            let repeated: Vec<&str> = m.repeated.iter().map(CaseId::as_str).collect();
+            warnings.push(format!(
+                "{} holds {} more than once: left out (they cannot be matched): {}",
+                run.label,
+                plural(repeated.len() as u64, "case id"),
+                repeated.join(", ")
             ));
         }
     }
-    let ids: Vec<HashMap<String, &CaseRecord>> = runs
-        .iter()
-        .map(|r| {
-            r.file
-                .cases
-                .iter()
-                .map(|c| (c.id_text(), c))
-                .filter(|(id, _)| !id.is_empty())
-                .collect()
-        })
-        .collect();
     // The first run's order, kept for the cases every run has.
-    let common: Vec<String> = runs[0]
-        .file
-        .cases
+    let common: Vec<&str> = ids[0]
+        .named
         .iter()
-        .map(CaseRecord::id_text)
-        .filter(|id| !id.is_empty() && ids.iter().all(|m| m.contains_key(id)))
+        .map(|(id, _)| id.as_str())
+        .filter(|id| ids.iter().all(|m| m.get(id).is_some()))
         .collect();
     for (run, m) in runs.iter().zip(&ids) {
-        let extra = m.len() - common.len();
+        let extra = m.named.len() - common.len();
         if extra > 0 {
             warnings.push(format!(
                 "{} has {} the others lack: compared over the {} cases all runs have",
@@ -275,7 +268,12 @@ pub fn compare(runs: &[Run], opts: &Options, reading: Reading) -> Comparison {
     warnings.extend(runs.iter().flat_map(run_warnings));
     let aligned: Vec<Vec<CaseRecord>> = ids
         .iter()
-        .map(|m| common.iter().map(|id| m[id].clone()).collect())
+        .map(|m| {
+            common
+                .iter()
+                .map(|id| m.get(id).expect("every run holds the common cases").clone())
+                .collect()
+        })
         .collect();
 
     // Each run's clusters per group, aligned case by case (a case missing from a group in

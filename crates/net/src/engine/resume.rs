@@ -10,25 +10,26 @@ use super::journal;
 use super::record::{self, succeeded};
 use liveclin_core::dataset::LoadedCase;
 use liveclin_core::identity::Recorded;
-use liveclin_core::results::{self, CaseRecord, McqRecord};
+use liveclin_core::results::{self, CaseId, CaseRecord, McqRecord};
 
 /// The earlier turn records of every case, by case id and position.
 #[derive(Debug, Default)]
 pub struct Prior {
-    turns: HashMap<String, BTreeMap<i64, McqRecord>>,
+    turns: HashMap<CaseId, BTreeMap<i64, McqRecord>>,
     /// Where the records came from, for messages.
     pub source: String,
     /// What each earlier run recorded about its settings.
     pub recorded: Vec<Recorded>,
     /// Cases of a results file without a case id (the official tool leaves the id of a
-    /// case without pmc, pmid or doi empty), until `match_unnamed` places them.
-    unnamed: Vec<CaseRecord>,
+    /// case without pmc, pmid or doi empty), each with its place in the file, until
+    /// `match_unnamed` places them.
+    unnamed: Vec<(String, CaseRecord)>,
 }
 
 impl Prior {
     /// Adds records in order: a later record for a turn replaces an earlier one, except
     /// that an answer is never replaced by a failure (a turn answered once is kept).
-    fn add(&mut self, turns: impl IntoIterator<Item = (String, McqRecord)>) {
+    fn add(&mut self, turns: impl IntoIterator<Item = (CaseId, McqRecord)>) {
         for (case_id, mcq) in turns {
             let case = self.turns.entry(case_id).or_default();
             let position = mcq.index().expect("indexes are checked on reading");
@@ -51,14 +52,20 @@ impl Prior {
         if output.is_file() {
             let file = results::read(output)?;
             prior.recorded.push(Recorded::from_meta(&file.meta));
-            for case in file.cases.iter().chain(&file.unfinished_cases) {
-                let id = case.id_text();
-                if id.is_empty() {
-                    prior.unnamed.push(case.clone());
-                    continue;
+            let lists = [
+                ("cases", &file.cases),
+                ("unfinished_cases", &file.unfinished_cases),
+            ];
+            for (list, cases) in lists {
+                for (i, case) in cases.iter().enumerate() {
+                    let place = case.describe(list, i);
+                    let Some(id) = case.id() else {
+                        prior.unnamed.push((place, case.clone()));
+                        continue;
+                    };
+                    let turns = positioned(case, &place, output)?;
+                    prior.add(turns.into_iter().map(|m| (id.clone(), m)));
                 }
-                let turns = positioned(case, output)?;
-                prior.add(turns.into_iter().map(|m| (id.clone(), m)));
             }
             sources.push(output.display().to_string());
         }
@@ -68,7 +75,15 @@ impl Prior {
             prior
                 .recorded
                 .extend(contents.metas.iter().map(Recorded::from_meta));
-            prior.add(contents.turns);
+            let mut turns = Vec::with_capacity(contents.turns.len());
+            for (id, mcq) in contents.turns {
+                // Every id we journal is a dataset's id, never empty.
+                let Some(id) = CaseId::new(id) else {
+                    bail!("{}: a turn without a case id", journal.display());
+                };
+                turns.push((id, mcq));
+            }
+            prior.add(turns);
             sources.push(journal.display().to_string());
         }
         prior.source = sources.join(" and ");
@@ -88,23 +103,27 @@ impl Prior {
             .filter(|lc| lc.id_is_fallback)
             .map(|lc| (lc, signature(&dataset_record(lc))))
             .collect();
-        let mut unmatched = 0;
-        for record in std::mem::take(&mut self.unnamed) {
+        let mut unmatched = Vec::new();
+        for (place, record) in std::mem::take(&mut self.unnamed) {
             let wanted = signature(&record);
             let mut fits = candidates.iter().filter(|(_, s)| *s == wanted);
             match (fits.next(), fits.next()) {
                 (Some((lc, _)), None) => {
-                    let turns = positioned(&record, Path::new(&self.source))?;
-                    self.add(turns.into_iter().map(|m| (lc.id.clone(), m)));
+                    let id = CaseId::new(lc.id.as_str()).expect("a dataset's ids are never empty");
+                    let turns = positioned(&record, &place, Path::new(&self.source))?;
+                    self.add(turns.into_iter().map(|m| (id.clone(), m)));
                 }
-                _ => unmatched += 1,
+                _ => unmatched.push(place),
             }
         }
-        Ok((unmatched > 0).then(|| {
+        Ok((!unmatched.is_empty()).then(|| {
             format!(
-                "{} of {} without a case id fit no single case of the dataset: run again",
-                liveclin_core::plural::count(unmatched as u64, "case", "cases"),
-                self.source
+                "{} of {} without a case id fit no single case of the dataset ({}), so {} \
+                 recorded answers cannot be kept: run again",
+                liveclin_core::plural::count(unmatched.len() as u64, "case", "cases"),
+                self.source,
+                unmatched.join(", "),
+                if unmatched.len() == 1 { "its" } else { "their" }
             )
         }))
     }
@@ -149,14 +168,14 @@ fn dataset_record(lc: &LoadedCase) -> CaseRecord {
 /// A case's MCQ records, each of which must say which question it answers
 /// (`mcq_index`): a record without one cannot be placed, and resume never guesses by
 /// position in the list.
-fn positioned(case: &CaseRecord, file: &Path) -> anyhow::Result<Vec<McqRecord>> {
+fn positioned(case: &CaseRecord, place: &str, file: &Path) -> anyhow::Result<Vec<McqRecord>> {
     for (n, mcq) in case.mcqs.iter().enumerate() {
         if mcq.index().is_none() {
             bail!(
                 "{}: case {} MCQ #{} has no mcq_index, so its answer cannot be matched to a question; \
                  resume will not guess by position. Add the 0-based mcq_index to each MCQ, or start a new run with another --output",
                 file.display(),
-                case.id_text(),
+                place,
                 n + 1
             );
         }
@@ -178,18 +197,22 @@ mod tests {
         }
     }
 
+    fn id(text: &str) -> CaseId {
+        CaseId::new(text).unwrap()
+    }
+
     #[test]
     fn keeps_the_successful_prefix_and_later_records_win() {
         let mut prior = Prior::default();
         prior.add([
-            ("a".to_string(), mcq(0, None)),
-            ("a".to_string(), mcq(1, Some("API error"))),
-            ("a".to_string(), mcq(2, None)),
-            ("b".to_string(), mcq(0, Some("boom"))),
-            ("b".to_string(), mcq(0, None)),
-            ("b".to_string(), mcq(1, None)),
+            (id("a"), mcq(0, None)),
+            (id("a"), mcq(1, Some("API error"))),
+            (id("a"), mcq(2, None)),
+            (id("b"), mcq(0, Some("boom"))),
+            (id("b"), mcq(0, None)),
+            (id("b"), mcq(1, None)),
             // An answer is not replaced by a later failure.
-            ("b".to_string(), mcq(1, Some("later failure"))),
+            (id("b"), mcq(1, Some("later failure"))),
         ]);
         assert_eq!(prior.kept("a", 3).len(), 1);
         assert_eq!(prior.kept("b", 2).len(), 2);
