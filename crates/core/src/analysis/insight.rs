@@ -6,6 +6,7 @@ use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use super::Breakdown;
 use super::bootstrap::{self, Intervals};
 use super::multiturn::{MultiTurn, diagnostics};
 use super::outcome::OutcomeCounts;
@@ -133,11 +134,11 @@ impl Serialize for ModalitiesCountingSkipped {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(2))?;
         m.serialize_entry(
-            "by_image_modality",
+            Breakdown::ImageModality.key(),
             &mcq_blocks(&self.by_image_modality, false),
         )?;
         m.serialize_entry(
-            "by_table_modality",
+            Breakdown::TableModality.key(),
             &mcq_blocks(&self.by_table_modality, false),
         )?;
         m.end()

@@ -8,6 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::bootstrap::Statistic;
 use super::breakdown::Breakdown;
 
 use crate::dataset::schema::Text;
@@ -287,10 +288,10 @@ impl Serialize for CaseCounts {
         let mut m = s.serialize_map(Some(6))?;
         m.serialize_entry("cases", &self.cases)?;
         m.serialize_entry("correct_cases", &self.correct_cases)?;
-        m.serialize_entry("case_accuracy", &self.case_accuracy())?;
+        m.serialize_entry(Statistic::Case.key(), &self.case_accuracy())?;
         m.serialize_entry("mcqs", &self.mcqs)?;
         m.serialize_entry("correct_mcqs", &self.correct_mcqs)?;
-        m.serialize_entry("question_accuracy", &self.question_accuracy())?;
+        m.serialize_entry(Statistic::Question.key(), &self.question_accuracy())?;
         m.end()
     }
 }
@@ -304,7 +305,7 @@ impl Serialize for McqBlock<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("mcqs", &c.mcqs)?;
         m.serialize_entry("correct_mcqs", &c.correct_mcqs)?;
-        m.serialize_entry("question_accuracy", &c.question_accuracy())?;
+        m.serialize_entry(Statistic::Question.key(), &c.question_accuracy())?;
         if with_errors {
             m.serialize_entry("errors", &c.errors)?;
             m.serialize_entry("error_rate", &c.error_rate())?;
@@ -347,7 +348,10 @@ impl Summary {
                         .map(move |(k, c)| (Some(chapter.as_str()), k.as_str(), c))
                 })
                 .collect(),
-            _ => Vec::new(),
+            Breakdown::Stage
+            | Breakdown::Position
+            | Breakdown::ImageModality
+            | Breakdown::TableModality => Vec::new(),
         }
     }
 
@@ -429,19 +433,22 @@ impl Serialize for Summary {
         m.serialize_entry("total_mcqs", &t.mcqs)?;
         m.serialize_entry("correct_mcqs", &t.correct_mcqs)?;
         m.serialize_entry("correct_cases", &t.correct_cases)?;
-        m.serialize_entry("question_accuracy", &t.question_accuracy())?;
-        m.serialize_entry("case_accuracy", &t.case_accuracy())?;
-        m.serialize_entry("by_rarity", &self.by_rarity)?;
-        m.serialize_entry("by_chapter", &self.by_chapter)?;
-        m.serialize_entry("by_subcategory", &self.by_subcategory)?;
-        m.serialize_entry("by_stage", &mcq_blocks(&self.by_stage, false))?;
-        m.serialize_entry("by_position", &mcq_blocks(&self.by_position, true))?;
+        m.serialize_entry(Statistic::Question.key(), &t.question_accuracy())?;
+        m.serialize_entry(Statistic::Case.key(), &t.case_accuracy())?;
+        m.serialize_entry(Breakdown::Rarity.key(), &self.by_rarity)?;
+        m.serialize_entry(Breakdown::Chapter.key(), &self.by_chapter)?;
+        m.serialize_entry(Breakdown::Subcategory.key(), &self.by_subcategory)?;
+        m.serialize_entry(Breakdown::Stage.key(), &mcq_blocks(&self.by_stage, false))?;
         m.serialize_entry(
-            "by_image_modality",
+            Breakdown::Position.key(),
+            &mcq_blocks(&self.by_position, true),
+        )?;
+        m.serialize_entry(
+            Breakdown::ImageModality.key(),
             &mcq_blocks(&self.by_image_modality, false),
         )?;
         m.serialize_entry(
-            "by_table_modality",
+            Breakdown::TableModality.key(),
             &mcq_blocks(&self.by_table_modality, false),
         )?;
         m.end()
