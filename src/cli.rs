@@ -302,7 +302,7 @@ pub(crate) struct CompareArgs {
 
 #[derive(Debug, Args)]
 #[command(mut_arg("dataset", |arg| arg
-    .help("Dataset config name, for the --html transcripts (default: the results file's `meta.dataset`, else 2025_H1)")
+    .help(format!("Dataset config name, for the --html transcripts (default: the results file's `meta.dataset`, else {DEFAULT_CONFIG})"))
     .hide_default_value(true)))]
 // `report` never downloads: the Hub flags it shares with the dataset flags are hidden.
 #[command(mut_arg("hf_repo", |a| a.hide(true)), mut_arg("revision", |a| a.hide(true)),
@@ -335,7 +335,48 @@ pub(crate) struct ReportArgs {
     /// Where the dataset config is, for the question texts of the --html transcripts
     /// (--dataset defaults to the results file's `meta.dataset`; nothing is downloaded).
     #[command(flatten)]
-    pub data: DataArgs,
+    pub data: ReportDataArgs,
+}
+
+/// The dataset flags of `report`, and whether `--dataset` was typed: `report` defaults
+/// the config to the results file's own (`meta.dataset`), which the flags' own default
+/// (the demo config) cannot say. The same flags, with the same help, as every command's.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportDataArgs {
+    pub flags: DataArgs,
+    /// `--dataset` as given on the command line; `None` when left to its default.
+    pub dataset: Option<String>,
+}
+
+impl clap::FromArgMatches for ReportDataArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        use clap::parser::ValueSource;
+        let typed = matches.value_source("dataset") == Some(ValueSource::CommandLine);
+        let flags = DataArgs::from_arg_matches(matches)?;
+        Ok(ReportDataArgs {
+            dataset: typed.then(|| flags.dataset.clone()),
+            flags,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = ReportDataArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for ReportDataArgs {
+    fn group_id() -> Option<clap::Id> {
+        DataArgs::group_id()
+    }
+
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        DataArgs::augment_args(cmd)
+    }
+
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        DataArgs::augment_args_for_update(cmd)
+    }
 }
 
 #[derive(Debug, Args)]

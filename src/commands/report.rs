@@ -1,14 +1,15 @@
 //! `liveclin report`: re-analyse a results file.
 
+use std::cell::LazyCell;
 use std::collections::HashSet;
 use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cli::{DataArgs, ReportArgs};
+use crate::cli::{DataArgs, ReportArgs, ReportDataArgs};
 use crate::exit::Exit;
 use crate::output;
-use liveclin_core::analysis::{summarize, summary_value};
+use liveclin_core::analysis::{Analysis, summarize, summary_value};
 use liveclin_core::results::{self, ResultsFile};
 use liveclin_report::extras;
 use liveclin_report::html::{self, Page, Questions, html_path};
@@ -19,21 +20,22 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     let file = results::read(&args.results)?;
     // Every input is read before anything is printed: a bad reference file fails alone.
     let reference = args.reference.as_deref().map(Reference::read).transpose()?;
-    let summary = summarize(&file.cases);
+    // Computed once for the extras and the page (`--json` alone needs neither).
+    let analysis = LazyCell::new(|| Analysis::of(&file));
     // A closed stdout (`| head`) still gets the HTML page written before the quiet end.
-    let printed = print_summary(args, &file, summary.as_ref());
+    let printed = print_summary(args, &file, &analysis);
     if let Some(out) = html_path(
         args.html.as_ref().map(Option::as_deref),
         &[&args.results],
         "",
     ) {
         let out = &out;
-        if let (Some(reference), Some(summary)) = (&reference, &summary) {
+        if let (Some(reference), Some(summary)) = (&reference, &analysis.summary) {
             for group in reference.unmatched(summary) {
                 eprintln!("Reference: {group} is not a group of these results; not drawn");
             }
         }
-        write_html(args, &file, reference.as_ref(), out)?;
+        write_html(args, &file, &analysis, reference.as_ref(), out)?;
     }
     printed?;
     Ok(Exit::Success)
@@ -43,15 +45,19 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
 fn print_summary(
     args: &ReportArgs,
     file: &ResultsFile,
-    summary: Option<&liveclin_core::analysis::Summary>,
+    analysis: &LazyCell<Analysis, impl FnOnce() -> Analysis>,
 ) -> anyhow::Result<()> {
     let mut out = output::stdout();
     if args.json {
-        let value = summary_value(summary);
+        let value = summary_value(summarize(&file.cases).as_ref());
         writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
     } else {
-        write!(out, "{}", terminal::render(&file.meta, summary))?;
-        extras::print(file, args.ci);
+        write!(
+            out,
+            "{}",
+            terminal::render(&file.meta, analysis.summary.as_ref())
+        )?;
+        extras::print_analysis(analysis, args.ci);
     }
     Ok(())
 }
@@ -59,6 +65,7 @@ fn print_summary(
 fn write_html(
     args: &ReportArgs,
     file: &ResultsFile,
+    analysis: &Analysis,
     reference: Option<&Reference>,
     out: &Path,
 ) -> anyhow::Result<()> {
@@ -101,6 +108,7 @@ fn write_html(
     let source = args.results.display().to_string();
     let page = html::render(&Page {
         file,
+        analysis,
         source: &source,
         reference,
         questions,
@@ -112,27 +120,13 @@ fn write_html(
 
 /// The dataset flags, with `--dataset` taken from the results file's `meta.dataset` when
 /// it was not given on the command line.
-fn data_args(given: &DataArgs, file: &ResultsFile) -> DataArgs {
-    let mut data = given.clone();
-    if !dataset_on_command_line()
+fn data_args(given: &ReportDataArgs, file: &ResultsFile) -> DataArgs {
+    let mut data = given.flags.clone();
+    if given.dataset.is_none()
         && let Some(name) = file.meta.get("dataset").and_then(Value::as_str)
         && !name.is_empty()
     {
         data.dataset = name.to_string();
     }
     data
-}
-
-/// Whether `--dataset` was given to `report` on this process's command line (clap's
-/// default and an explicit value look alike once parsed). When the arguments are not a
-/// `report` command line (the function called as a library), the value given is kept.
-fn dataset_on_command_line() -> bool {
-    use clap::CommandFactory;
-    use clap::parser::ValueSource;
-    let Ok(matches) = crate::cli::Cli::command().try_get_matches_from(std::env::args_os()) else {
-        return true;
-    };
-    matches
-        .subcommand_matches("report")
-        .is_none_or(|m| m.value_source("dataset") == Some(ValueSource::CommandLine))
 }

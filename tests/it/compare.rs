@@ -2,7 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use liveclin_report::html::{CHART_TITLES, escape};
+use liveclin_core::analysis::Breakdown;
+use liveclin_report::html::{chart_title, escape};
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -221,7 +222,8 @@ fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
     }
     assert!(page.contains(">100.0%</b>"));
     // One chart per breakdown, a bar per run in each, and each group's difference.
-    for (breakdown, title) in CHART_TITLES {
+    for breakdown in Breakdown::ALL {
+        let title = &chart_title(breakdown);
         assert_eq!(
             page.matches(&format!("aria-label=\"{title}\"")).count(),
             1,
@@ -233,25 +235,10 @@ fn the_html_page_has_a_chart_per_breakdown_with_every_run_and_difference() {
             svg.contains(">[2] better</text>"),
             "{title}: legend of run 2"
         );
-        let stat = if breakdown == "by_rarity"
-            || breakdown == "by_chapter"
-            || breakdown == "by_subcategory"
-        {
-            "case_accuracy"
-        } else {
-            "question_accuracy"
-        };
-        let mut entries: Vec<&Value> = Vec::new();
-        for (_, entry) in v[breakdown].as_object().unwrap() {
-            if breakdown == "by_subcategory" {
-                entries.extend(entry.as_object().unwrap().values());
-            } else {
-                entries.push(entry);
-            }
-        }
-        assert!(!entries.is_empty(), "{breakdown}");
+        let entries = entries(&v, breakdown);
+        assert!(!entries.is_empty(), "{breakdown:?}");
         for entry in entries {
-            let text = difference(&entry[stat]["pairs"][0]);
+            let text = difference(&entry[stat_of(breakdown)]["pairs"][0]);
             assert!(svg.contains(&text), "{title}: {text} missing");
         }
         assert!(svg.contains("small"), "{title}: small groups flagged");
@@ -283,8 +270,8 @@ fn the_html_page_escapes_what_the_files_say_and_shows_the_warnings() {
     assert_self_contained(&page, 0);
     assert!(!page.contains("<script>alert"), "the model name is escaped");
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    for (_, title) in CHART_TITLES {
-        for title in [title.to_string(), differences_title(title)] {
+    for title in Breakdown::ALL.map(chart_title) {
+        for title in [differences_title(&title), title] {
             assert!(
                 chart(&page, &title).contains(">[2] &lt;script&gt;alert(1)&lt;/script&gt;</text>"),
                 "{title}"
@@ -411,10 +398,10 @@ fn differences_title(title: &str) -> String {
 }
 
 /// Each group entry of `breakdown` in a comparison (subcategories within chapters).
-fn entries<'v>(v: &'v Value, breakdown: &str) -> Vec<&'v Value> {
+fn entries(v: &Value, breakdown: Breakdown) -> Vec<&Value> {
     let mut entries: Vec<&Value> = Vec::new();
-    for (_, entry) in v[breakdown].as_object().unwrap() {
-        if breakdown == "by_subcategory" {
+    for (_, entry) in v[breakdown.key()].as_object().unwrap() {
+        if breakdown == Breakdown::Subcategory {
             entries.extend(entry.as_object().unwrap().values());
         } else {
             entries.push(entry);
@@ -424,12 +411,8 @@ fn entries<'v>(v: &'v Value, breakdown: &str) -> Vec<&'v Value> {
 }
 
 /// The accuracy a breakdown's charts show.
-fn stat_of(breakdown: &str) -> &'static str {
-    if ["by_rarity", "by_chapter", "by_subcategory"].contains(&breakdown) {
-        "case_accuracy"
-    } else {
-        "question_accuracy"
-    }
+fn stat_of(breakdown: Breakdown) -> &'static str {
+    breakdown.statistic().key()
 }
 
 #[test]
@@ -447,7 +430,7 @@ fn the_html_page_has_a_forest_plot_of_differences_per_breakdown_readable_with_th
     let v = compare_json(&files);
     let tags = ["[2]-[1]", "[3]-[1]", "[3]-[2]"];
     let mut titles: Vec<String> = vec!["Overall differences".into()];
-    titles.extend(CHART_TITLES.iter().map(|(_, t)| differences_title(t)));
+    titles.extend(Breakdown::ALL.map(|b| differences_title(&chart_title(b))));
     for title in &titles {
         let svg = chart(&page, title);
         // The later runs in the legend, each in its colour and shape; the zero line.
@@ -461,8 +444,9 @@ fn the_html_page_has_a_forest_plot_of_differences_per_breakdown_readable_with_th
         }
     }
     // Every group's every pair, by its difference, interval and p-value.
-    for (breakdown, title) in CHART_TITLES {
-        let svg = chart(&page, &differences_title(title));
+    for breakdown in Breakdown::ALL {
+        let title = differences_title(&chart_title(breakdown));
+        let svg = chart(&page, &title);
         for entry in entries(&v, breakdown) {
             for k in 0..3 {
                 let text = difference(&entry[stat_of(breakdown)]["pairs"][k]);
@@ -485,14 +469,14 @@ fn the_html_page_has_a_forest_plot_of_differences_per_breakdown_readable_with_th
             "{shape}"
         );
     }
-    let bars = chart(&page, CHART_TITLES[0].1);
+    let bars = chart(&page, &chart_title(Breakdown::ALL[0]));
     for (i, glyph) in ["●", "■", "▲"].iter().enumerate() {
         assert!(bars.contains(&format!("{glyph} [{}]", i + 1)), "{glyph}");
     }
 
     // Without --all-pairs, each later run against the first only, as in the table.
     let (_, _, page) = compare_html(&files, &[]);
-    let svg = chart(&page, &differences_title(CHART_TITLES[0].1));
+    let svg = chart(&page, &differences_title(&chart_title(Breakdown::ALL[0])));
     assert!(svg.contains(">[3]-[1]</text>") && !svg.contains(">[3]-[2]</text>"));
 }
 
@@ -554,9 +538,9 @@ fn the_robust_reading_counts_the_robust_verdicts_where_the_files_differ() {
     assert_eq!(q["values"][1], 1.0);
     assert!(q["pairs"][0]["difference"].as_f64().unwrap() > 0.0, "{q}");
     assert_eq!(v["overall"]["case_accuracy"]["values"][1], 1.0);
-    for (breakdown, _) in CHART_TITLES {
+    for breakdown in Breakdown::ALL {
         for entry in entries(&v, breakdown) {
-            assert_eq!(entry[stat_of(breakdown)]["values"][1], 1.0, "{breakdown}");
+            assert_eq!(entry[stat_of(breakdown)]["values"][1], 1.0, "{breakdown:?}");
         }
     }
 

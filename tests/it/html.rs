@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use liveclin_report::html::{CHART_TITLES, escape, page_cases};
+use liveclin_core::analysis::Breakdown;
+use liveclin_report::html::{chart_title, escape, page_cases};
 use serde_json::Value;
 
 use crate::common::{
@@ -69,7 +70,7 @@ fn the_page_of_an_official_results_file() {
         assert!(page.contains(text), "{text} missing");
     }
     // One chart per breakdown, every group in it.
-    for (_, title) in CHART_TITLES {
+    for title in Breakdown::ALL.map(chart_title) {
         assert_eq!(
             page.matches(&format!("aria-label=\"{title}\"")).count(),
             1,
@@ -299,8 +300,8 @@ fn the_page_of_our_own_run() {
     let (_, stderr, page) = report_html(&results, &["--data-dir", ".", "--dataset", "demo"]);
     assert!(!stderr.contains("not in"), "{stderr}");
     assert_self_contained(&page, 1);
-    for (_, title) in CHART_TITLES {
-        chart(&page, title);
+    for breakdown in Breakdown::ALL {
+        chart(&page, &chart_title(breakdown));
     }
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
     if file.get("multi_turn").is_some() {

@@ -4,58 +4,52 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
+use liveclin_core::analysis::bootstrap::{GroupInterval, Interval, Intervals, Statistic};
+use liveclin_core::analysis::breakdown::SMALL_GROUP;
+use liveclin_core::analysis::{Analysis, Breakdown};
+use liveclin_core::results::ResultsFile;
 
-use liveclin_core::analysis::bootstrap::{self, Options};
-use liveclin_core::analysis::failures::FailureTable;
-use liveclin_core::analysis::multiturn;
-use liveclin_core::analysis::outcome::OutcomeCounts;
-use liveclin_core::analysis::{reading, summarize};
-use liveclin_core::results::{Coverage, ResultsFile};
+/// Prints the extras of a results file to stderr (see [`print_analysis`]).
+pub fn print(file: &ResultsFile, every_group: bool) {
+    print_analysis(&Analysis::of(file), every_group);
+}
 
-/// Prints the extras of a results file to stderr: outcomes, failures by cause,
+/// Prints the extras of a run's analysis to stderr: outcomes, failures by cause,
 /// multi-turn diagnostics (and with `every_group` every group's interval), then, as the
 /// last lines, whether the run covers its config and the headline numbers with their
 /// intervals and the robust reading, so a run's end shows them without scrolling.
-pub fn print(file: &ResultsFile, every_group: bool) {
-    let note = coverage_note(file);
-    if file.cases.is_empty() {
+pub fn print_analysis(analysis: &Analysis, every_group: bool) {
+    let note = coverage_note(analysis);
+    if analysis.cases == 0 {
         if let Some(note) = note {
             eprintln!("{note}");
         }
         return;
     }
-    // Intervals are stored by evaluate and merge; an official results file has none.
-    let computed;
-    let ci = match file.extra.get("confidence_intervals") {
-        Some(ci) if ci.get("overall").is_some() => ci,
-        _ => {
-            computed = bootstrap::intervals(&file.cases, &Options::default());
-            &computed
-        }
-    };
     let mut out = String::new();
     if !liveclin_term::quiet() {
-        out.push_str(&OutcomeCounts::of(&file.cases).line());
-        out.push_str(&multiturn::diagnostics(&file.cases).text());
-        if every_group {
-            out.push_str(&groups(ci));
+        out.push_str(&analysis.outcomes.line());
+        out.push_str(&analysis.multi_turn.text());
+        if every_group && let Some(intervals) = &analysis.intervals {
+            out.push_str(&groups(intervals));
         }
     }
-    out.push_str(&FailureTable::of(&file.cases).text());
+    out.push_str(&analysis.failures.text());
     if let Some(note) = note {
         out.push_str(&note);
         out.push('\n');
     }
-    out.push_str(&headline(ci));
-    out.push_str(&closing(file));
+    if let Some(intervals) = &analysis.intervals {
+        out.push_str(&headline(intervals));
+    }
+    out.push_str(&closing(analysis));
     eprint!("{out}");
 }
 
 /// The headline numbers, last: question and case accuracy with their counts, and the
 /// robust reading of the same replies when the file has it.
-fn closing(file: &ResultsFile) -> String {
-    let Some(summary) = summarize(&file.cases) else {
+fn closing(analysis: &Analysis) -> String {
+    let Some(summary) = &analysis.summary else {
         return String::new();
     };
     let t = &summary.totals;
@@ -70,12 +64,9 @@ fn closing(file: &ResultsFile) -> String {
         t.correct_cases,
         t.cases
     );
-    if let Some(robust) = reading::robust_cases(&file.cases)
-        .as_deref()
-        .and_then(summarize)
-    {
-        let r = &robust.totals;
-        let d = reading::disagreements(&file.cases);
+    if let Some(robust) = &analysis.robust {
+        let r = &robust.summary.totals;
+        let d = &robust.disagreements;
         let _ = writeln!(
             out,
             "  Robust reading of the same replies: Q-Acc {:.1}% ({} of {}), C-Acc {:.1}% ({} of {}); {} from the official rules: {} official missed an answer, {} read a different letter, {} robust missed",
@@ -95,98 +86,87 @@ fn closing(file: &ResultsFile) -> String {
 }
 
 /// `"  Partial run: 1380 of 1407 cases were not run; ..."` when the file says so.
-pub(crate) fn coverage_note(file: &ResultsFile) -> Option<String> {
-    let note = Coverage::of(&file.meta)?.note()?;
+fn coverage_note(analysis: &Analysis) -> Option<String> {
+    let note = analysis.coverage?.note()?;
     let ran = format!(
         "the {}",
-        liveclin_core::plural::count(file.cases.len() as u64, "case", "cases")
+        liveclin_core::plural::count(analysis.cases as u64, "case", "cases")
     );
     Some(format!(
         "  Partial run: {note}; every number above is over {ran} that ran."
     ))
 }
 
-fn percent(v: &Value) -> String {
-    format!("{:.1}%", v.as_f64().unwrap_or(0.0) * 100.0)
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
 }
 
-/// `95% interval 59.7%-73.6%`.
-fn span(interval: &Value) -> String {
-    format!(
-        "{}-{}",
-        percent(&interval["low"]),
-        percent(&interval["high"])
-    )
+/// `59.7%-73.6%`.
+fn span(interval: &Interval) -> String {
+    format!("{}-{}", percent(interval.low), percent(interval.high))
 }
 
 /// The intervals of question and case accuracy.
-pub fn headline(ci: &Value) -> String {
-    let overall = &ci["overall"];
-    let small = if overall["small"] == true {
+pub fn headline(intervals: &Intervals) -> String {
+    let overall = &intervals.overall;
+    let small = if overall.small {
         " (few cases: wide)"
     } else {
         ""
     };
+    let case = overall
+        .case_accuracy
+        .as_ref()
+        .map(|c| format!(", Case Accuracy {}", span(c)))
+        .unwrap_or_default();
     format!(
-        "  95% intervals (case-level bootstrap, {} resamples): Question Accuracy {}, Case Accuracy {}{small}\n",
-        ci["resamples"],
-        span(&overall["question_accuracy"]),
-        span(&overall["case_accuracy"])
+        "  95% intervals (case-level bootstrap, {} resamples): Question Accuracy {}{case}{small}\n",
+        intervals.resamples,
+        span(&overall.question_accuracy),
     )
 }
 
-const BREAKDOWNS: [(&str, &str); 7] = [
-    ("by_rarity", "Rarity"),
-    ("by_chapter", "Chapter"),
-    ("by_subcategory", "Subcategory"),
-    ("by_stage", "Clinical Stage"),
-    ("by_position", "Question Position"),
-    ("by_image_modality", "Image Modality"),
-    ("by_table_modality", "Table Modality"),
-];
-
 /// Every group's estimate and interval, breakdown by breakdown; `*` marks small groups.
-pub fn groups(ci: &Value) -> String {
-    let mut out = String::from("  95% intervals by group (* fewer than 20 cases):\n");
+pub fn groups(intervals: &Intervals) -> String {
+    let mut out = format!("  95% intervals by group (* fewer than {SMALL_GROUP} cases):\n");
     let o = &mut out;
-    for (key, title) in BREAKDOWNS {
-        let _ = writeln!(o, "  {title}:");
-        let Some(groups) = ci[key].as_object() else {
-            continue;
-        };
-        for (name, entry) in groups {
-            if key == "by_subcategory" {
-                let _ = writeln!(o, "    {name}");
-                for (sub, inner) in entry.as_object().into_iter().flatten() {
-                    line(o, &format!("  {sub}"), inner);
+    for breakdown in Breakdown::ALL {
+        let _ = writeln!(o, "  {}:", breakdown.title());
+        let mut chapter = None;
+        for group in intervals.groups.of(breakdown) {
+            match &group.chapter {
+                Some(this) => {
+                    if chapter != Some(this) {
+                        let _ = writeln!(o, "    {this}");
+                        chapter = Some(this);
+                    }
+                    line(o, &format!("  {}", group.name), &group.value);
                 }
-            } else {
-                line(o, name, entry);
+                None => line(o, &group.name, &group.value),
             }
         }
     }
     out
 }
 
-fn line(o: &mut String, name: &str, entry: &Value) {
+fn line(o: &mut String, name: &str, entry: &GroupInterval) {
     let mut label: String = name.chars().take(46).collect();
     if name.chars().count() > 46 {
         label.pop();
         label.push('~');
     }
-    let small = if entry["small"] == true { "*" } else { " " };
-    let _ = write!(
-        o,
-        "    {label:<46} {:>5} cases{small}",
-        entry["cases"].as_u64().unwrap_or(0)
-    );
-    for (key, short) in [("question_accuracy", "Q"), ("case_accuracy", "C")] {
-        let interval = &entry[key];
-        if interval.is_object() {
+    let small = if entry.small { "*" } else { " " };
+    let _ = write!(o, "    {label:<46} {:>5} cases{small}", entry.cases);
+    for statistic in Statistic::ALL {
+        let short = match statistic {
+            Statistic::Question => "Q",
+            Statistic::Case => "C",
+        };
+        if let Some(interval) = entry.get(statistic) {
             let _ = write!(
                 o,
                 "  {short} {:>6} ({})",
-                percent(&interval["estimate"]),
+                percent(interval.estimate),
                 span(interval)
             );
         }
@@ -201,7 +181,8 @@ mod tests {
 
     #[test]
     fn headline_and_groups_read_the_stored_intervals() {
-        let ci = json!({"resamples": 2000,
+        let ci: Intervals =
+            serde_json::from_value(json!({"method": "m", "level": 0.95, "resamples": 2000,
             "overall": {"cases": 16, "small": true,
                 "question_accuracy": {"estimate": 0.6667, "low": 0.5, "high": 0.8125},
                 "case_accuracy": {"estimate": 0.3125, "low": 0.125, "high": 0.5625}},
@@ -209,7 +190,8 @@ mod tests {
                 "question_accuracy": {"estimate": 0.7, "low": 0.6, "high": 0.8}}},
             "by_subcategory": {"C2": {"Bone": {"cases": 3, "small": true,
                 "question_accuracy": {"estimate": 1.0, "low": 1.0, "high": 1.0},
-                "case_accuracy": {"estimate": 1.0, "low": 1.0, "high": 1.0}}}}});
+                "case_accuracy": {"estimate": 1.0, "low": 1.0, "high": 1.0}}}}}))
+            .unwrap();
         assert_eq!(
             headline(&ci),
             "  95% intervals (case-level bootstrap, 2000 resamples): Question Accuracy 50.0%-81.2%, Case Accuracy 12.5%-56.2% (few cases: wide)\n"

@@ -10,9 +10,8 @@
 //!  "by_subcategory": {"Chapter 2: Neoplasms": {"Malignant neoplasms of bone (C40-C41)": 0.5}}}
 //! ```
 //!
-//! Every value is a fraction (0.62 for 62%). Breakdowns are the `summary` ones
-//! (`by_rarity`, `by_chapter`, `by_subcategory`, `by_stage`, `by_position`,
-//! `by_image_modality`, `by_table_modality`), each an object of group name to value;
+//! Every value is a fraction (0.62 for 62%). Breakdowns are the `summary` ones (keyed as
+//! [`Breakdown::key`] names them), each an object of group name to value;
 //! `by_subcategory` is keyed by chapter then subcategory, or by subcategory alone.
 
 use std::collections::BTreeMap;
@@ -21,18 +20,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde_json::Value;
 
-use liveclin_core::analysis::Summary;
-
-/// The breakdowns a reference may give values for, as named in `summary`.
-pub const BREAKDOWNS: [&str; 7] = [
-    "by_rarity",
-    "by_chapter",
-    "by_subcategory",
-    "by_stage",
-    "by_position",
-    "by_image_modality",
-    "by_table_modality",
-];
+use liveclin_core::analysis::{Breakdown, Summary};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Reference {
@@ -40,8 +28,8 @@ pub struct Reference {
     pub question_accuracy: Option<f64>,
     pub case_accuracy: Option<f64>,
     /// Breakdown -> group -> value. Subcategories given under their chapter are stored as
-    /// `by_subcategory` -> `chapter\u{1f}subcategory`, alone as the subcategory name.
-    groups: BTreeMap<String, BTreeMap<String, f64>>,
+    /// `chapter\u{1f}subcategory`, alone as the subcategory name.
+    groups: BTreeMap<Breakdown, BTreeMap<String, f64>>,
 }
 
 const SEPARATOR: char = '\u{1f}';
@@ -74,14 +62,14 @@ impl Reference {
                 },
                 "question_accuracy" => reference.question_accuracy = Some(fraction(key, value)?),
                 "case_accuracy" => reference.case_accuracy = Some(fraction(key, value)?),
-                name if BREAKDOWNS.contains(&name) => {
+                name if let Some(breakdown) = Breakdown::from_key(name) => {
                     let Value::Object(groups) = value else {
                         bail!("\"{name}\" must be an object of group name to value");
                     };
-                    let target = reference.groups.entry(name.to_string()).or_default();
+                    let target = reference.groups.entry(breakdown).or_default();
                     for (group, value) in groups {
                         match value {
-                            Value::Object(subs) if name == "by_subcategory" => {
+                            Value::Object(subs) if breakdown == Breakdown::Subcategory => {
                                 for (sub, value) in subs {
                                     let at = format!("{name}.{group}.{sub}");
                                     target.insert(
@@ -101,7 +89,7 @@ impl Reference {
                 }
                 other => bail!(
                     "unknown key \"{other}\" (expected \"label\", \"question_accuracy\", \"case_accuracy\" or one of {})",
-                    BREAKDOWNS.join(", ")
+                    Breakdown::ALL.map(Breakdown::key).join(", ")
                 ),
             }
         }
@@ -110,8 +98,8 @@ impl Reference {
 
     /// The value for a group of a breakdown. Names match exactly, else ignoring case
     /// (rarity groups are lower case in the summary).
-    pub fn value(&self, breakdown: &str, group: &str) -> Option<f64> {
-        let groups = self.groups.get(breakdown)?;
+    pub fn value(&self, breakdown: Breakdown, group: &str) -> Option<f64> {
+        let groups = self.groups.get(&breakdown)?;
         groups.get(group).copied().or_else(|| {
             groups
                 .iter()
@@ -122,54 +110,53 @@ impl Reference {
 
     /// The value for a subcategory of a chapter (given under the chapter, or alone).
     pub fn subcategory(&self, chapter: &str, sub: &str) -> Option<f64> {
-        self.value("by_subcategory", &format!("{chapter}{SEPARATOR}{sub}"))
-            .or_else(|| self.value("by_subcategory", sub))
+        self.value(
+            Breakdown::Subcategory,
+            &format!("{chapter}{SEPARATOR}{sub}"),
+        )
+        .or_else(|| self.value(Breakdown::Subcategory, sub))
+    }
+
+    /// The value for a group, a subcategory named with its chapter.
+    pub fn group(&self, breakdown: Breakdown, chapter: Option<&str>, name: &str) -> Option<f64> {
+        match chapter {
+            Some(chapter) => self.subcategory(chapter, name),
+            None => self.value(breakdown, name),
+        }
     }
 
     /// Whether any value is given for this breakdown.
-    pub fn has(&self, breakdown: &str) -> bool {
-        self.groups.get(breakdown).is_some_and(|g| !g.is_empty())
+    pub fn has(&self, breakdown: Breakdown) -> bool {
+        self.groups.get(&breakdown).is_some_and(|g| !g.is_empty())
     }
 
     /// The groups of the reference that match no group of the results (they are not
-    /// drawn), as `breakdown: group`.
+    /// drawn), as `breakdown: group`, breakdowns in the order of their keys.
     pub fn unmatched(&self, summary: &Summary) -> Vec<String> {
-        let names = |breakdown: &str| -> Vec<String> {
-            match breakdown {
-                "by_rarity" => keys(&summary.by_rarity.0),
-                "by_chapter" => keys(&summary.by_chapter.0),
-                "by_subcategory" => summary
-                    .by_subcategory
-                    .0
-                    .iter()
-                    .flat_map(|(chapter, subs)| {
-                        subs.0.iter().flat_map(move |(sub, _)| {
-                            [format!("{chapter}{SEPARATOR}{sub}"), sub.clone()]
-                        })
-                    })
-                    .collect(),
-                "by_stage" => keys(&summary.by_stage.0),
-                "by_position" => keys(&summary.by_position.0),
-                "by_image_modality" => keys(&summary.by_image_modality.0),
-                "by_table_modality" => keys(&summary.by_table_modality.0),
-                _ => Vec::new(),
-            }
-        };
+        let mut given: Vec<(&Breakdown, &BTreeMap<String, f64>)> = self.groups.iter().collect();
+        given.sort_by_key(|(breakdown, _)| breakdown.key());
         let mut out = Vec::new();
-        for (breakdown, groups) in &self.groups {
-            let known = names(breakdown);
+        for (breakdown, groups) in given {
+            let known: Vec<String> = summary
+                .names(*breakdown)
+                .into_iter()
+                .flat_map(|(chapter, name)| match chapter {
+                    Some(chapter) => vec![format!("{chapter}{SEPARATOR}{name}"), name.to_string()],
+                    None => vec![name.to_string()],
+                })
+                .collect();
             for group in groups.keys() {
                 if !known.iter().any(|k| k.eq_ignore_ascii_case(group)) {
-                    out.push(format!("{breakdown}: {}", group.replace(SEPARATOR, " / ")));
+                    out.push(format!(
+                        "{}: {}",
+                        breakdown.key(),
+                        group.replace(SEPARATOR, " / ")
+                    ));
                 }
             }
         }
         out
     }
-}
-
-fn keys<T>(groups: &[(String, T)]) -> Vec<String> {
-    groups.iter().map(|(k, _)| k.clone()).collect()
 }
 
 fn fraction(at: &str, value: &Value) -> anyhow::Result<f64> {
@@ -194,12 +181,15 @@ mod tests {
         .unwrap();
         assert_eq!(r.label, "Physicians");
         assert_eq!(r.question_accuracy, Some(0.62));
-        assert_eq!(r.value("by_chapter", "Chapter 2: Neoplasms"), Some(0.4));
-        assert_eq!(r.value("by_rarity", "rare"), Some(0.2));
+        assert_eq!(
+            r.value(Breakdown::Chapter, "Chapter 2: Neoplasms"),
+            Some(0.4)
+        );
+        assert_eq!(r.value(Breakdown::Rarity, "rare"), Some(0.2));
         assert_eq!(r.subcategory("Ch", "Sub"), Some(0.5));
         assert_eq!(r.subcategory("Other", "Alone"), Some(0.6));
         assert_eq!(r.subcategory("Other", "Sub"), None);
-        assert!(r.has("by_chapter") && !r.has("by_stage"));
+        assert!(r.has(Breakdown::Chapter) && !r.has(Breakdown::Stage));
     }
 
     #[test]

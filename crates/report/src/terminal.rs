@@ -4,8 +4,8 @@ use std::fmt::Write;
 
 use serde_json::{Map, Value};
 
-use liveclin_core::analysis::Summary;
 use liveclin_core::analysis::summary::CaseCounts;
+use liveclin_core::analysis::{Breakdown, Summary};
 use liveclin_core::pytext::{capitalize, percent1, prefix_chars, py_str};
 
 const WIDTH: usize = 60;
@@ -47,7 +47,7 @@ pub fn render(meta: &Map<String, Value>, summary: Option<&Summary>) -> String {
     let _ = writeln!(o, "{dash}");
 
     if !s.by_chapter.0.is_empty() {
-        top_bottom(o, "Chapter", &s.by_chapter.0);
+        top_bottom(o, Breakdown::Chapter.title(), &s.by_chapter.0);
         let _ = writeln!(o, "{dash}");
     }
     let flat: Vec<(String, CaseCounts)> = s
@@ -57,11 +57,11 @@ pub fn render(meta: &Map<String, Value>, summary: Option<&Summary>) -> String {
         .flat_map(|(_, subs)| subs.0.iter().cloned())
         .collect();
     if !flat.is_empty() {
-        top_bottom(o, "Subcategory", &flat);
+        top_bottom(o, Breakdown::Subcategory.title(), &flat);
         let _ = writeln!(o, "{dash}");
     }
     if !s.by_rarity.0.is_empty() {
-        let _ = writeln!(o, "  By Rarity:");
+        let _ = writeln!(o, "  By {}:", Breakdown::Rarity.title());
         for (rarity, c) in &s.by_rarity.0 {
             let _ = writeln!(
                 o,
@@ -75,7 +75,7 @@ pub fn render(meta: &Map<String, Value>, summary: Option<&Summary>) -> String {
         let _ = writeln!(o, "{dash}");
     }
     if !s.by_stage.0.is_empty() {
-        let _ = writeln!(o, "  By Clinical Stage:");
+        let _ = writeln!(o, "  By {}:", Breakdown::Stage.title());
         for (stage, c) in &s.by_stage.0 {
             let _ = writeln!(
                 o,
@@ -87,7 +87,7 @@ pub fn render(meta: &Map<String, Value>, summary: Option<&Summary>) -> String {
         let _ = writeln!(o, "{dash}");
     }
     if !s.by_position.0.is_empty() {
-        let _ = writeln!(o, "  By Question Position:");
+        let _ = writeln!(o, "  By {}:", Breakdown::Position.title());
         for (pos, c) in &s.by_position.0 {
             let _ = writeln!(
                 o,
@@ -99,15 +99,13 @@ pub fn render(meta: &Map<String, Value>, summary: Option<&Summary>) -> String {
         }
         let _ = writeln!(o, "{dash}");
     }
-    for (title, groups) in [
-        ("Image", &s.by_image_modality),
-        ("Table", &s.by_table_modality),
-    ] {
-        if groups.0.is_empty() {
+    for breakdown in [Breakdown::ImageModality, Breakdown::TableModality] {
+        let groups = s.mcq_groups(breakdown);
+        if groups.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "  By {title} Modality:");
-        for (mode, c) in &groups.0 {
+        let _ = writeln!(o, "  By {}:", breakdown.title());
+        for (mode, c) in groups {
             let _ = writeln!(
                 o,
                 "    {mode:<20} ({:>4} MCQs)  Q-Acc {}",

@@ -5,21 +5,20 @@
 //! MCQs. Every group of every breakdown is bootstrapped over its own cases (a case is in
 //! a case-level group such as a chapter once; in an MCQ-level group such as a stage with
 //! those of its MCQs that belong there), so a group's interval reflects its own size:
-//! LiveClin subcategories have 10-30 cases, and groups under 20 cases are flagged.
+//! LiveClin subcategories have 10-30 cases, and groups under
+//! [`SMALL_GROUP`] cases are flagged.
 //!
 //! Reproducible: each group's generator is seeded from the run's seed and the group's
 //! breakdown and name, so an interval does not depend on which other groups exist.
 
 use std::collections::HashMap;
 
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
 
-use super::summary::{CaseKeys, Groups, McqKeys, Summary, summarize};
+use super::breakdown::{Breakdown, Breakdowns, GroupId, Measured, SMALL_GROUP, split};
+use super::summary::{CaseKeys, McqKeys, Summary, summarize};
 use crate::pytext::round4;
 use crate::results::CaseRecord;
-
-/// Groups with fewer cases than this are flagged as small.
-pub(crate) const SMALL_GROUP: usize = 20;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -48,7 +47,7 @@ pub struct Cluster {
     pub(crate) case_correct: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
     pub estimate: f64,
     pub low: f64,
@@ -56,8 +55,13 @@ pub struct Interval {
 }
 
 impl Interval {
-    fn value(self) -> Value {
-        json!({"estimate": round4(self.estimate), "low": round4(self.low), "high": round4(self.high)})
+    /// Rounded to 4 decimals, as results files store intervals.
+    fn rounded(self) -> Interval {
+        Interval {
+            estimate: round4(self.estimate),
+            low: round4(self.low),
+            high: round4(self.high),
+        }
     }
 }
 
@@ -70,6 +74,25 @@ pub enum Statistic {
 }
 
 impl Statistic {
+    /// Both, in the order the results list them.
+    pub const ALL: [Statistic; 2] = [Statistic::Question, Statistic::Case];
+
+    /// Its key in the results: `question_accuracy`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Statistic::Question => "question_accuracy",
+            Statistic::Case => "case_accuracy",
+        }
+    }
+
+    /// Its name in titles: `Question accuracy`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Statistic::Question => "Question accuracy",
+            Statistic::Case => "Case accuracy",
+        }
+    }
+
     pub fn of(self, clusters: impl Iterator<Item = Cluster>) -> f64 {
         let (mut num, mut den) = (0u64, 0u64);
         for c in clusters {
@@ -162,19 +185,7 @@ pub fn interval(
     }
 }
 
-/// The breakdowns whose groups are whole cases (case accuracy applies); the others
-/// group MCQs.
-pub(crate) const CASE_LEVEL: [&str; 3] = ["by_rarity", "by_chapter", "by_subcategory"];
-
-/// A group of a breakdown: `("by_chapter", "Chapter 2: Neoplasms")`; a subcategory's
-/// name is `chapter` + U+001F + `subcategory`.
-pub(crate) type GroupId = (&'static str, String);
-
-/// Separates chapter and subcategory in a subcategory's group name.
-pub const SUBCATEGORY_SEPARATOR: char = '\u{1f}';
-
-/// The groups a case belongs to, each with the case's share of it (`overall` included,
-/// with the name "").
+/// The groups a case belongs to, each with the case's share of it (`overall` included).
 pub(crate) fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
     let n = case.mcqs.len() as i64;
     let c = case.correct_count();
@@ -184,37 +195,40 @@ pub(crate) fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
         case_correct: n > 0 && c == n,
     };
     let keys = CaseKeys::of(case);
-    let subcategory = format!(
-        "{}{SUBCATEGORY_SEPARATOR}{}",
-        keys.chapter, keys.subcategory
-    );
     let mut groups: Vec<(GroupId, Cluster)> = vec![
-        (("overall", String::new()), whole),
-        (("by_rarity", keys.rarity), whole),
-        (("by_chapter", keys.chapter), whole),
-        (("by_subcategory", subcategory), whole),
+        (GroupId::Overall, whole),
+        (GroupId::of(Breakdown::Rarity, keys.rarity), whole),
+        (GroupId::of(Breakdown::Chapter, keys.chapter.clone()), whole),
+        (
+            GroupId::In {
+                breakdown: Breakdown::Subcategory,
+                chapter: Some(keys.chapter),
+                name: keys.subcategory,
+            },
+            whole,
+        ),
     ];
     let mut shares: Vec<(GroupId, Cluster)> = Vec::new();
     for mcq in &case.mcqs {
         let ok = u32::from(mcq.is_correct());
         let keys = McqKeys::of(mcq);
         let position = format!("Q{}", mcq.position() + 1);
-        let names = [
-            ("by_stage", keys.stage.to_string()),
-            ("by_position", position),
+        let ids = [
+            GroupId::of(Breakdown::Stage, keys.stage),
+            GroupId::of(Breakdown::Position, position),
         ]
         .into_iter()
         .chain(
             keys.images
                 .iter()
-                .map(|m| ("by_image_modality", m.to_string())),
+                .map(|m| GroupId::of(Breakdown::ImageModality, *m)),
         )
         .chain(
             keys.tables
                 .iter()
-                .map(|m| ("by_table_modality", m.to_string())),
+                .map(|m| GroupId::of(Breakdown::TableModality, *m)),
         );
-        for id in names {
+        for id in ids {
             let at = match shares.iter().position(|(g, _)| *g == id) {
                 Some(at) => at,
                 None => {
@@ -231,7 +245,7 @@ pub(crate) fn memberships(case: &CaseRecord) -> Vec<(GroupId, Cluster)> {
 }
 
 /// Every group's clusters, one per case in it, in case order.
-pub fn clusters(cases: &[CaseRecord]) -> HashMap<GroupId, Vec<Cluster>> {
+pub(crate) fn clusters(cases: &[CaseRecord]) -> HashMap<GroupId, Vec<Cluster>> {
     let mut all: HashMap<GroupId, Vec<Cluster>> = HashMap::new();
     for case in cases {
         for (id, cluster) in memberships(case) {
@@ -241,101 +255,79 @@ pub fn clusters(cases: &[CaseRecord]) -> HashMap<GroupId, Vec<Cluster>> {
     all
 }
 
-/// Every group of the summary, breakdown by breakdown, in the summary's order:
-/// `(breakdown, [group names])`; subcategories as `chapter` + U+001F + `subcategory`.
-pub(crate) fn summary_groups(summary: &Summary) -> Vec<(&'static str, Vec<String>)> {
-    let subcategories = summary
-        .by_subcategory
-        .0
-        .iter()
-        .flat_map(|(chapter, subs)| {
-            subs.0
-                .iter()
-                .map(move |(sub, _)| format!("{chapter}{SUBCATEGORY_SEPARATOR}{sub}"))
+/// Every group of the summary in the summary's order: `overall`, then breakdown by
+/// breakdown.
+pub(crate) fn summary_groups(summary: &Summary) -> Vec<GroupId> {
+    let mut ids = vec![GroupId::Overall];
+    for breakdown in Breakdown::ALL {
+        ids.extend(
+            summary
+                .names(breakdown)
+                .into_iter()
+                .map(|(chapter, name)| GroupId::In {
+                    breakdown,
+                    chapter: chapter.map(str::to_string),
+                    name: name.to_string(),
+                }),
+        );
+    }
+    ids
+}
+
+/// The `confidence_intervals` key of a results file (ours): each group's interval of
+/// each statistic that applies to it, groups in the order of the official summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Intervals {
+    pub method: String,
+    /// The coverage, e.g. 0.95.
+    pub level: f64,
+    pub resamples: usize,
+    /// Absent from hand-made files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+    #[serde(default = "small_group")]
+    pub small_group_cases: usize,
+    pub overall: GroupInterval,
+    #[serde(flatten)]
+    pub groups: Breakdowns<GroupInterval>,
+}
+
+/// A group's intervals, each rounded to 4 decimals as the results file stores them.
+pub type GroupInterval = Measured<Interval>;
+
+fn small_group() -> usize {
+    SMALL_GROUP
+}
+
+/// The intervals of a results file's cases; `None` without cases (the key is then `{}`).
+pub fn intervals(cases: &[CaseRecord], opts: &Options) -> Option<Intervals> {
+    let summary = summarize(cases)?;
+    let clusters = clusters(cases);
+    let groups: Vec<(GroupId, &[Cluster])> = summary_groups(&summary)
+        .into_iter()
+        .filter_map(|id| {
+            let c = clusters.get(&id)?;
+            Some((id, c.as_slice()))
         })
         .collect();
-    vec![
-        ("overall", vec![String::new()]),
-        ("by_rarity", names(&summary.by_rarity)),
-        ("by_chapter", names(&summary.by_chapter)),
-        ("by_subcategory", subcategories),
-        ("by_stage", names(&summary.by_stage)),
-        ("by_position", names(&summary.by_position)),
-        ("by_image_modality", names(&summary.by_image_modality)),
-        ("by_table_modality", names(&summary.by_table_modality)),
-    ]
-}
-
-/// Puts a breakdown's entries into the results' JSON shape: a subcategory's entry goes
-/// under its chapter.
-pub fn place(target: &mut Map<String, Value>, breakdown: &str, name: &str, entry: Value) {
-    if breakdown == "overall" {
-        target.insert("overall".into(), entry);
-        return;
-    }
-    let groups = target
-        .entry(breakdown)
-        .or_insert_with(|| Value::Object(Map::new()));
-    let groups = groups.as_object_mut().expect("a breakdown is an object");
-    match name.split_once(SUBCATEGORY_SEPARATOR) {
-        Some((chapter, sub)) if breakdown == "by_subcategory" => {
-            let inner = groups
-                .entry(chapter)
-                .or_insert_with(|| Value::Object(Map::new()));
-            inner
-                .as_object_mut()
-                .expect("a chapter is an object")
-                .insert(sub.into(), entry);
-        }
-        _ => {
-            groups.insert(name.into(), entry);
-        }
-    }
-}
-
-/// A breakdown's group names in the summary's order.
-fn names<T>(groups: &Groups<T>) -> Vec<String> {
-    groups.0.iter().map(|(k, _)| k.clone()).collect()
-}
-
-/// The intervals of a results file's cases: the `confidence_intervals` key (ours), with
-/// groups in the order of the official summary.
-pub fn intervals(cases: &[CaseRecord], opts: &Options) -> Value {
-    let Some(summary) = summarize(cases) else {
-        return Value::Object(Map::new());
-    };
-    let clusters = clusters(cases);
-    let mut out = Map::new();
-    out.insert(
-        "method".into(),
-        json!("case-level (clustered) percentile bootstrap"),
-    );
-    out.insert("level".into(), json!(opts.level));
-    out.insert("resamples".into(), json!(opts.resamples));
-    out.insert("seed".into(), json!(opts.seed));
-    out.insert("small_group_cases".into(), json!(SMALL_GROUP));
-    let groups: Vec<(&'static str, String, &[Cluster])> = summary_groups(&summary)
-        .into_iter()
-        .flat_map(|(breakdown, names)| names.into_iter().map(move |n| (breakdown, n)))
-        .filter_map(|(b, n)| clusters.get(&(b, n.clone())).map(|c| (b, n, c.as_slice())))
-        .collect();
-    let entries = in_parallel(&groups, |(breakdown, name, clusters)| {
-        let mut entry = Map::new();
-        entry.insert("cases".into(), json!(clusters.len()));
-        entry.insert("small".into(), json!(clusters.len() < SMALL_GROUP));
-        for (key, statistic) in statistics(breakdown) {
-            let mut rng = Rng::for_group(opts.seed, &[breakdown, name, key]);
-            entry.insert(
-                key.into(),
-                interval(clusters, statistic, opts, &mut rng).value(),
-            );
-        }
-        Value::Object(entry)
+    let measured = in_parallel(&groups, |(id, clusters)| {
+        Measured::new(id, clusters.len(), |statistic| {
+            let mut parts = id.seed_parts();
+            parts.push(statistic.key());
+            let mut rng = Rng::for_group(opts.seed, &parts);
+            interval(clusters, statistic, opts, &mut rng).rounded()
+        })
     });
-    for ((breakdown, name, _), entry) in groups.iter().zip(entries) {
-        place(&mut out, breakdown, name, entry);
-    }
-    Value::Object(out)
+    let (overall, groups) = split(groups.into_iter().map(|(id, _)| id).zip(measured));
+    Some(Intervals {
+        method: "case-level (clustered) percentile bootstrap".into(),
+        level: opts.level,
+        resamples: opts.resamples,
+        seed: Some(opts.seed),
+        small_group_cases: SMALL_GROUP,
+        overall: overall.expect("every case is in the overall group"),
+        groups,
+    })
 }
 
 /// `f` over every item, the items shared among the machine's cores (each group's
@@ -356,22 +348,18 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
     })
 }
 
-/// The statistics of a breakdown: question accuracy, and case accuracy where groups are
-/// whole cases.
-pub(crate) fn statistics(breakdown: &str) -> Vec<(&'static str, Statistic)> {
-    let mut stats = vec![("question_accuracy", Statistic::Question)];
-    if breakdown == "overall" || CASE_LEVEL.contains(&breakdown) {
-        stats.push(("case_accuracy", Statistic::Case));
-    }
-    stats
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
     fn cases(value: Value) -> Vec<CaseRecord> {
         serde_json::from_value(value).unwrap()
+    }
+
+    /// The intervals as the results file writes them.
+    fn written(cases: &[CaseRecord], opts: &Options) -> Value {
+        serde_json::to_value(intervals(cases, opts)).unwrap()
     }
 
     fn mcq(ok: bool, index: u64) -> Value {
@@ -387,9 +375,9 @@ mod tests {
             resamples: 300,
             ..Options::default()
         };
-        let a = intervals(&data, &opts);
-        assert_eq!(a, intervals(&data, &opts));
-        let other = intervals(&data, &Options { seed: 7, ..opts });
+        let a = written(&data, &opts);
+        assert_eq!(a, written(&data, &opts));
+        let other = written(&data, &Options { seed: 7, ..opts });
         assert_ne!(a["overall"], other["overall"]);
         let overall = &a["overall"]["question_accuracy"];
         let (low, est, high) = (
@@ -407,6 +395,12 @@ mod tests {
         assert!(a["by_stage"]["Diagnosis"].get("case_accuracy").is_none());
         assert_eq!(a["by_position"]["Q2"]["cases"], 30);
         assert_eq!(a["by_image_modality"]["CT"]["cases"], 30);
+        // No table modality: no key.
+        assert!(a.get("by_table_modality").is_none());
+        // What is written reads back as it was.
+        let back: Intervals = serde_json::from_value(a.clone()).unwrap();
+        assert_eq!(Some(back), intervals(&data, &opts));
+        assert!(intervals(&[], &opts).is_none());
     }
 
     #[test]
@@ -421,8 +415,8 @@ mod tests {
             ..Options::default()
         };
         assert_eq!(
-            intervals(&cases(base), &opts)["by_chapter"]["A"],
-            intervals(&cases(Value::Array(more)), &opts)["by_chapter"]["A"]
+            written(&cases(base), &opts)["by_chapter"]["A"],
+            written(&cases(Value::Array(more)), &opts)["by_chapter"]["A"]
         );
     }
 

@@ -12,12 +12,11 @@
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
-use super::bootstrap::{
-    Cluster, GroupId, Options, Rng, SMALL_GROUP, Statistic, memberships, percentile, place,
-    statistics, summary_groups,
-};
+use super::bootstrap::{Cluster, Options, Rng, Statistic, memberships, percentile, summary_groups};
+use super::breakdown::{Breakdowns, GroupId, Measured, split};
 use super::outcome::OutcomeCounts;
 use super::summarize;
 use crate::pytext::round4;
@@ -43,14 +42,6 @@ impl Reading {
             Reading::Official => "official",
             Reading::Robust => "robust",
         }
-    }
-
-    /// The reading named `name` (as [`Reading::name`] spells it), for the page, which
-    /// learns the reading from the comparison's JSON.
-    pub fn from_name(name: &str) -> Option<Reading> {
-        [Reading::Official, Reading::Robust]
-            .into_iter()
-            .find(|r| r.name() == name)
     }
 
     /// What it counts, for the table header and the page.
@@ -98,6 +89,13 @@ impl Reading {
             unfinished_cases: Vec::new(),
             extra: file.extra.clone(),
         }))
+    }
+}
+
+/// Written by its name.
+impl Serialize for Reading {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
     }
 }
 
@@ -173,26 +171,52 @@ pub fn paired(
     }
 }
 
-/// A pair's difference in points as the table and the page write it:
-/// `+4.8 (-1.0, +10.5) p=0.110` (`p=n/a` for a group of one case).
-pub fn pair_text(pair: &Value) -> String {
-    let points = |key: &str| pair[key].as_f64().unwrap_or(0.0) * 100.0;
-    let p = pair["p_value"]
-        .as_f64()
-        .map_or("n/a".to_string(), |p| format!("{p:.3}"));
-    format!(
-        "{:+.1} ({:+.1}, {:+.1}) p={p}",
-        points("difference"),
-        points("low"),
-        points("high"),
-    )
+/// What the comparison found (the JSON of `compare --json`): the runs over the cases they
+/// all have, what to read before the numbers, and every group's accuracies with every
+/// pair's difference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    /// The runs' labels, in order.
+    pub runs: Vec<String>,
+    pub common_cases: usize,
+    pub reading: Reading,
+    pub method: &'static str,
+    pub resamples: usize,
+    pub seed: u64,
+    pub warnings: Vec<String>,
+    /// `None` when the runs have no case in common.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overall: Option<ComparedGroup>,
+    #[serde(flatten)]
+    pub groups: Breakdowns<ComparedGroup>,
 }
 
-/// What the comparison found, as the JSON of `compare --json`.
-pub struct Comparison {
-    pub value: Value,
-    pub warnings: Vec<String>,
-    pub common_cases: usize,
+/// A group compared: its common cases, and each statistic that applies.
+pub type ComparedGroup = Measured<Compared>;
+
+/// One statistic of a group across the runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compared {
+    /// Each run's, in the runs' order, rounded to 4 decimals.
+    pub values: Vec<f64>,
+    /// Every pair of runs, earlier run first: (1, 2), (1, 3), ..., (2, 3), ...; the
+    /// later runs' differences from the first come first.
+    pub pairs: Vec<PairDifference>,
+}
+
+/// The difference `b - a` between two runs in one statistic, with its paired interval and
+/// p-value, rounded to 4 decimals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairDifference {
+    /// The earlier run's label.
+    pub a: String,
+    /// The later run's label.
+    pub b: String,
+    pub difference: f64,
+    pub low: f64,
+    pub high: f64,
+    /// None for a group of one case: nothing to resample, no test.
+    pub p_value: Option<f64>,
 }
 
 /// Compares the runs over the cases present in all of them. Each run's file is as
@@ -287,73 +311,72 @@ pub fn compare(runs: &[Run], opts: &Options, reading: Reading) -> Comparison {
                 .collect()
         })
         .collect();
-    let mut out = Map::new();
-    out.insert(
-        "runs".into(),
-        json!(runs.iter().map(|r| &r.label).collect::<Vec<_>>()),
-    );
-    out.insert("common_cases".into(), json!(common.len()));
-    out.insert("reading".into(), json!(reading.name()));
-    out.insert(
-        "method".into(),
-        json!("paired case-level bootstrap; two-sided p-value from the bootstrap distribution"),
-    );
-    out.insert("resamples".into(), json!(opts.resamples));
-    out.insert("seed".into(), json!(opts.seed));
-    out.insert("warnings".into(), json!(warnings));
-    let Some(summary) = aligned.first().and_then(|c| summarize(c)) else {
-        return Comparison {
-            value: Value::Object(out),
-            warnings,
-            common_cases: 0,
-        };
-    };
-    let mut groups = Map::new();
-    for (breakdown, names) in summary_groups(&summary) {
-        for name in names {
-            let id: GroupId = (breakdown, name.clone());
-            let rows: Vec<usize> = (0..common.len())
-                .filter(|&i| members.iter().any(|m| m[i].contains_key(&id)))
-                .collect();
-            let per_run: Vec<Vec<Cluster>> = members
-                .iter()
-                .map(|m| {
-                    rows.iter()
-                        .map(|&i| m[i].get(&id).copied().unwrap_or_default())
-                        .collect()
-                })
-                .collect();
-            let mut entry = Map::new();
-            entry.insert("cases".into(), json!(rows.len()));
-            entry.insert("small".into(), json!(rows.len() < SMALL_GROUP));
-            for (key, statistic) in statistics(breakdown) {
-                let values: Vec<f64> = per_run
-                    .iter()
-                    .map(|c| round4(statistic.of(c.iter().copied())))
-                    .collect();
-                let mut pairs = Vec::new();
-                for i in 0..runs.len() {
-                    for j in i + 1..runs.len() {
-                        let mut rng = Rng::for_group(opts.seed, &[breakdown, &name, key]);
-                        let d = paired(&per_run[i], &per_run[j], statistic, opts, &mut rng);
-                        pairs.push(json!({
-                            "a": runs[i].label, "b": runs[j].label,
-                            "difference": round4(d.diff), "low": round4(d.low), "high": round4(d.high),
-                            "p_value": d.p_value.map(round4),
-                        }));
-                    }
-                }
-                entry.insert(key.into(), json!({"values": values, "pairs": pairs}));
-            }
-            place(&mut groups, breakdown, &name, Value::Object(entry));
-        }
-    }
-    out.extend(groups);
-    Comparison {
-        value: Value::Object(out),
-        warnings,
+    let mut comparison = Comparison {
+        runs: runs.iter().map(|r| r.label.clone()).collect(),
         common_cases: common.len(),
-    }
+        reading,
+        method: "paired case-level bootstrap; two-sided p-value from the bootstrap distribution",
+        resamples: opts.resamples,
+        seed: opts.seed,
+        warnings,
+        overall: None,
+        groups: Breakdowns::default(),
+    };
+    let Some(summary) = aligned.first().and_then(|c| summarize(c)) else {
+        return comparison;
+    };
+    let compared = summary_groups(&summary).into_iter().map(|id| {
+        let group = compared_group(&id, &members, &comparison.runs, opts);
+        (id, group)
+    });
+    (comparison.overall, comparison.groups) = split(compared);
+    comparison
+}
+
+/// A group compared across the runs, from each run's clusters per case (aligned case by
+/// case; a case missing from the group in one run counts there as empty).
+fn compared_group(
+    id: &GroupId,
+    members: &[Vec<HashMap<GroupId, Cluster>>],
+    labels: &[String],
+    opts: &Options,
+) -> ComparedGroup {
+    let cases = members.first().map_or(0, Vec::len);
+    let rows: Vec<usize> = (0..cases)
+        .filter(|&i| members.iter().any(|m| m[i].contains_key(id)))
+        .collect();
+    let per_run: Vec<Vec<Cluster>> = members
+        .iter()
+        .map(|m| {
+            rows.iter()
+                .map(|&i| m[i].get(id).copied().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    Measured::new(id, rows.len(), |statistic| {
+        let values = per_run
+            .iter()
+            .map(|c| round4(statistic.of(c.iter().copied())))
+            .collect();
+        let mut pairs = Vec::new();
+        for i in 0..labels.len() {
+            for j in i + 1..labels.len() {
+                let mut parts = id.seed_parts();
+                parts.push(statistic.key());
+                let mut rng = Rng::for_group(opts.seed, &parts);
+                let d = paired(&per_run[i], &per_run[j], statistic, opts, &mut rng);
+                pairs.push(PairDifference {
+                    a: labels[i].clone(),
+                    b: labels[j].clone(),
+                    difference: round4(d.diff),
+                    low: round4(d.low),
+                    high: round4(d.high),
+                    p_value: d.p_value.map(round4),
+                });
+            }
+        }
+        Compared { values, pairs }
+    })
 }
 
 /// What each run's accuracies hide, labelled with the run: the cases it never ran (a run
@@ -465,14 +488,6 @@ mod tests {
                 .contains("1 of its 2")
         );
         assert!(Reading::Official.apply(&official_tool).is_ok());
-    }
-
-    #[test]
-    fn readings_are_found_by_their_names() {
-        for reading in [Reading::Official, Reading::Robust] {
-            assert_eq!(Reading::from_name(reading.name()), Some(reading));
-        }
-        assert_eq!(Reading::from_name("lenient"), None);
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //!   (k+1 wrong), `rate`. Comparing the two rates shows whether one error makes the next
 //!   more likely.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::outcome::Outcome;
 use super::summary::Groups;
@@ -32,7 +32,7 @@ use crate::pytext;
 use crate::results::CaseRecord;
 
 /// The multi-turn diagnostics of a set of cases (the `multi_turn` key of a results file).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultiTurn {
     /// Cases included (no API failure, nothing skipped).
     pub cases: u64,
@@ -46,14 +46,14 @@ pub struct MultiTurn {
     pub error_after_correct: Transition,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Conditional {
     pub reached: u64,
     pub correct: u64,
     pub accuracy: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     pub pairs: u64,
     pub wrong: u64,
@@ -428,6 +428,7 @@ mod tests {
             text,
             r#"{"cases":3,"excluded_cases":1,"conditional_accuracy":{"Q1":{"reached":3,"correct":2,"accuracy":0.6667},"Q2":{"reached":2,"correct":1,"accuracy":0.5}},"first_wrong":{"Q1":1,"Q2":1,"none":1},"error_after_error":{"pairs":0,"wrong":0,"rate":0.0},"error_after_correct":{"pairs":2,"wrong":1,"rate":0.5}}"#
         );
+        assert_eq!(serde_json::from_str::<MultiTurn>(&text).unwrap(), m);
     }
 
     #[test]

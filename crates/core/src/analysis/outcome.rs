@@ -5,7 +5,8 @@
 //! every MCQ also gets an outcome, so a run hit by a flaky server never passes its
 //! failures off as the model's mistakes, and the denominators are stated.
 
-use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::results::{CaseRecord, McqRecord};
@@ -93,8 +94,9 @@ impl Outcome {
     }
 }
 
-/// Outcome counts of a run, with the two denominators.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Outcome counts of a run, with the two denominators: the `outcomes` key of a results
+/// file (ours; official readers ignore it), which adds `accuracy_of_answered` and a note.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 pub struct OutcomeCounts {
     /// Every MCQ: the denominator of the official question accuracy.
     pub mcqs: u64,
@@ -126,17 +128,26 @@ impl OutcomeCounts {
         counts
     }
 
-    fn add(&mut self, outcome: Outcome) {
-        self.mcqs += 1;
-        let slot = match outcome {
+    /// The MCQs with this outcome.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        let mut copy = *self;
+        *copy.slot(outcome)
+    }
+
+    fn slot(&mut self, outcome: Outcome) -> &mut u64 {
+        match outcome {
             Outcome::Correct => &mut self.correct,
             Outcome::Wrong => &mut self.wrong,
             Outcome::NoAnswer => &mut self.no_answer,
             Outcome::CutOff => &mut self.cut_off,
             Outcome::ApiFailure => &mut self.api_failure,
             Outcome::Skipped => &mut self.skipped,
-        };
-        *slot += 1;
+        }
+    }
+
+    fn add(&mut self, outcome: Outcome) {
+        self.mcqs += 1;
+        *self.slot(outcome) += 1;
         if !matches!(outcome, Outcome::ApiFailure | Outcome::Skipped) {
             self.answered += 1;
         }
@@ -145,16 +156,6 @@ impl OutcomeCounts {
     /// Correct among the answered MCQs (API failures and skips left out).
     pub(crate) fn accuracy_of_answered(&self) -> f64 {
         crate::pytext::accuracy(self.correct as i64, self.answered as i64)
-    }
-
-    /// The `outcomes` key of a results file (ours; official readers ignore it).
-    pub fn to_value(self) -> Value {
-        let mut value = serde_json::to_value(self).expect("counts serialise");
-        value["accuracy_of_answered"] = self.accuracy_of_answered().into();
-        value["note"] = "question_accuracy counts api_failure and skipped MCQs as wrong, as the \
-                         official tool does; accuracy_of_answered leaves them out"
-            .into();
-        value
     }
 
     /// One line for the terminal, after the official block (on stderr, so that stdout
@@ -176,6 +177,27 @@ impl OutcomeCounts {
         }
         line.push_str(&format!(" ({} MCQs)\n", self.mcqs));
         line
+    }
+}
+
+impl Serialize for OutcomeCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(10))?;
+        m.serialize_entry("mcqs", &self.mcqs)?;
+        m.serialize_entry("answered", &self.answered)?;
+        m.serialize_entry("correct", &self.correct)?;
+        m.serialize_entry("wrong", &self.wrong)?;
+        m.serialize_entry("no_answer", &self.no_answer)?;
+        m.serialize_entry("cut_off", &self.cut_off)?;
+        m.serialize_entry("api_failure", &self.api_failure)?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.serialize_entry("accuracy_of_answered", &self.accuracy_of_answered())?;
+        m.serialize_entry(
+            "note",
+            "question_accuracy counts api_failure and skipped MCQs as wrong, as the official \
+             tool does; accuracy_of_answered leaves them out",
+        )?;
+        m.end()
     }
 }
 
@@ -249,14 +271,15 @@ mod tests {
         let counts = OutcomeCounts::of(&[case]);
         assert_eq!(counts.mcqs, 4);
         assert_eq!(counts.answered, 2);
-        let parts = counts.correct
-            + counts.wrong
-            + counts.no_answer
-            + counts.cut_off
-            + counts.api_failure
-            + counts.skipped;
+        let parts: u64 = Outcome::ALL.into_iter().map(|o| counts.count(o)).sum();
         assert_eq!(parts, counts.mcqs);
-        assert_eq!(counts.to_value()["accuracy_of_answered"], 0.5);
+        let written = serde_json::to_value(counts).unwrap();
+        assert_eq!(written["accuracy_of_answered"], 0.5);
+        // The counts read back; the added keys are ignored.
+        assert_eq!(
+            serde_json::from_value::<OutcomeCounts>(written).unwrap(),
+            counts
+        );
         assert!(counts.line().contains("1 API failures, 1 skipped: Question Accuracy counts these 2 as wrong; over the 2 answered: 50.0%"));
     }
 }

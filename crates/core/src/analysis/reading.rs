@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{summarize, summary_value};
+use super::{Summary, summarize};
 use crate::results::{CaseRecord, McqRecord};
 
 /// How the two readings of the same replies differ, MCQ by MCQ.
@@ -87,14 +87,22 @@ pub fn disagreements(cases: &[CaseRecord]) -> Disagreements {
     d
 }
 
-/// The results key of ours (`robust_reading`): the summary by the robust verdicts, in
-/// the official summary's shape, and the disagreements. `None` without robust verdicts.
-pub fn key(cases: &[CaseRecord]) -> Option<Value> {
-    let robust = robust_cases(cases)?;
-    Some(serde_json::json!({
-        "summary": summary_value(summarize(&robust).as_ref()),
-        "disagreements": disagreements(cases),
-    }))
+/// The robust reading of a run, the results key of ours `robust_reading`: the summary by
+/// the robust verdicts (in the official summary's shape) and the disagreements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RobustReading {
+    pub summary: Summary,
+    pub disagreements: Disagreements,
+}
+
+impl RobustReading {
+    /// `None` without robust verdicts (a file of the official tool's).
+    pub fn of(cases: &[CaseRecord]) -> Option<Self> {
+        Some(RobustReading {
+            summary: summarize(&robust_cases(cases)?)?,
+            disagreements: disagreements(cases),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -141,7 +149,7 @@ mod tests {
         let right: Vec<bool> = robust[0].mcqs.iter().map(McqRecord::is_correct).collect();
         assert_eq!(right, [true, true, false, true]);
         assert_eq!(robust[0].correct_count(), 3);
-        let key = key(&[case]).unwrap();
+        let key = serde_json::to_value(RobustReading::of(&[case]).unwrap()).unwrap();
         assert_eq!(key["summary"]["correct_mcqs"], 3);
         assert_eq!(key["disagreements"]["total"], 3);
         // A file without robust verdicts has no robust reading.

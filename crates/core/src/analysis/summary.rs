@@ -1,9 +1,15 @@
 //! The official summary (docs/analysis.md): totals and every breakdown, with the official keys,
 //! rounding and ordering, computed from the case records of a results file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use super::bootstrap::Statistic;
+use super::breakdown::Breakdown;
 
 use crate::dataset::schema::Text;
 use crate::dataset::taxonomy::{self, OTHER_STAGE, STAGE_CATEGORIES};
@@ -25,6 +31,8 @@ pub struct McqCounts {
     pub mcqs: i64,
     pub correct_mcqs: i64,
     pub errors: i64,
+    /// Cases with an MCQ in the group (not in the official summary).
+    pub cases: i64,
 }
 
 /// Groups in their official order, serialised as a JSON object.
@@ -173,6 +181,11 @@ pub fn summarize(cases: &[CaseRecord]) -> Option<Summary> {
     let mut tables = Tally::<McqCounts>::new();
 
     for case in cases {
+        // The MCQ-level groups this case has MCQs in, each counted once per case.
+        let mut stages_in = HashSet::new();
+        let mut positions_in = HashSet::new();
+        let mut images_in = HashSet::new();
+        let mut tables_in = HashSet::new();
         let n = case.mcqs.len() as i64;
         let c = case.correct_count();
         let correct = n > 0 && c == n;
@@ -197,12 +210,28 @@ pub fn summarize(cases: &[CaseRecord]) -> Option<Summary> {
             let position = positions.entry(mcq.position()).or_default();
             position.add(ok);
             position.errors += i64::from(mcq.has_error());
+            stages_in.insert(keys.stage);
+            positions_in.insert(mcq.position());
             for mode in keys.images {
                 images.entry(mode).add(ok);
+                images_in.insert(mode);
             }
             for mode in keys.tables {
                 tables.entry(mode).add(ok);
+                tables_in.insert(mode);
             }
+        }
+        for stage in stages_in {
+            stages.entry(stage).or_default().cases += 1;
+        }
+        for position in positions_in {
+            positions.entry(position).or_default().cases += 1;
+        }
+        for mode in images_in {
+            images.entry(mode).cases += 1;
+        }
+        for mode in tables_in {
+            tables.entry(mode).cases += 1;
         }
     }
 
@@ -259,16 +288,16 @@ impl Serialize for CaseCounts {
         let mut m = s.serialize_map(Some(6))?;
         m.serialize_entry("cases", &self.cases)?;
         m.serialize_entry("correct_cases", &self.correct_cases)?;
-        m.serialize_entry("case_accuracy", &self.case_accuracy())?;
+        m.serialize_entry(Statistic::Case.key(), &self.case_accuracy())?;
         m.serialize_entry("mcqs", &self.mcqs)?;
         m.serialize_entry("correct_mcqs", &self.correct_mcqs)?;
-        m.serialize_entry("question_accuracy", &self.question_accuracy())?;
+        m.serialize_entry(Statistic::Question.key(), &self.question_accuracy())?;
         m.end()
     }
 }
 
 /// Serialises as the official MCQ block; the position breakdown adds its error count.
-struct McqBlock<'a>(&'a McqCounts, bool);
+pub(super) struct McqBlock<'a>(&'a McqCounts, bool);
 
 impl Serialize for McqBlock<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -276,7 +305,7 @@ impl Serialize for McqBlock<'_> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("mcqs", &c.mcqs)?;
         m.serialize_entry("correct_mcqs", &c.correct_mcqs)?;
-        m.serialize_entry("question_accuracy", &c.question_accuracy())?;
+        m.serialize_entry(Statistic::Question.key(), &c.question_accuracy())?;
         if with_errors {
             m.serialize_entry("errors", &c.errors)?;
             m.serialize_entry("error_rate", &c.error_rate())?;
@@ -288,6 +317,90 @@ impl Serialize for McqBlock<'_> {
 impl<T> Groups<T> {
     pub fn get(&self, key: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Summary {
+    /// A case-level breakdown's groups with their counts, in the summary's order, each with
+    /// its chapter when it is a subcategory; nothing for an MCQ-level breakdown.
+    pub fn case_groups(&self, breakdown: Breakdown) -> Vec<(Option<&str>, &str, &CaseCounts)> {
+        fn flat(groups: &Groups<CaseCounts>) -> Vec<(Option<&str>, &str, &CaseCounts)> {
+            groups
+                .0
+                .iter()
+                .map(|(k, c)| (None, k.as_str(), c))
+                .collect()
+        }
+        match breakdown {
+            Breakdown::Rarity => flat(&self.by_rarity),
+            Breakdown::Chapter => flat(&self.by_chapter),
+            Breakdown::Subcategory => self
+                .by_subcategory
+                .0
+                .iter()
+                .flat_map(|(chapter, subs)| {
+                    subs.0
+                        .iter()
+                        .map(move |(k, c)| (Some(chapter.as_str()), k.as_str(), c))
+                })
+                .collect(),
+            Breakdown::Stage
+            | Breakdown::Position
+            | Breakdown::ImageModality
+            | Breakdown::TableModality => Vec::new(),
+        }
+    }
+
+    /// An MCQ-level breakdown's groups; nothing for a case-level one.
+    pub fn mcq_groups(&self, breakdown: Breakdown) -> &[(String, McqCounts)] {
+        match breakdown {
+            Breakdown::Stage => &self.by_stage.0,
+            Breakdown::Position => &self.by_position.0,
+            Breakdown::ImageModality => &self.by_image_modality.0,
+            Breakdown::TableModality => &self.by_table_modality.0,
+            Breakdown::Rarity | Breakdown::Chapter | Breakdown::Subcategory => &[],
+        }
+    }
+
+    /// A breakdown's group names in the summary's order, each with its chapter when it is
+    /// a subcategory.
+    pub fn names(&self, breakdown: Breakdown) -> Vec<(Option<&str>, &str)> {
+        if breakdown.case_level() {
+            self.case_groups(breakdown)
+                .into_iter()
+                .map(|(chapter, name, _)| (chapter, name))
+                .collect()
+        } else {
+            self.mcq_groups(breakdown)
+                .iter()
+                .map(|(k, _)| (None, k.as_str()))
+                .collect()
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Groups<T> {
+    /// An object, its keys in the order written.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Entries<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Entries<T> {
+            type Value = Groups<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of groups")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut groups = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    groups.push(entry);
+                }
+                Ok(Groups(groups))
+            }
+        }
+        d.deserialize_map(Entries(PhantomData))
     }
 }
 
@@ -301,7 +414,8 @@ impl<T: Serialize> Serialize for Groups<T> {
     }
 }
 
-fn mcq_groups(groups: &Groups<McqCounts>, with_errors: bool) -> Groups<McqBlock<'_>> {
+/// MCQ-level groups as the official summary writes them.
+pub(super) fn mcq_blocks(groups: &Groups<McqCounts>, with_errors: bool) -> Groups<McqBlock<'_>> {
     Groups(
         groups
             .0
@@ -319,20 +433,23 @@ impl Serialize for Summary {
         m.serialize_entry("total_mcqs", &t.mcqs)?;
         m.serialize_entry("correct_mcqs", &t.correct_mcqs)?;
         m.serialize_entry("correct_cases", &t.correct_cases)?;
-        m.serialize_entry("question_accuracy", &t.question_accuracy())?;
-        m.serialize_entry("case_accuracy", &t.case_accuracy())?;
-        m.serialize_entry("by_rarity", &self.by_rarity)?;
-        m.serialize_entry("by_chapter", &self.by_chapter)?;
-        m.serialize_entry("by_subcategory", &self.by_subcategory)?;
-        m.serialize_entry("by_stage", &mcq_groups(&self.by_stage, false))?;
-        m.serialize_entry("by_position", &mcq_groups(&self.by_position, true))?;
+        m.serialize_entry(Statistic::Question.key(), &t.question_accuracy())?;
+        m.serialize_entry(Statistic::Case.key(), &t.case_accuracy())?;
+        m.serialize_entry(Breakdown::Rarity.key(), &self.by_rarity)?;
+        m.serialize_entry(Breakdown::Chapter.key(), &self.by_chapter)?;
+        m.serialize_entry(Breakdown::Subcategory.key(), &self.by_subcategory)?;
+        m.serialize_entry(Breakdown::Stage.key(), &mcq_blocks(&self.by_stage, false))?;
         m.serialize_entry(
-            "by_image_modality",
-            &mcq_groups(&self.by_image_modality, false),
+            Breakdown::Position.key(),
+            &mcq_blocks(&self.by_position, true),
         )?;
         m.serialize_entry(
-            "by_table_modality",
-            &mcq_groups(&self.by_table_modality, false),
+            Breakdown::ImageModality.key(),
+            &mcq_blocks(&self.by_image_modality, false),
+        )?;
+        m.serialize_entry(
+            Breakdown::TableModality.key(),
+            &mcq_blocks(&self.by_table_modality, false),
         )?;
         m.end()
     }

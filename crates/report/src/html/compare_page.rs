@@ -5,13 +5,15 @@
 
 use std::fmt::Write;
 
-use serde_json::Value;
-
 use super::{
-    CHART_TITLES, chart_or_note, escape, figure, is_small, meta_text, page_end, page_start, plural,
+    axis, chart_or_note, chart_title, escape, figure, meta_text, page_end, page_start, plural,
 };
+use crate::compare_table::pair_text;
 use crate::svg::{self, Bar, ChartOptions, Estimate, ForestOptions, ForestRow, Group, percent};
-use liveclin_core::analysis::compare::{Reading, pair_text};
+use liveclin_core::analysis::Breakdown;
+use liveclin_core::analysis::bootstrap::Statistic;
+use liveclin_core::analysis::breakdown::SMALL_GROUP;
+use liveclin_core::analysis::compare::{ComparedGroup, Comparison, PairDifference};
 use liveclin_core::results::ResultsFile;
 
 /// One run of a comparison page.
@@ -29,9 +31,8 @@ pub struct ComparedRun<'a> {
 /// (each bar labelled with its run's shape and number, and the later runs' with their
 /// difference from the first), then a forest plot of the differences. The forest plots
 /// show each later run against the first, or every pair with `all_pairs` (as the table
-/// does). `comparison` is [`liveclin_core::analysis::compare::Comparison::value`], computed from
-/// the same runs.
-pub fn compare_page(runs: &[ComparedRun], comparison: &Value, all_pairs: bool) -> String {
+/// does). `comparison` is computed from the same runs.
+pub fn compare_page(runs: &[ComparedRun], comparison: &Comparison, all_pairs: bool) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let names: Vec<&str> = runs.iter().map(|r| r.label).collect();
     page_start(
@@ -72,9 +73,8 @@ fn run_tag(run: usize) -> String {
 }
 
 /// Whether the interval of a pair's difference excludes 0.
-fn excludes_zero(pair: &Value) -> bool {
-    let side = |key: &str| pair[key].as_f64().unwrap_or(0.0);
-    svg::excludes_zero(side("low"), side("high"))
+fn excludes_zero(pair: &PairDifference) -> bool {
+    svg::excludes_zero(pair.low, pair.high)
 }
 
 /// A pair of runs whose difference is shown: `later` minus `earlier`, the `index`-th of
@@ -102,20 +102,12 @@ fn shown_pairs(runs: usize, all_pairs: bool) -> Vec<Pair> {
         .collect()
 }
 
-/// The reading the comparison counted, as its JSON says.
-fn reading(v: &Value) -> Reading {
-    v["reading"]
-        .as_str()
-        .and_then(Reading::from_name)
-        .unwrap_or_default()
-}
-
-fn compare_header(out: &mut String, runs: &[ComparedRun], v: &Value) {
+fn compare_header(out: &mut String, runs: &[ComparedRun], v: &Comparison) {
     let names: Vec<String> = runs.iter().map(|r| escape(r.label)).collect();
     let _ = write!(
         out,
         "<header>\n<p class=\"kicker\">LiveClin comparison · {} reading</p>\n<h1>{}</h1>\n<table class=\"runs\"><thead><tr><th>Run</th><th>Label</th><th>Model</th><th>Dataset</th><th>Image mode</th><th>Cases in the file</th><th>Results file</th></tr></thead><tbody>\n",
-        reading(v).name(),
+        v.reading.name(),
         names.join(" <span class=\"vs\">vs</span> ")
     );
     for (i, run) in runs.iter().enumerate() {
@@ -134,32 +126,26 @@ fn compare_header(out: &mut String, runs: &[ComparedRun], v: &Value) {
         );
     }
     out.push_str("</tbody></table>\n<dl class=\"meta\">");
-    let common = v["common_cases"].as_i64().unwrap_or(0);
     let _ = write!(
         out,
         "<dt>Compared over</dt><dd>{} all runs have</dd>",
-        plural(common, "case")
+        plural(v.common_cases as i64, "case")
     );
     let _ = write!(
         out,
         "<dt>Reading</dt><dd>{}: {} (<code>--reading</code>)</dd>",
-        reading(v).name(),
-        escape(reading(v).description())
+        v.reading.name(),
+        escape(v.reading.description())
     );
-    if let Some(method) = v["method"].as_str() {
-        let _ = write!(
-            out,
-            "<dt>Method</dt><dd>{}, {} resamples, seed {}</dd>",
-            escape(method),
-            v["resamples"],
-            v["seed"]
-        );
-    }
+    let _ = write!(
+        out,
+        "<dt>Method</dt><dd>{}, {} resamples, seed {}</dd>",
+        escape(v.method),
+        v.resamples,
+        v.seed
+    );
     out.push_str("</dl>\n");
-    let warnings: Vec<&str> = v["warnings"]
-        .as_array()
-        .map(|w| w.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let warnings = &v.warnings;
     if warnings.is_empty() {
         out.push_str("<p class=\"note\">No warnings: the runs share their config, image mode, tool and cases, each covers its whole config, and none has API failures or skipped questions.</p>\n");
     } else {
@@ -174,27 +160,25 @@ fn compare_header(out: &mut String, runs: &[ComparedRun], v: &Value) {
     );
 }
 
-const COMPARED_STATS: [(&str, &str); 2] = [
-    ("question_accuracy", "Question accuracy"),
-    ("case_accuracy", "Case accuracy"),
-];
-
 /// Each run's overall accuracies, every pair's differences as a table, and the shown
 /// pairs' as a forest plot: the numbers a reader looks at first.
-fn compare_headline(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: &[Pair]) {
+fn compare_headline(out: &mut String, runs: &[ComparedRun], v: &Comparison, pairs: &[Pair]) {
     out.push_str("<section id=\"headline\">\n<h2>Headline</h2>\n");
-    let overall = &v["overall"];
-    if !overall.is_object() {
+    let Some(overall) = &v.overall else {
         out.push_str(
             "<p>No results to compare: the runs have no case in common.</p>\n</section>\n",
         );
         return;
-    }
+    };
     out.push_str("<div class=\"cards\">\n");
-    for (stat, name) in COMPARED_STATS {
-        let _ = write!(out, "<div class=\"card\"><div class=\"k\">{name}</div>");
+    for statistic in Statistic::ALL {
+        let _ = write!(
+            out,
+            "<div class=\"card\"><div class=\"k\">{}</div>",
+            statistic.title()
+        );
         for (i, run) in runs.iter().enumerate() {
-            let value = overall[stat]["values"][i].as_f64();
+            let value = value_of(overall, statistic, i);
             // In ink, not in the run's colour: the light colours of the palette are
             // too faint for text; the swatch beside it carries the colour.
             let _ = write!(
@@ -211,14 +195,16 @@ fn compare_headline(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: &[
     out.push_str("</div>\n");
     out.push_str("<table class=\"diffs\"><thead><tr><th>Difference</th><th>Measure</th><th class=\"num\">Points</th><th class=\"num\">95% interval</th><th class=\"num\">p-value</th></tr></thead><tbody>\n");
     for pair in shown_pairs(runs.len(), true) {
-        for (stat, name) in COMPARED_STATS {
-            difference_row(out, runs, pair, name, &overall[stat]["pairs"][pair.index]);
+        for statistic in Statistic::ALL {
+            if let Some(difference) = pair_of(overall, statistic, pair) {
+                difference_row(out, runs, pair, statistic.title(), difference);
+            }
         }
     }
     out.push_str("</tbody></table>\n");
-    let rows: Vec<ForestRow> = COMPARED_STATS
+    let rows: Vec<ForestRow> = Statistic::ALL
         .iter()
-        .map(|(stat, name)| forest_row(name, None, overall, stat, pairs, runs))
+        .map(|statistic| forest_row(statistic.title(), None, overall, *statistic, pairs, runs))
         .collect();
     let svg = svg::forest_plot(
         "Overall differences",
@@ -226,21 +212,25 @@ fn compare_headline(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: &[
         &forest_options("difference, percentage points", &series(runs)),
     );
     figure(out, "overall-differences", &svg, &forest_caption(pairs));
-    let reading = reading(v);
     let _ = writeln!(
         out,
-        "<p class=\"note\">Accuracies over the {} all runs have (a run's own report may count others), by the {} reading: {}. Differences: the later run minus the earlier, in percentage points, with a 95% paired case-level bootstrap interval (every resample draws the same cases for both runs) and a two-sided p-value. In bold, the differences whose interval excludes 0. Groups of fewer than 20 cases are flagged \"small\": their intervals are wide.</p>",
-        plural(v["common_cases"].as_i64().unwrap_or(0), "case"),
-        reading.name(),
-        escape(reading.description())
+        "<p class=\"note\">Accuracies over the {} all runs have (a run's own report may count others), by the {} reading: {}. Differences: the later run minus the earlier, in percentage points, with a 95% paired case-level bootstrap interval (every resample draws the same cases for both runs) and a two-sided p-value. In bold, the differences whose interval excludes 0. Groups of fewer than {SMALL_GROUP} cases are flagged \"small\": their intervals are wide.</p>",
+        plural(v.common_cases as i64, "case"),
+        v.reading.name(),
+        escape(v.reading.description())
     );
     out.push_str("</section>\n");
 }
 
 /// One line of the headline's table: a pair's difference in one measure, in bold when
 /// its interval excludes 0.
-fn difference_row(out: &mut String, runs: &[ComparedRun], p: Pair, measure: &str, pair: &Value) {
-    let points = |key: &str| pair[key].as_f64().unwrap_or(0.0) * 100.0;
+fn difference_row(
+    out: &mut String,
+    runs: &[ComparedRun],
+    p: Pair,
+    measure: &str,
+    pair: &PairDifference,
+) {
     let _ = writeln!(
         out,
         "<tr{}><td>{}{} {} − {} {}</td><td>{measure}</td><td class=\"num\">{:+.1}</td><td class=\"num\">{:+.1} to {:+.1}</td><td class=\"num\">{}</td></tr>",
@@ -254,13 +244,22 @@ fn difference_row(out: &mut String, runs: &[ComparedRun], p: Pair, measure: &str
         escape(runs[p.later].label),
         run_tag(p.earlier),
         escape(runs[p.earlier].label),
-        points("difference"),
-        points("low"),
-        points("high"),
-        pair["p_value"]
-            .as_f64()
+        pair.difference * 100.0,
+        pair.low * 100.0,
+        pair.high * 100.0,
+        pair.p_value
             .map_or("n/a".to_string(), |p| format!("{p:.3}"))
     );
+}
+
+/// Run `run`'s value of a statistic in a group, if the statistic applies.
+fn value_of(group: &ComparedGroup, statistic: Statistic, run: usize) -> Option<f64> {
+    group.get(statistic)?.values.get(run).copied()
+}
+
+/// A shown pair's difference in a statistic of a group, if the statistic applies.
+fn pair_of(group: &ComparedGroup, statistic: Statistic, pair: Pair) -> Option<&PairDifference> {
+    group.get(statistic)?.pairs.get(pair.index)
 }
 
 /// Each run as the charts' legends name it: `[2] label`.
@@ -294,73 +293,45 @@ fn forest_caption(pairs: &[Pair]) -> String {
 }
 
 /// One group of a breakdown: its label, the section it is drawn under (the chapter of a
-/// subcategory) and its entry in the comparison.
+/// subcategory) and its numbers in the comparison.
 struct Compared<'v> {
     label: String,
     section: Option<String>,
-    entry: &'v Value,
+    group: &'v ComparedGroup,
 }
 
 /// The groups of `breakdown` in the comparison, in its order.
-fn compared_groups<'v>(v: &'v Value, breakdown: &str) -> Vec<Compared<'v>> {
-    let mut groups = Vec::new();
-    for (name, entry) in v[breakdown].as_object().into_iter().flatten() {
-        if breakdown == "by_subcategory" {
-            groups.extend(
-                entry
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(sub, inner)| Compared {
-                        label: sub.clone(),
-                        section: Some(name.clone()),
-                        entry: inner,
-                    }),
-            );
-        } else {
-            let label = if breakdown == "by_rarity" {
-                liveclin_core::pytext::capitalize(name)
+fn compared_groups(v: &Comparison, breakdown: Breakdown) -> Vec<Compared<'_>> {
+    v.groups
+        .of(breakdown)
+        .iter()
+        .map(|g| Compared {
+            label: if breakdown == Breakdown::Rarity {
+                liveclin_core::pytext::capitalize(&g.name)
             } else {
-                name.clone()
-            };
-            groups.push(Compared {
-                label,
-                section: None,
-                entry,
-            });
-        }
-    }
-    groups
+                g.name.clone()
+            },
+            section: g.chapter.clone(),
+            group: &g.value,
+        })
+        .collect()
 }
 
 /// Per breakdown, the runs' accuracies as bars, then the shown pairs' differences as a
 /// forest plot: the bars say how good each run is, the forest plot whether they differ.
-fn compare_breakdowns(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: &[Pair]) {
+fn compare_breakdowns(out: &mut String, runs: &[ComparedRun], v: &Comparison, pairs: &[Pair]) {
     out.push_str("<section id=\"breakdowns\">\n<h2>Breakdowns</h2>\n");
     let series = series(runs);
-    for (breakdown, title) in CHART_TITLES {
-        let case_level = ["by_rarity", "by_chapter", "by_subcategory"].contains(&breakdown);
-        let (stat, other, axis) = if case_level {
-            (
-                "case_accuracy",
-                "question_accuracy",
-                "case accuracy (every question of the case right)",
-            )
-        } else {
-            ("question_accuracy", "case_accuracy", "question accuracy")
-        };
+    for breakdown in Breakdown::ALL {
+        let statistic = breakdown.statistic();
         let compared = compared_groups(v, breakdown);
         let groups: Vec<Group> = compared
             .iter()
-            .map(|c| compared_group(c, stat, other, runs.len()))
+            .map(|c| compared_group(c, statistic, runs.len()))
             .collect();
-        let measure = if case_level {
-            "Case accuracy"
-        } else {
-            "Question accuracy"
-        };
         let caption = format!(
-            "{measure} of each run over the common cases. Beside each bar: its run's shape and number; beside each later run's, its difference from {} in points, with the 95% paired bootstrap interval and the two-sided p-value.",
+            "{} of each run over the common cases. Beside each bar: its run's shape and number; beside each later run's, its difference from {} in points, with the 95% paired bootstrap interval and the two-sided p-value.",
+            statistic.title(),
             run_tag(0)
         );
         chart_or_note(
@@ -369,7 +340,7 @@ fn compare_breakdowns(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: 
             &groups,
             &series,
             &ChartOptions {
-                axis,
+                axis: axis(statistic),
                 ..Default::default()
             },
             &caption,
@@ -379,20 +350,29 @@ fn compare_breakdowns(out: &mut String, runs: &[ComparedRun], v: &Value, pairs: 
         }
         let rows: Vec<ForestRow> = compared
             .iter()
-            .map(|c| forest_row(&c.label, c.section.as_deref(), c.entry, stat, pairs, runs))
+            .map(|c| {
+                forest_row(
+                    &c.label,
+                    c.section.as_deref(),
+                    c.group,
+                    statistic,
+                    pairs,
+                    runs,
+                )
+            })
             .collect();
         let forest_axis = format!(
             "difference in {}, percentage points",
-            measure.to_lowercase()
+            statistic.title().to_lowercase()
         );
         let svg = svg::forest_plot(
-            &differences_title(title),
+            &differences_title(&chart_title(breakdown)),
             &rows,
             &forest_options(&forest_axis, &series),
         );
         figure(
             out,
-            &format!("{breakdown}-differences"),
+            &format!("{}-differences", breakdown.key()),
             &svg,
             &forest_caption(pairs),
         );
@@ -415,72 +395,74 @@ fn differences_title(title: &str) -> String {
 /// and number (the cue besides colour), the later ones with their difference from the
 /// first (the comparison lists the first run's pairs first: run `i`'s is the
 /// `i - 1`-th).
-fn compared_group(group: &Compared, stat: &str, other: &str, runs: usize) -> Group {
-    let entry = group.entry;
-    let cases = entry["cases"].as_i64().unwrap_or(0);
-    let small = is_small(Some(entry), cases);
-    let other_name = other.replace('_', " ");
+fn compared_group(compared: &Compared, statistic: Statistic, runs: usize) -> Group {
+    let group = compared.group;
+    let cases = group.cases as i64;
+    let other = match statistic {
+        Statistic::Question => Statistic::Case,
+        Statistic::Case => Statistic::Question,
+    };
     let bars = (0..runs)
         .map(|i| {
-            let value = entry[stat]["values"][i].as_f64()?;
-            let mut note = String::new();
-            if let Some(o) = entry[other]["values"][i].as_f64() {
-                note = format!("{other_name} {}", percent(o));
-            }
+            let value = value_of(group, statistic, i)?;
+            let note = value_of(group, other, i)
+                .map(|o| format!("{} {}", other.title().to_lowercase(), percent(o)))
+                .unwrap_or_default();
             let said = match i {
                 0 => plural(cases, "case"),
-                _ => pair_text(&entry[stat]["pairs"][i - 1]),
+                _ => group
+                    .get(statistic)
+                    .and_then(|c| c.pairs.get(i - 1))
+                    .map(pair_text)
+                    .unwrap_or_default(),
             };
             Some(Bar {
                 value,
                 interval: None,
                 size: plural(cases, "case"),
-                small,
+                small: group.small,
                 note,
                 annotation: format!("{} {} {said}", svg::series_shape(i).glyph(), run_tag(i)),
             })
         })
         .collect();
     Group {
-        label: group.label.clone(),
-        section: group.section.clone(),
+        label: compared.label.clone(),
+        section: compared.section.clone(),
         bars,
         reference: None,
     }
 }
 
-/// One group of a forest plot: a line per shown pair, its difference in `stat`.
+/// One group of a forest plot: a line per shown pair, its difference in `statistic`.
 fn forest_row(
     label: &str,
     section: Option<&str>,
-    entry: &Value,
-    stat: &str,
+    group: &ComparedGroup,
+    statistic: Statistic,
     pairs: &[Pair],
     runs: &[ComparedRun],
 ) -> ForestRow {
-    let cases = entry["cases"].as_i64().unwrap_or(0);
     ForestRow {
         label: label.to_string(),
         section: section.map(str::to_string),
-        size: plural(cases, "case"),
-        small: is_small(Some(entry), cases),
+        size: plural(group.cases as i64, "case"),
+        small: group.small,
         estimates: pairs
             .iter()
-            .filter_map(|&p| estimate(&entry[stat]["pairs"][p.index], p, runs))
+            .filter_map(|&p| Some(estimate(pair_of(group, statistic, p)?, p, runs)))
             .collect(),
     }
 }
 
-/// A pair's difference as a forest plot draws it; `None` when the comparison has none.
-fn estimate(pair: &Value, p: Pair, runs: &[ComparedRun]) -> Option<Estimate> {
-    let value = pair["difference"].as_f64()?;
-    let side = |key: &str| pair[key].as_f64().unwrap_or(value);
-    Some(Estimate {
+/// A pair's difference as a forest plot draws it.
+fn estimate(pair: &PairDifference, p: Pair, runs: &[ComparedRun]) -> Estimate {
+    Estimate {
         tag: format!("{}-{}", run_tag(p.later), run_tag(p.earlier)),
         series: p.later,
-        value,
-        low: side("low"),
-        high: side("high"),
+        value: pair.difference,
+        low: pair.low,
+        high: pair.high,
         text: pair_text(pair),
         name: format!(
             "{} {} minus {} {}",
@@ -489,5 +471,5 @@ fn estimate(pair: &Value, p: Pair, runs: &[ComparedRun]) -> Option<Estimate> {
             run_tag(p.earlier),
             runs[p.earlier].label
         ),
-    })
+    }
 }

@@ -20,7 +20,7 @@ mod report_page;
 mod transcripts;
 
 pub use compare_page::{ComparedRun, compare_page};
-pub use report_page::{Page, our_keys, render};
+pub use report_page::{Page, render};
 pub use transcripts::{Questions, page_cases};
 
 use std::fmt::Write;
@@ -29,6 +29,8 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::svg::{self, ChartOptions, Group};
+use liveclin_core::analysis::Breakdown;
+use liveclin_core::analysis::bootstrap::Statistic;
 use liveclin_core::analysis::outcome::Outcome;
 
 /// The one escape function of the report: `& < > " '` as entities, for element
@@ -93,14 +95,6 @@ pub(super) fn plural(n: i64, word: &str) -> String {
     }
 }
 
-/// Flagged small: as the intervals say, else fewer than 20 cases.
-pub(super) fn is_small(entry: Option<&Value>, cases: i64) -> bool {
-    entry
-        .and_then(|e| e.get("small"))
-        .and_then(Value::as_bool)
-        .unwrap_or(cases < 20)
-}
-
 pub(super) fn outcome_name(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Correct => "correct",
@@ -112,22 +106,22 @@ pub(super) fn outcome_name(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The title of each breakdown's chart (tests look for them).
-pub const CHART_TITLES: [(&str, &str); 7] = [
-    ("by_rarity", "Case accuracy by rarity"),
-    ("by_chapter", "Case accuracy by chapter"),
-    ("by_subcategory", "Case accuracy by subcategory"),
-    ("by_stage", "Question accuracy by clinical stage"),
-    ("by_position", "Question accuracy by question position"),
-    ("by_image_modality", "Question accuracy by image modality"),
-    ("by_table_modality", "Question accuracy by table modality"),
-];
+/// The title of a breakdown's chart, by the statistic it charts: `Question accuracy by
+/// clinical stage` (tests look for them).
+pub fn chart_title(breakdown: Breakdown) -> String {
+    format!(
+        "{} by {}",
+        breakdown.statistic().title(),
+        breakdown.title().to_lowercase()
+    )
+}
 
-pub(super) fn chart_title(breakdown: &str) -> &'static str {
-    CHART_TITLES
-        .iter()
-        .find(|(k, _)| *k == breakdown)
-        .map_or("", |(_, t)| t)
+/// The value axis of a chart of `statistic`.
+pub(super) fn axis(statistic: Statistic) -> &'static str {
+    match statistic {
+        Statistic::Question => "question accuracy",
+        Statistic::Case => "case accuracy (every question of the case right)",
+    }
 }
 
 pub(super) fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
@@ -140,7 +134,7 @@ pub(super) fn figure(out: &mut String, id: &str, svg: &str, caption: &str) {
 
 pub(super) fn chart_or_note(
     out: &mut String,
-    breakdown: &str,
+    breakdown: Breakdown,
     groups: &[Group],
     series: &[String],
     options: &ChartOptions,
@@ -151,14 +145,14 @@ pub(super) fn chart_or_note(
         let _ = writeln!(
             out,
             "<h3>{}</h3><p class=\"note\">No questions in this breakdown.</p>",
-            escape(title)
+            escape(&title)
         );
         return;
     }
     figure(
         out,
-        breakdown,
-        &svg::bar_chart(title, groups, series, options),
+        breakdown.key(),
+        &svg::bar_chart(&title, groups, series, options),
         caption,
     );
 }
