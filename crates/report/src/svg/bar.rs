@@ -9,7 +9,7 @@ use super::axis::{self, Axis};
 use super::colour::{BASELINE, INK, MUTED, REFERENCE_COLOUR, STRIPE, WHISKER, series_colour};
 use super::legend::{Legend, Swatch};
 use super::rows::{self, LINE_H, RowPlace};
-use super::{ANNOTATION_ROOM, WIDTH, escape, open, percent};
+use super::{ANNOTATION_ROOM, ChartOptions, WIDTH, escape, open, percent};
 
 /// Group labels are right-aligned here.
 const LABEL_END: f64 = 318.0;
@@ -51,23 +51,6 @@ pub(crate) struct Group {
     pub bars: Vec<Option<Bar>>,
     /// A reference value for this group, drawn as a dashed vertical line.
     pub reference: Option<f64>,
-}
-
-/// What a chart says beyond its groups.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ChartOptions<'a> {
-    /// What the axis measures, e.g. "case accuracy".
-    pub(crate) axis: &'a str,
-    /// The legend text of the reference lines, e.g. "Physicians (published)".
-    pub(crate) reference_label: Option<&'a str>,
-    /// The legend text of the whiskers, e.g. "95% interval".
-    pub(crate) interval_label: Option<&'a str>,
-    /// Makes a bar chart sortable in the page: one key per group, in the groups' order.
-    /// Each group is then drawn as a `<g class="row">` carrying its keys (`data-acc`, the
-    /// first bar's value; `data-size`; `data-nat`, its place in the breakdown's own order;
-    /// `data-sec`, its section) so that the page's script can reorder the rows of each
-    /// section without redrawing the chart. The groups must already be in the order shown.
-    pub sort: Option<&'a [SortKey]>,
 }
 
 /// The keys a sortable chart's script orders a group by (see [`ChartOptions::sort`]).

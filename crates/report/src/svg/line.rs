@@ -5,12 +5,11 @@
 use std::fmt::Write;
 
 use super::axis::{self, Tick};
-use super::bar::ChartOptions;
 use super::colour::{
     BASELINE, GRID, INK, MUTED, REFERENCE_COLOUR, SMALL_COLOUR, WHITE, series_colour,
 };
 use super::legend::{Legend, Swatch};
-use super::{WIDTH, escape, open, percent};
+use super::{ChartOptions, WIDTH, escape, open, percent};
 
 /// The plot's left and right ends, and its height.
 const X0: f64 = 70.0;

@@ -27,7 +27,7 @@ use std::fmt::Write;
 
 use super::html::escape;
 
-pub(crate) use bar::{Bar, ChartOptions, Group, SortKey, bar_chart};
+pub(crate) use bar::{Bar, Group, SortKey, bar_chart};
 pub use colour::PALETTE;
 pub(crate) use forest::{Estimate, ForestOptions, ForestRow, excludes_zero, forest_plot};
 pub(crate) use line::line_chart;
@@ -35,11 +35,28 @@ pub use line::{Line, Point};
 pub(crate) use shape::series_shape;
 pub use shape::{SHAPES, Shape, marker};
 
-/// The width of a chart: its viewBox, as wide as the report's column.
+/// The width of a chart's viewBox (the page scales a chart to its column).
 const WIDTH: f64 = 900.0;
 /// The room added on the right of a bar chart whose bars have annotations.
 const ANNOTATION_ROOM: f64 = 120.0;
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif";
+
+/// What a bar or line chart says beyond its data.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChartOptions<'a> {
+    /// What the axis measures, e.g. "case accuracy".
+    pub(crate) axis: &'a str,
+    /// The legend text of the reference lines, e.g. "Physicians (published)".
+    pub(crate) reference_label: Option<&'a str>,
+    /// The legend text of the whiskers, e.g. "95% interval".
+    pub(crate) interval_label: Option<&'a str>,
+    /// Makes a bar chart sortable in the page: one key per group, in the groups' order.
+    /// Each group is then drawn as a `<g class="row">` carrying its keys (`data-acc`, the
+    /// first bar's value; `data-size`; `data-nat`, its place in the breakdown's own order;
+    /// `data-sec`, its section) so that the page's script can reorder the rows of each
+    /// section without redrawing the chart. The groups must already be in the order shown.
+    pub sort: Option<&'a [SortKey]>,
+}
 
 /// `62.5%`.
 pub fn percent(value: f64) -> String {
