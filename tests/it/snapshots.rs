@@ -57,20 +57,27 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
 
-/// `liveclin` run in `dir`, where the tests keep their runs: the files are named as
-/// given (`a.json`), so no temporary path is printed and none needs redacting.
+/// `liveclin`, uncoloured whatever the environment says (`CLICOLOR_FORCE`), run in `dir`,
+/// where the tests keep their runs: the files are named as given (`a.json`), so no
+/// temporary path is printed and none needs redacting.
 fn liveclin_in(dir: &Path) -> assert_cmd::Command {
     let mut cmd = liveclin();
-    cmd.current_dir(dir);
+    cmd.current_dir(dir).arg("--color=never");
     cmd
 }
 
 /// `liveclin evaluate` of the demo config into `results` against the mock model `mock`,
-/// in local image mode as `liveclin demo` runs, with `extra`; returns what it printed. A
-/// progress interval of a day leaves only the progress line that ends the run.
+/// in local image mode as `liveclin demo` runs, with `extra`, uncoloured; returns what it
+/// printed. A progress interval of a day leaves only the progress line that ends the run.
 fn evaluate_demo(results: &Path, mock: MockConfig, extra: &[&str]) -> Output {
     let server = mock_server(mock);
-    let mut args = vec!["--image-mode", "local", "--progress-interval", "86400"];
+    let mut args = vec![
+        "--image-mode",
+        "local",
+        "--progress-interval",
+        "86400",
+        "--color=never",
+    ];
     args.extend(extra);
     evaluate(&server.base, results, &args).output().unwrap()
 }
@@ -93,15 +100,16 @@ fn in_tmp(text: &str, dir: &Path) -> String {
     text.replace(dir.to_str().unwrap(), "[TMP]")
 }
 
-/// The runs the comparisons compare: the demo's own (accuracy 0.7, seed 0) and two
-/// others, one weaker and one stronger.
+/// The runs of these tests: the demo's own (the mock's defaults, accuracy 0.7 and seed 0,
+/// as `liveclin demo` runs), then a weaker and a stronger one for the comparisons.
 const RUNS: [(&str, f64, u64); 3] = [("a.json", 0.7, 0), ("b.json", 0.5, 3), ("c.json", 0.9, 5)];
 
 #[test]
 fn the_terminal_summary_after_a_run_and_from_report() {
     let dir = tempfile::tempdir().unwrap();
-    let results = dir.path().join("a.json");
-    let run = demo_run(&results, 0.7, 0);
+    let (name, accuracy, seed) = RUNS[0];
+    let results = dir.path().join(name);
+    let run = demo_run(&results, accuracy, seed);
     assert_snapshot(
         "evaluate",
         "liveclin evaluate --model mock --dataset demo --image-mode local --output [TMP]/a.json (the mock at accuracy 0.7, seed 0): the official summary on stdout, our extras on stderr after the progress line",
@@ -170,7 +178,7 @@ fn the_terminal_summary_of_a_run_with_failures() {
 
 #[test]
 fn validate_of_the_demo_config() {
-    let output = liveclin()
+    let output = liveclin_in(&repo(""))
         .args(["validate", "--data-dir", ".", "--dataset", "demo"])
         .output()
         .unwrap();
@@ -222,7 +230,8 @@ fn page_skeleton(dir: &Path, args: &[&std::ffi::OsStr], name: &str) -> String {
 #[test]
 fn skeleton_of_the_report_page_of_a_demo_run() {
     let dir = tempfile::tempdir().unwrap();
-    demo_run(&dir.path().join("a.json"), 0.7, 0);
+    let (name, accuracy, seed) = RUNS[0];
+    demo_run(&dir.path().join(name), accuracy, seed);
     let data_dir = repo("");
     let page = page_skeleton(
         dir.path(),
