@@ -210,46 +210,47 @@ fn render(node: &Node, in_svg: bool) -> Vec<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::skeleton;
+#[test]
+fn a_page_becomes_its_tree_with_scripts_and_svg_details_left_out() {
+    let page = "<!DOCTYPE html>\n<html lang=\"en\"><head><style>b{x:1}</style></head>\n\
+        <body><p id=\"n\" class=\"note warn\">One <b>two</b> </p><input type=\"radio\" checked>\n\
+        <svg class=\"chart\" viewBox=\"0 0 9 9\" role=\"img\"><rect x=\"1\"/><rect x=\"2\"/>\
+        <text x=\"3\" aria-hidden=\"true\"><tspan>7%</tspan></text></svg>\
+        <script>const Z = \"eF7d\";</script></body></html>\n";
+    assert_eq!(
+        skeleton(page),
+        "!DOCTYPE html\n\
+         html lang=\"en\"\n\
+        \x20 head\n\
+        \x20   style [elided]\n\
+        \x20 body\n\
+        \x20   p#n.note.warn\n\
+        \x20     \"One \"\n\
+        \x20     b \"two\"\n\
+        \x20     \" \"\n\
+        \x20   input type=\"radio\" checked\n\
+        \x20   svg.chart role=\"img\"\n\
+        \x20     rect ×2\n\
+        \x20     text aria-hidden=\"true\"\n\
+        \x20       tspan \"7%\"\n\
+        \x20   script [elided]\n"
+    );
+}
 
-    #[test]
-    fn a_page_becomes_its_tree_with_scripts_and_svg_details_left_out() {
-        let page = "<!DOCTYPE html>\n<html lang=\"en\"><head><style>b{x:1}</style></head>\n\
-            <body><p id=\"n\" class=\"note warn\">One <b>two</b> </p><input type=\"radio\" checked>\n\
-            <svg class=\"chart\" viewBox=\"0 0 9 9\" role=\"img\"><rect x=\"1\"/><rect x=\"2\"/>\
-            <text x=\"3\" aria-hidden=\"true\"><tspan>7%</tspan></text></svg>\
-            <script>const Z = \"eF7d\";</script></body></html>\n";
-        assert_eq!(
-            skeleton(page),
-            "!DOCTYPE html\n\
-             html lang=\"en\"\n\
-            \x20 head\n\
-            \x20   style [elided]\n\
-            \x20 body\n\
-            \x20   p#n.note.warn\n\
-            \x20     \"One \"\n\
-            \x20     b \"two\"\n\
-            \x20     \" \"\n\
-            \x20   input type=\"radio\" checked\n\
-            \x20   svg.chart role=\"img\"\n\
-            \x20     rect ×2\n\
-            \x20     text aria-hidden=\"true\"\n\
-            \x20       tspan \"7%\"\n\
-            \x20   script [elided]\n"
-        );
-    }
+#[test]
+#[should_panic(expected = "an end tag that closes another element")]
+fn a_misnested_page_fails() {
+    skeleton("<div><span></div></span>");
+}
 
-    #[test]
-    #[should_panic(expected = "an end tag that closes another element")]
-    fn a_misnested_page_fails() {
-        skeleton("<div><span></div></span>");
-    }
+#[test]
+#[should_panic(expected = "<main> is never closed")]
+fn an_element_left_open_fails() {
+    skeleton("<main><div></div>");
+}
 
-    #[test]
-    #[should_panic(expected = "<main> is never closed")]
-    fn an_element_left_open_fails() {
-        skeleton("<main><div></div>");
-    }
+#[test]
+#[should_panic(expected = "the value of content is not quoted")]
+fn an_unquoted_value_fails() {
+    skeleton("<meta content=x>");
 }
