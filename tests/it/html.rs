@@ -114,19 +114,9 @@ fn the_page_of_an_official_results_file() {
     }));
     assert_eq!(case_rows(&page), file["cases"].as_array().unwrap().len());
     assert_eq!(data.len(), file["cases"].as_array().unwrap().len());
-    // Filters: case, question outcome, chapter and modality, from data-attributes.
-    for text in [
-        "data-filter=\"case\"",
-        "data-filter=\"outcome\"",
-        "data-filter=\"chapter\"",
-        "data-filter=\"modality\"",
-        "data-outcome=\"[",
-        "data-chapter=\"[&quot;Chapter 2: Neoplasms&quot;]\"",
-        "<option value=\"image:X-ray\">X-ray",
-        "<option value=\"api_failure\">",
-    ] {
-        assert!(page.contains(text), "{text} missing");
-    }
+    // The question filter offers the outcomes this run has, API failures among them (the
+    // filters themselves are in the `report_page` snapshot).
+    assert!(page.contains("<option value=\"api_failure\">"));
 }
 
 /// A copy of the official results file, changed by `edit`.
@@ -300,23 +290,10 @@ fn the_page_of_our_own_run() {
     let (_, stderr, page) = report_html(&results, &["--data-dir", ".", "--dataset", "demo"]);
     assert!(!stderr.contains("not in"), "{stderr}");
     assert_self_contained(&page, 1);
-    for breakdown in Breakdown::ALL {
-        chart(&page, &chart_title(breakdown));
-    }
+    // Its charts, intervals and multi-turn section are in the `report_page` snapshot; the
+    // transcripts are data the skeleton leaves out: the first reply of the run, as sent
+    // back by the mock.
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&results).unwrap()).unwrap();
-    if file.get("multi_turn").is_some() {
-        assert!(page.contains("Multi-turn diagnostics"));
-        assert!(
-            chart(&page, "Question accuracy by question position")
-                .contains("given all earlier answers of the case right")
-        );
-        chart(&page, "Where each case first went wrong");
-        chart(&page, "Error rate of the next question");
-    }
-    if file.get("confidence_intervals").is_some() {
-        assert!(page.contains("95% interval"));
-    }
-    // The first reply of the run, as sent back by the mock.
     let reply = file["cases"][0]["mcqs"][0]["model_response"]
         .as_str()
         .unwrap();
@@ -541,12 +518,6 @@ fn chapters_are_ordered_by_chapter_number_and_charts_worst_first() {
         at += i + 1;
     }
     assert_eq!(previous, 15);
-    // The control that reorders them.
-    for value in ["accuracy\" checked", "size\"", "natural\""] {
-        assert!(page.contains(&format!(
-            "<input type=\"radio\" name=\"chart-order\" value=\"{value}"
-        )));
-    }
 }
 
 /// The case-level filter counts cases, the question-level one questions (and the cases
@@ -593,25 +564,6 @@ fn case_and_question_filters_say_their_unit() {
     ] {
         assert!(page.contains(&option), "{option}");
     }
-    // And the search box.
-    assert!(page.contains(
-        "<input type=\"search\" id=\"case-search\" placeholder=\"case id, title or question text\""
-    ));
-}
-
-/// "Open" opens 50 of the cases shown at most (the script's cap comes from the markup).
-#[test]
-fn opening_cases_is_capped() {
-    let (_, _, page) = report_html(&repo(OFFICIAL), &["--data-dir", "."]);
-    assert!(page.contains(
-        "<button type=\"button\" id=\"expand-all\" data-cap=\"50\">Open the first 50 shown</button>"
-    ));
-    assert!(!page.contains("Open all"));
-    // No case is drawn up front: each row is its head only, the transcript is data.
-    assert!(!page.contains("<ol class=\"turns\""));
-    assert!(page.contains(
-        "<div class=\"case-head\" role=\"button\" tabindex=\"0\" aria-expanded=\"false\">"
-    ));
 }
 
 /// A question skipped after a failure never reached the model: its text is kept as not

@@ -24,5 +24,6 @@ mod pictures;
 mod serve;
 mod servers;
 mod shards;
+mod snapshots;
 mod trust;
 mod vision;
