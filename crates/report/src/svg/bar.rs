@@ -3,6 +3,7 @@
 //! faded and flagged, dashed reference lines, and optionally rows the page's script can
 //! reorder.
 
+use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use std::fmt::Write;
 
 use super::axis::{self, Axis};
@@ -256,9 +257,9 @@ fn legend(groups: &[Group], series_labels: &[String], options: &ChartOptions) ->
     }
     if bars().any(|b| b.small) {
         let colour = series_colour(0);
-        let text = "faded, \"small\": fewer than 20 cases";
+        let text = format!("faded, \"small\": fewer than {SMALL_GROUP} cases");
         legend.add(
-            text,
+            &text,
             Swatch::Bar {
                 colour,
                 faded: true,
@@ -366,7 +367,7 @@ fn bar_tooltip(series: Option<&str>, group: &str, bar: &Bar, options: &ChartOpti
         let _ = write!(text, "; {}", bar.note);
     }
     if bar.small {
-        text.push_str("; fewer than 20 cases");
+        text.push_str(&format!("; fewer than {SMALL_GROUP} cases"));
     }
     text
 }

@@ -2,6 +2,7 @@
 //! saying (the runs, the reference lines, the whiskers, what "small" means), laid out
 //! left to right and wrapped to the next line when the chart's width runs out.
 
+use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use std::fmt::Write;
 
 use super::colour::{MUTED, REFERENCE_COLOUR, SMALL_COLOUR, WHISKER};
@@ -137,4 +138,9 @@ fn swatch(swatch: Swatch, x: f64, y: f64) -> String {
         Swatch::Marker(series) => marker(series, x + 9.0, y, 5.0, true),
         Swatch::Fill(filled) => Shape::Circle.svg(x + 9.0, y, 5.0, &paint(MUTED, filled)),
     }
+}
+
+/// The legend entry of the faded "small" groups, whose threshold is the analysis's.
+pub(super) fn small_legend() -> String {
+    format!("\"small\": fewer than {SMALL_GROUP} cases")
 }

@@ -2,6 +2,7 @@
 //! axis, with interval whiskers at the points, value labels placed so that none hides
 //! another, and the first curve's sizes under the axis.
 
+use crate::svg::legend::small_legend;
 use std::fmt::Write;
 
 use super::axis::{self, Tick};
@@ -202,7 +203,7 @@ fn legend(lines: &[Line], options: &ChartOptions) -> Legend {
         legend.add(label, Swatch::Whisker);
     }
     if points().any(|p| p.small) {
-        legend.add("\"small\": fewer than 20 cases", Swatch::Small);
+        legend.add(&small_legend(), Swatch::Small);
     }
     legend
 }

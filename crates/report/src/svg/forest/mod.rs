@@ -4,6 +4,8 @@
 
 mod scale;
 
+use crate::svg::legend::small_legend;
+use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use std::fmt::Write;
 
 use super::axis::{self, Axis};
@@ -181,7 +183,7 @@ fn legend(rows: &[ForestRow], options: &ForestOptions) -> Legend {
     legend.add("filled, bold: the interval excludes 0", Swatch::Fill(true));
     legend.add("hollow: it includes 0", Swatch::Fill(false));
     if rows.iter().any(|r| r.small) {
-        legend.add("\"small\": fewer than 20 cases", Swatch::Small);
+        legend.add(&small_legend(), Swatch::Small);
     }
     legend
 }
@@ -205,7 +207,7 @@ fn lay_out_row<'a>(
             estimate.name, row.label, estimate.text, row.size
         );
         if row.small {
-            tooltip.push_str("; fewer than 20 cases");
+            tooltip.push_str(&format!("; fewer than {SMALL_GROUP} cases"));
         }
         EstimateMarks {
             y,
