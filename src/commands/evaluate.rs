@@ -262,7 +262,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         print_tallies(&tallies);
         meta.endpoints = Some(serde_json::to_value(&tallies).expect("tallies serialise"));
     }
-    let file = ResultsFile::of_cases(
+    let file = liveclin_core::analysis::file::assemble(
         meta.to_map(),
         Some(cases_in_config),
         outcome.cases,

@@ -87,7 +87,8 @@ pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<Exit> {
         ),
     }
 
-    let file = ResultsFile::of_cases(merged_meta(&shards), in_config, cases, Vec::new());
+    let file =
+        liveclin_core::analysis::file::assemble(merged_meta(&shards), in_config, cases, Vec::new());
     results::write_atomic(&args.output, &file)?;
     let summary = summarize(&file.cases);
     // The merged file is written; a closed stdout (`| head`) still gets the notes below.

@@ -8,7 +8,10 @@ use super::multiturn::{MultiTurn, diagnostics};
 use super::outcome::OutcomeCounts;
 use super::reading::RobustReading;
 use super::{Summary, summarize};
-use crate::results::{Coverage, ResultsFile};
+use serde_json::{Map, Value};
+
+use super::{insight, summary_value};
+use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// Everything the reports say about one run.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,5 +52,44 @@ impl Analysis {
             coverage: Coverage::of(&file.meta),
             cases: cases.len(),
         }
+    }
+}
+
+/// The results file of these cases under `meta` (by `evaluate` and `merge` alike), with
+/// everything computed from the cases in one place: the official `summary`, our
+/// top-level keys (outcomes, intervals, multi-turn diagnostics), and, when the config's
+/// size is known, the coverage added at the end of `meta` (its `cases_run` is
+/// `cases.len()`).
+pub fn assemble(
+    mut meta: Map<String, Value>,
+    cases_in_config: Option<usize>,
+    cases: Vec<CaseRecord>,
+    unfinished_cases: Vec<CaseRecord>,
+) -> ResultsFile {
+    if let Some(in_config) = cases_in_config {
+        Coverage::new(in_config, cases.len()).insert_into(&mut meta);
+    }
+    ResultsFile {
+        meta,
+        summary: summary_value(summarize(&cases).as_ref()),
+        extra: insight::keys(&cases),
+        cases,
+        unfinished_cases,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_coverage_is_counted_from_the_cases_and_comes_last() {
+        let cases = vec![CaseRecord::default(); 3];
+        let file = assemble(Map::new(), Some(5), cases, Vec::new());
+        let coverage = Coverage::of(&file.meta).unwrap();
+        assert_eq!(coverage, Coverage::new(5, 3));
+        assert_eq!(file.meta.keys().next_back().unwrap(), "cases_run");
+        let unknown = assemble(Map::new(), None, Vec::new(), Vec::new());
+        assert_eq!(Coverage::of(&unknown.meta), None);
     }
 }

@@ -1,11 +1,8 @@
-//! The `meta` of a results file written by `evaluate`, from the facts of the run, and a
-//! results file put together from its cases (by `evaluate` and `merge` alike).
+//! The `meta` of a results file written by `evaluate`, from the facts of the run.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{CaseRecord, Coverage, ResultsFile};
-use crate::analysis::{insight, summarize, summary_value};
 use crate::identity::{self, Difference, RunIdentity};
 
 /// What `meta.tool` says of every file we write.
@@ -14,7 +11,7 @@ const TOOL: &str = "liveclin (Rust)";
 /// The facts of a run that its `meta` records. Each value has one source: the settings
 /// that make answers comparable (model, config, image mode, temperature, max tokens,
 /// version) are read from the identity, never given twice; the counts of the cases are
-/// added from the cases themselves by [`ResultsFile::of_cases`].
+/// added from the cases themselves by [`crate::analysis::file::assemble`].
 #[derive(Debug, Clone)]
 pub struct RunMeta {
     pub identity: RunIdentity,
@@ -85,30 +82,6 @@ impl RunMeta {
         match serde_json::to_value(keys) {
             Ok(Value::Object(map)) => map,
             _ => unreachable!("the meta keys serialise to an object"),
-        }
-    }
-}
-
-impl ResultsFile {
-    /// The results file of these cases under `meta`, with everything computed from the
-    /// cases in one place: the official `summary`, our top-level keys (outcomes,
-    /// intervals, multi-turn diagnostics), and, when the config's size is known, the
-    /// coverage added at the end of `meta` (its `cases_run` is `cases.len()`).
-    pub fn of_cases(
-        mut meta: Map<String, Value>,
-        cases_in_config: Option<usize>,
-        cases: Vec<CaseRecord>,
-        unfinished_cases: Vec<CaseRecord>,
-    ) -> Self {
-        if let Some(in_config) = cases_in_config {
-            Coverage::new(in_config, cases.len()).insert_into(&mut meta);
-        }
-        ResultsFile {
-            meta,
-            summary: summary_value(summarize(&cases).as_ref()),
-            extra: insight::keys(&cases),
-            cases,
-            unfinished_cases,
         }
     }
 }
@@ -208,16 +181,5 @@ mod tests {
         assert_eq!(map["api_base"], "http://a/v1");
         assert_eq!(map["api_bases"], json!(["http://a/v1", "http://b/v1"]));
         assert_eq!(map["accepted_changes"][0]["setting"], "temperature");
-    }
-
-    #[test]
-    fn the_coverage_is_counted_from_the_cases_and_comes_last() {
-        let cases = vec![CaseRecord::default(); 3];
-        let file = ResultsFile::of_cases(run().to_map(), Some(5), cases, Vec::new());
-        let coverage = Coverage::of(&file.meta).unwrap();
-        assert_eq!(coverage, Coverage::new(5, 3));
-        assert_eq!(file.meta.keys().next_back().unwrap(), "cases_run");
-        let unknown = ResultsFile::of_cases(run().to_map(), None, Vec::new(), Vec::new());
-        assert_eq!(Coverage::of(&unknown.meta), None);
     }
 }
