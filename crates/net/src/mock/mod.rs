@@ -12,6 +12,8 @@
 //! (fetching http URLs as a model server does) and names their dominant colour, or, with
 //! `ignore_images`, answers as a text-only model would.
 
+mod usage;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -445,7 +447,7 @@ impl Mock {
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            "usage": usage::reported(request, &content),
         });
         (StatusCode::OK, axum::Json(body)).into_response()
     }
