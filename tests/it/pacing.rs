@@ -4,7 +4,7 @@
 //!
 //! The mock's window is one second instead of a minute (its headers keep OpenAI's
 //! format), so the demo's 72 requests (about 77k tokens with `--max-tokens 100`) take a
-//! few seconds at 20k tokens a second; `--tpm` is the same limit per minute.
+//! few seconds at 30k tokens a second; `--tpm` is the same limit per minute.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use liveclin_net::mock::ratelimit::RateLimit;
 use crate::common::{evaluate, mock_server};
 
 /// Tokens a second the mock allows.
-const TOKENS_PER_SECOND: u64 = 20_000;
+const TOKENS_PER_SECOND: u64 = 30_000;
 
 /// The 429s the mock sent and the wall time of a demo run with `extra` flags, and what
 /// the run printed on stderr.
@@ -69,10 +69,13 @@ fn pacing_avoids_the_429s_and_finishes_no_later() {
         learned_wall <= allowed,
         "{learned_wall:?} vs {unpaced_wall:?}"
     );
+    let shown = format!(
+        "Pacing (paced: {:.1}M TPM): ",
+        (TOKENS_PER_SECOND * 60) as f64 / 1e6
+    );
     for stderr in [&capped_err, &learned_err] {
         assert!(
-            stderr.contains("Pacing (paced: 1.2M TPM): ")
-                && stderr.contains("calls waited for the rate limit"),
+            stderr.contains(&shown) && stderr.contains("calls waited for the rate limit"),
             "{stderr}"
         );
     }

@@ -171,12 +171,13 @@ impl ChatClient {
             .bearer_auth(&self.settings.api_key)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(reqwest::Body::wrap(self.body(conversation)));
+        let sent = std::time::Instant::now();
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return transport_failure(e, &self.secret),
         };
         let status = response.status();
-        self.limits.observe(response.headers());
+        self.limits.observe(response.headers(), sent);
         let retry_after = retry::retry_after(response.headers()).map(|asked| self.capped(asked));
         let text = match read_body(response, MAX_REPLY_BYTES, &self.secret).await {
             Ok(t) => t,

@@ -24,7 +24,7 @@ pub struct Budget {
     pub reset: Duration,
 }
 
-/// What one answer said of the endpoint's budgets, and when it was read.
+/// What one answer said of the endpoint's budgets, and as of when.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimits {
     pub requests: Option<Budget>,
@@ -65,8 +65,12 @@ fn budget(headers: &HeaderMap, what: &str) -> Option<Budget> {
 pub(crate) struct Latest(Mutex<Option<RateLimits>>);
 
 impl Latest {
-    pub(crate) fn observe(&self, headers: &HeaderMap) {
-        if let Some(limits) = RateLimits::read(headers, Instant::now()) {
+    /// Keeps what an answer to a request sent at `sent` states. The budgets are dated
+    /// from the sending, not the answer: a provider checks a request against its limit
+    /// when it arrives, and the budget refills while the model generates (dated from the
+    /// answer, a 30-second reply would make the budget look 30 seconds emptier than it is).
+    pub(crate) fn observe(&self, headers: &HeaderMap, sent: Instant) {
+        if let Some(limits) = RateLimits::read(headers, sent) {
             *self.0.lock().expect("rate-limit lock") = Some(limits);
         }
     }
