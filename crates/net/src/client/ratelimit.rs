@@ -71,7 +71,11 @@ impl Latest {
     /// answer, a 30-second reply would make the budget look 30 seconds emptier than it is).
     pub(crate) fn observe(&self, headers: &HeaderMap, sent: Instant) {
         if let Some(limits) = RateLimits::read(headers, sent) {
-            *self.0.lock().expect("rate-limit lock") = Some(limits);
+            let mut latest = self.0.lock().expect("rate-limit lock");
+            // An answer to an earlier request that arrives late says less than the last.
+            if latest.is_none_or(|last| last.seen <= sent) {
+                *latest = Some(limits);
+            }
         }
     }
 

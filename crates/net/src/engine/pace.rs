@@ -367,6 +367,28 @@ mod tests {
     }
 
     #[test]
+    fn requests_are_paced_by_the_rpm_cap_and_the_slower_budget_wins() {
+        let now = Instant::now();
+        // 120 RPM: 2 a second, at most 2 at once; 6000 TPM: 100 a second.
+        let mut limiter = Limiter::new(
+            Caps {
+                rpm: Some(120),
+                tpm: Some(6000),
+                follow_headers: true,
+            },
+            now,
+        );
+        assert_eq!(limiter.reserve(10, now), Duration::ZERO);
+        assert_eq!(limiter.reserve(10, now), Duration::ZERO);
+        assert_eq!(limiter.reserve(10, now), Duration::from_millis(500));
+        // Requests are the slower budget here (2 short at 2 a second) ...
+        assert_eq!(limiter.reserve(270, now), Duration::from_secs(1));
+        // ... and tokens here: 210 short (200 in debt) at 100 a second.
+        let wait = limiter.reserve(10, now).as_secs_f64();
+        assert!((wait - 2.1).abs() < 1e-9, "{wait}");
+    }
+
+    #[test]
     fn headers_teach_the_limit_its_rate_and_what_is_left() {
         let now = Instant::now();
         let mut tokens = Dimension::capped(None, now);

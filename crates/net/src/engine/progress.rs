@@ -586,6 +586,14 @@ mod tests {
     }
 
     #[test]
+    fn the_pacing_rate_shows_after_the_failures_once_known() {
+        let counts = Counts::new(10, 2);
+        assert_eq!(counts.status(), "Q-Acc 0.0%  failed 0");
+        *counts.paced.lock().unwrap() = "paced: 28k TPM".into();
+        assert_eq!(counts.status(), "Q-Acc 0.0%  failed 0  paced: 28k TPM");
+    }
+
+    #[test]
     fn paces_and_durations_read_as_people_say_them() {
         assert_eq!(speed(2.13), "2.1 MCQs/s");
         assert_eq!(speed(0.25), "4.0s/MCQ");
