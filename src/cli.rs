@@ -456,6 +456,20 @@ pub(crate) struct EvaluateArgs {
     /// to 86400); a server asking for more is told once, and waited for this long.
     #[arg(long, value_name = "SECONDS", default_value = "600", value_parser = call_seconds)]
     pub max_wait: Duration,
+    /// Requests per minute allowed per endpoint: calls are held back to stay under it
+    /// (a second's worth may go at once). Without it, a limit the provider states in
+    /// its x-ratelimit-* headers is still followed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rpm: Option<u64>,
+    /// Tokens per minute allowed per endpoint, counted as a request's estimated prompt
+    /// tokens (four characters a token, 85 a picture) plus --max-tokens, as OpenAI
+    /// counts them: calls are held back to stay under it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub tpm: Option<u64>,
+    /// Ignore the x-ratelimit-* headers a provider sends: calls are not held back (the
+    /// provider's 429s still slow the run down).
+    #[arg(long, conflicts_with_all = ["rpm", "tpm"])]
+    pub no_pacing: bool,
     /// Seconds between plain progress lines when stderr is not a terminal (a Slurm log,
     /// nohup, CI); on a terminal a progress bar is drawn instead.
     #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = progress_interval)]
@@ -749,6 +763,18 @@ pub(crate) struct MockBehaviour {
     /// the letter read), for replies as large as a reasoning model's.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub reply_padding: usize,
+    /// Enforce a provider's rate limit of N requests per --limit-window: stated on every
+    /// answer in OpenAI's x-ratelimit-* headers, a 429 with Retry-After beyond it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_rpm: Option<u64>,
+    /// Enforce a rate limit of N tokens per --limit-window (a request counts its prompt
+    /// tokens as the mock bills them plus its max_tokens, as OpenAI counts them).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit_tpm: Option<u64>,
+    /// What --limit-rpm and --limit-tpm are per, in seconds (a minute, as OpenAI's;
+    /// shorter for a quick test).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds)]
+    pub limit_window: Duration,
 }
 
 #[derive(Debug, Args)]

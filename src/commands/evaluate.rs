@@ -18,6 +18,7 @@ use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
 use liveclin_net::engine::breaker::Breaker;
 use liveclin_net::engine::journal::{Journal, JournalFlush};
+use liveclin_net::engine::pace::{Caps, Pacer, RuleOfThumb};
 use liveclin_net::engine::pool::{EndpointTally, Pool};
 use liveclin_net::engine::preflight;
 use liveclin_net::engine::progress::Progress;
@@ -242,11 +243,21 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         ),
         stop: stop.clone(),
         breaker: Breaker::default(),
+        pacer: Pacer::new(
+            pool.endpoints(),
+            Caps {
+                rpm: args.rpm,
+                tpm: args.tpm,
+                follow_headers: !args.no_pacing,
+            },
+            Box::new(RuleOfThumb),
+        ),
     });
     let clock = Instant::now();
     let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
     let elapsed = clock.elapsed();
     let tripped = engine.breaker.tripped();
+    print_pacing(&engine.pacer);
     let journal_failure = match Arc::try_unwrap(engine) {
         Ok(engine) => engine.journal.close().err(),
         Err(_) => None,
@@ -478,6 +489,20 @@ fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
 }
 
 /// How each endpoint fared, on stderr (before the scores).
+/// How long pacing held calls back, when it did (or when the user asked for it).
+fn print_pacing(pacer: &Pacer) {
+    let waited = pacer.waited();
+    let Some(shown) = pacer.shown() else {
+        return;
+    };
+    liveclin_term::say!(
+        "Pacing ({shown}): {} of {} calls waited for the rate limit, {:.1}s in all",
+        waited.paced,
+        waited.calls,
+        waited.total.as_secs_f64()
+    );
+}
+
 fn print_tallies(tallies: &[EndpointTally]) {
     liveclin_term::say!("Endpoints:");
     for EndpointTally { api_base, tally: t } in tallies {

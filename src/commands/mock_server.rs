@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 
 use crate::cli::{DataArgs, DemoArgs, EvaluateArgs, MockBehaviour, MockServerArgs, parse_words};
 use crate::exit::Exit;
+use liveclin_net::mock::ratelimit::RateLimit;
 use liveclin_net::mock::{FAULTS, Mock, MockConfig};
 
 /// The mock's settings from the command line.
@@ -49,6 +50,11 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         context_length: b.context_length,
         one_at_a_time: b.one_at_a_time,
         reply_padding: b.reply_padding,
+        rate_limit: (b.limit_rpm.is_some() || b.limit_tpm.is_some()).then_some(RateLimit {
+            requests: b.limit_rpm,
+            tokens: b.limit_tpm,
+            window: b.limit_window,
+        }),
         ..MockConfig::default()
     })
 }

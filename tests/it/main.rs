@@ -17,6 +17,7 @@ mod hostile;
 mod html;
 mod hub_server;
 mod loud;
+mod pacing;
 mod parity;
 #[cfg(unix)] // symbolic links
 mod pictures;

@@ -10,6 +10,7 @@
 //! replaced by `***` in everything it says before that text is stored or printed.
 
 pub mod conversation;
+pub mod ratelimit;
 pub mod retry;
 
 use std::borrow::Cow;
@@ -110,6 +111,8 @@ pub struct ChatClient {
     secret: Secret,
     /// The request body around the messages, serialised once.
     envelope: Envelope,
+    /// The rate-limit budgets the endpoint stated last, for pacing.
+    limits: ratelimit::Latest,
 }
 
 impl ChatClient {
@@ -131,11 +134,17 @@ impl ChatClient {
             secret: Secret::new(&settings.api_key),
             settings,
             envelope,
+            limits: ratelimit::Latest::default(),
         })
     }
 
     pub fn settings(&self) -> &ChatSettings {
         &self.settings
+    }
+
+    /// The budgets the endpoint's latest answer stated in `x-ratelimit-*` headers.
+    pub fn rate_limits(&self) -> Option<ratelimit::RateLimits> {
+        self.limits.get()
     }
 
     /// The request body (docs/requests.md) for a conversation, with `--extra-body` merged in.
@@ -162,11 +171,13 @@ impl ChatClient {
             .bearer_auth(&self.settings.api_key)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .body(reqwest::Body::wrap(self.body(conversation)));
+        let sent = std::time::Instant::now();
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return transport_failure(e, &self.secret),
         };
         let status = response.status();
+        self.limits.observe(response.headers(), sent);
         let retry_after = retry::retry_after(response.headers()).map(|asked| self.capped(asked));
         let text = match read_body(response, MAX_REPLY_BYTES, &self.secret).await {
             Ok(t) => t,

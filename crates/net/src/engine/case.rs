@@ -48,10 +48,15 @@ impl Engine {
         });
 
         let mut conversation = Conversation::default();
+        // The conversation's estimated prompt tokens, for pacing.
+        let estimate = self.pacer.estimate();
+        let mut tokens = 0;
         for record in kept {
             let content = contents.next().expect("a kept turn has a prompt");
+            let reply = record.model_response.as_str().unwrap_or("");
+            tokens += estimate.content(&content) + estimate.content(&reply.into());
             conversation.user(content);
-            conversation.assistant(record.model_response.as_str().unwrap_or(""));
+            conversation.assistant(reply);
             records.push(record);
         }
         for (index, content) in (records.len()..).zip(contents) {
@@ -59,17 +64,19 @@ impl Engine {
                 return false;
             }
             let mcq = mcqs[index];
+            tokens += estimate.content(&content);
             conversation.user(content);
             // Timed for the ETA, retries and waits included: what a question costs the run.
             let asking = self.progress.asking(&lc.id, mcqs.len() - index);
             let outcome = tokio::select! {
-                outcome = self.ask(&mut lease, &conversation, &lc.id, index) => outcome,
+                outcome = self.ask(&mut lease, &conversation, tokens, &lc.id, index) => outcome,
                 () = self.stop.wait() => return false,
             };
             asking.settled(outcome.is_ok());
             match outcome {
                 Ok(reply) => {
                     let record = answered(lc, index, mcq, &reply);
+                    tokens += estimate.content(&reply.content.as_str().into());
                     conversation.assistant(&reply.content);
                     self.finished_turn(lc, &record);
                     records.push(record);
@@ -116,10 +123,14 @@ impl Engine {
     /// timeout on an endpoint over its lowered limit gives the case's place back and
     /// waits for a new one; that call is not counted, as the slowing down is ours (and
     /// retrying at once would only queue behind the calls the server is still working on).
+    ///
+    /// Every call first waits for the endpoint's rate-limit budget (`pace`): it costs
+    /// the conversation's `prompt_tokens` (estimated) and `max_tokens`.
     async fn ask(
         &self,
         lease: &mut Lease,
         conversation: &Conversation,
+        prompt_tokens: u64,
         case_id: &str,
         index: usize,
     ) -> Result<Reply, Failure> {
@@ -128,6 +139,7 @@ impl Engine {
             let mut retry_after = None;
             let mut call = 0;
             while call < self.max_retries {
+                self.pace(lease, prompt_tokens).await;
                 let outcome = lease.client().complete(conversation).await;
                 let overloaded = pool::overloaded(&outcome);
                 if let Some(note) = self.pool.report(lease.index(), &outcome) {
@@ -178,6 +190,16 @@ impl Engine {
             }
         }
         Err(Failure::Exhausted(last))
+    }
+
+    /// Waits until a call fits the endpoint's rate limits, and shows the pace.
+    async fn pace(&self, lease: &Lease, prompt_tokens: u64) {
+        let client = lease.client();
+        let tokens = prompt_tokens + client.settings().max_tokens;
+        self.pacer.wait(lease.index(), client, tokens).await;
+        if let Some(shown) = self.pacer.shown() {
+            self.progress.paced(shown);
+        }
     }
 
     /// Moves the case when its endpoint is resting and another can take it.

@@ -5,6 +5,7 @@ pub mod breaker;
 mod case;
 pub mod health;
 pub mod journal;
+pub mod pace;
 pub mod pool;
 pub mod preflight;
 pub mod progress;
@@ -41,6 +42,8 @@ pub struct Engine {
     pub progress: Progress,
     pub stop: Arc<Stop>,
     pub breaker: breaker::Breaker,
+    /// Holds calls back to stay inside the endpoints' rate limits.
+    pub pacer: pace::Pacer,
 }
 
 /// What a run produced.

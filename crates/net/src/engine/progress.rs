@@ -41,6 +41,8 @@ struct Counts {
     last_failure: Mutex<String>,
     /// Question latencies and the cases under way, for the ETA.
     clock: Mutex<Clock>,
+    /// The rates calls are paced at (`paced: 28k TPM`), empty while nothing paces.
+    paced: Mutex<String>,
 }
 
 /// Questions settled recently that the latency average follows: enough to smooth the
@@ -129,6 +131,11 @@ impl Progress {
         }
         self.bar.set_message(c.status());
         self.bar.inc(1);
+    }
+
+    /// Shows the rates calls are paced at (`paced: 28k TPM`) beside the failures.
+    pub fn paced(&self, shown: String) {
+        *self.counts.paced.lock().expect("progress lock") = shown;
     }
 
     /// Counts one finished case.
@@ -253,6 +260,7 @@ impl Counts {
             failed: AtomicU64::new(0),
             last_failure: Mutex::new(String::new()),
             clock: Mutex::default(),
+            paced: Mutex::default(),
         }
     }
 
@@ -304,7 +312,7 @@ impl Counts {
         }
     }
 
-    /// `Q-Acc 61.2%  failed 3 (HTTP 401)`.
+    /// `Q-Acc 61.2%  failed 3 (HTTP 401)`, and `  paced: 28k TPM` while paced.
     fn status(&self) -> String {
         let answered = self.answered.load(Ordering::Relaxed);
         let correct = self.correct.load(Ordering::Relaxed);
@@ -320,7 +328,13 @@ impl Counts {
         } else {
             String::new()
         };
-        format!("Q-Acc {accuracy:.1}%  failed {failed}{reason}")
+        let paced = self.paced.lock().expect("progress lock");
+        let paced = if paced.is_empty() {
+            String::new()
+        } else {
+            format!("  {paced}")
+        };
+        format!("Q-Acc {accuracy:.1}%  failed {failed}{reason}{paced}")
     }
 
     /// A whole plain progress line: `[12m 30s] 120/1407 cases, 560/6605 MCQs, 2.1 MCQs/s,
@@ -569,6 +583,14 @@ mod tests {
             "{:?}",
             clock.latency
         );
+    }
+
+    #[test]
+    fn the_pacing_rate_shows_after_the_failures_once_known() {
+        let counts = Counts::new(10, 2);
+        assert_eq!(counts.status(), "Q-Acc 0.0%  failed 0");
+        *counts.paced.lock().unwrap() = "paced: 28k TPM".into();
+        assert_eq!(counts.status(), "Q-Acc 0.0%  failed 0  paced: 28k TPM");
     }
 
     #[test]

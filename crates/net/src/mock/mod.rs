@@ -12,6 +12,7 @@
 //! (fetching http URLs as a model server does) and names their dominant colour, or, with
 //! `ignore_images`, answers as a text-only model would.
 
+pub mod ratelimit;
 mod usage;
 
 use std::collections::HashMap;
@@ -88,6 +89,8 @@ pub struct MockConfig {
     pub ignore_list_content: bool,
     /// The context length `/v1/models` reports (as vLLM's `max_model_len`).
     pub context_length: Option<u64>,
+    /// A provider's rate limit, stated in `x-ratelimit-*` headers and enforced with 429s.
+    pub rate_limit: Option<ratelimit::RateLimit>,
 }
 
 impl Default for MockConfig {
@@ -110,6 +113,7 @@ impl Default for MockConfig {
             persistent_faults: false,
             ignore_list_content: false,
             context_length: None,
+            rate_limit: None,
         }
     }
 }
@@ -136,6 +140,8 @@ pub struct Stats {
     pub(crate) peak_in_flight: usize,
     /// Requests whose body held `MockConfig::watch`.
     pub watched: u64,
+    /// Requests refused with a 429 because they did not fit `MockConfig::rate_limit`.
+    pub rate_limited: u64,
 }
 
 struct Known {
@@ -157,6 +163,8 @@ pub struct Mock {
     busy_until: Mutex<tokio::time::Instant>,
     /// Fetches the http(s) pictures it is asked about.
     http: reqwest::Client,
+    /// Enforces `MockConfig::rate_limit`.
+    limiter: Option<ratelimit::Limiter>,
 }
 
 impl Mock {
@@ -187,6 +195,7 @@ impl Mock {
             }
         }
         Mock {
+            limiter: config.rate_limit.map(ratelimit::Limiter::new),
             config,
             cases: index,
             attempts: Mutex::new(HashMap::new()),
@@ -656,7 +665,7 @@ pub(crate) fn router(mock: Arc<Mock>) -> Router {
         .route(
             "/v1/chat/completions",
             post(|State(m): State<Arc<Mock>>, headers: HeaderMap, body: axum::body::Bytes| async move {
-                m.chat(&headers, &body).await
+                m.limited_chat(&headers, &body).await
             }),
         )
         .route(
