@@ -49,6 +49,7 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         context_length: b.context_length,
         one_at_a_time: b.one_at_a_time,
         reply_padding: b.reply_padding,
+        image_tokens: b.image_tokens,
         ..MockConfig::default()
     })
 }

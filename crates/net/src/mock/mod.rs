@@ -28,6 +28,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::vision::picture::{self, Look};
+use liveclin_core::cost::picture::ImageTokens;
+use liveclin_core::cost::tokens::Counter;
 use liveclin_core::dataset::LoadedCase;
 use liveclin_core::prompt::{ANSWER_INSTRUCTION, ImageMode, case_turns};
 
@@ -88,6 +90,9 @@ pub struct MockConfig {
     pub ignore_list_content: bool,
     /// The context length `/v1/models` reports (as vLLM's `max_model_len`).
     pub context_length: Option<u64>,
+    /// How the `usage` it reports counts a picture's tokens (text is always counted by
+    /// o200k_base), so a run's reported usage can be checked against `estimate`.
+    pub image_tokens: ImageTokens,
 }
 
 impl Default for MockConfig {
@@ -110,6 +115,7 @@ impl Default for MockConfig {
             persistent_faults: false,
             ignore_list_content: false,
             context_length: None,
+            image_tokens: ImageTokens::OpenAi,
         }
     }
 }
@@ -157,6 +163,9 @@ pub struct Mock {
     busy_until: Mutex<tokio::time::Instant>,
     /// Fetches the http(s) pictures it is asked about.
     http: reqwest::Client,
+    /// Counts the input tokens of the `usage` it reports (the dataset's figures sent by
+    /// URL are sized from their files).
+    counter: Counter,
 }
 
 impl Mock {
@@ -187,6 +196,7 @@ impl Mock {
             }
         }
         Mock {
+            counter: Counter::with_dataset(config.image_tokens, cases, image_root),
             config,
             cases: index,
             attempts: Mutex::new(HashMap::new()),
@@ -447,7 +457,7 @@ impl Mock {
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": usage::reported(request, &content),
+            "usage": usage::reported(request, &content, &self.counter),
         });
         (StatusCode::OK, axum::Json(body)).into_response()
     }
