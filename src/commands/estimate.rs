@@ -20,7 +20,7 @@ struct Report {
     tokenizer: &'static str,
     tokenizer_exact: bool,
     /// The picture rule, as `--image-tokens` takes it.
-    image_tokens: String,
+    image_tokens: ImageTokens,
     #[serde(flatten)]
     estimate: Estimate,
     price: Option<Price>,
@@ -55,7 +55,7 @@ pub(crate) fn run(args: &EstimateArgs) -> anyhow::Result<Exit> {
         image_mode: args.image_mode,
         tokenizer: "o200k_base",
         tokenizer_exact: tokenizer_is_exact(&args.model),
-        image_tokens: args.image_tokens.to_string(),
+        image_tokens: args.image_tokens,
         cost_usd: args.price.map(|p| estimate.cost(&p)),
         min_wall_minutes: estimate.min_minutes(args.rpm, args.tpm),
         estimate,
@@ -120,10 +120,10 @@ fn table(r: &Report) -> String {
     rows.push((
         "picture tokens",
         thousands(e.picture_tokens),
-        format!(
-            "{} rule, at each picture's real size",
-            rule_name(&r.image_tokens)
-        ),
+        match r.image_tokens {
+            ImageTokens::Fixed(n) => format!("{n} a picture"),
+            rule => format!("{rule}'s rule, at each picture's real size"),
+        },
     ));
     rows.push(("input tokens", thousands(e.input_tokens), String::new()));
     rows.push((
@@ -175,13 +175,6 @@ fn table(r: &Report) -> String {
         e.max_turns
     ));
     text
-}
-
-fn rule_name(rule: &str) -> String {
-    match rule.parse::<ImageTokens>() {
-        Ok(ImageTokens::Fixed(n)) => format!("{n} tokens a picture"),
-        _ => format!("{rule}'s"),
-    }
 }
 
 /// How each limit bounds the run.

@@ -127,3 +127,85 @@ fn the_estimate_matches_what_the_mock_bills_for_a_synthetic_config() {
     check(&config.data_dir, config.dataset, "local", "openai");
     check(&config.data_dir, config.dataset, "url", "gemini");
 }
+
+/// The table says what the JSON says, with the cost and the least wall time worked out
+/// from the counts; bad values name their flag.
+#[test]
+fn the_table_prices_and_paces_the_counts() {
+    let demo = [
+        "estimate",
+        "--model",
+        "gpt-4o",
+        "--data-dir",
+        ".",
+        "--dataset",
+        "demo",
+        "--image-mode",
+        "local",
+        "--price",
+        "2.5,10,1.25",
+        "--rpm",
+        "30",
+        "--tpm",
+        "1000000",
+    ];
+    let json = liveclin().args(demo).arg("--json").output().unwrap();
+    let e: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let n = |key: &str| e[key].as_u64().unwrap();
+    assert_eq!(n("requests"), 72);
+    assert_eq!(n("output_tokens"), 72 * 1000);
+    assert_eq!(n("input_tokens"), n("text_tokens") + n("picture_tokens"));
+    assert!(n("cache_eligible_tokens") < n("input_tokens"));
+    assert_eq!(e["tokenizer_exact"], true);
+    let usd = (n("input_tokens") - n("cache_eligible_tokens")) as f64 * 2.5e-6
+        + n("cache_eligible_tokens") as f64 * 1.25e-6
+        + n("output_tokens") as f64 * 10e-6;
+    assert!((e["cost_usd"].as_f64().unwrap() - usd).abs() < 1e-9);
+    // 72 requests at 30 a minute take 2.4 minutes; the tokens at 1M TPM far less.
+    assert!((e["min_wall_minutes"].as_f64().unwrap() - 2.4).abs() < 1e-9);
+
+    let table = liveclin().args(demo).output().unwrap();
+    let table = String::from_utf8(table.stdout).unwrap();
+    println!("{table}");
+    let thousands = |key: &str| {
+        let digits = n(key).to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    for (row, key) in [
+        ("input tokens", "input_tokens"),
+        ("picture tokens", "picture_tokens"),
+        ("cache-eligible", "cache_eligible_tokens"),
+    ] {
+        let line = table
+            .lines()
+            .find(|l| l.trim_start().starts_with(row))
+            .unwrap();
+        assert!(line.contains(&thousands(key)), "{line}");
+    }
+    assert!(table.contains(&format!("${usd:.2}  at $2.5 in, $10 out, $1.25 cached")));
+    assert!(table.contains("2 min 24 s  72 requests at 30 RPM: 2 min 24 s"));
+
+    for (flag, value, says) in [
+        ("--price", "2.5", "is not INPUT,OUTPUT[,CACHED]"),
+        (
+            "--image-tokens",
+            "claude",
+            "is not openai, anthropic, gemini",
+        ),
+        ("--rpm", "0", "0 is not in 1.."),
+    ] {
+        let mut args = demo[..9].to_vec();
+        args.extend([flag, value]);
+        let out = liveclin().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(flag) && stderr.contains(says), "{stderr}");
+    }
+}

@@ -31,11 +31,17 @@ pub fn file_size(path: &Path) -> Option<Size> {
 /// The size of the picture in a `data:<mime>;base64,<bytes>` URI.
 pub fn data_uri_size(uri: &str) -> Option<Size> {
     let (_, payload) = uri.strip_prefix("data:")?.split_once(";base64,")?;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(payload)
-        .ok()?;
-    imagesize::blob_size(&bytes).ok().map(from_imagesize)
+    // The header is near the start: decode 48 KiB first (a JPEG's size may follow a
+    // large EXIF block, then the whole picture is decoded), not megabytes per request.
+    let decode = |text: &str| base64::engine::general_purpose::STANDARD.decode(text).ok();
+    let head = payload.get(..HEAD_CHARS).and_then(decode);
+    let size = head.and_then(|bytes| imagesize::blob_size(&bytes).ok());
+    size.or_else(|| imagesize::blob_size(&decode(payload)?).ok())
+        .map(from_imagesize)
 }
+
+/// Base64 characters of a data URI decoded to find its picture's size (48 KiB of bytes).
+const HEAD_CHARS: usize = 48 * 1024 / 3 * 4;
 
 fn from_imagesize(size: imagesize::ImageSize) -> Size {
     Size {
@@ -115,6 +121,13 @@ impl FromStr for ImageTokens {
     }
 }
 
+/// As `--image-tokens` takes it: `"openai"`, `"anthropic"`, `"gemini"` or `"N"`.
+impl serde::Serialize for ImageTokens {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for ImageTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -177,6 +190,17 @@ mod tests {
         let uri = crate::images::data_uri(&demo.join("fig3.jpg")).unwrap();
         assert_eq!(data_uri_size(&uri), Some(jpeg));
         assert_eq!(data_uri_size("https://x/y.png"), None);
+        // A JPEG whose size comes after 60 kB of metadata: past the head first decoded.
+        let mut jpeg = vec![0xFF, 0xD8];
+        for _ in 0..2 {
+            jpeg.extend([0xFF, 0xE1, 0x75, 0x32]);
+            jpeg.extend(std::iter::repeat_n(0u8, 0x7532 - 2));
+        }
+        jpeg.extend([0xFF, 0xC0, 0, 11, 8, 0, 200, 1, 44, 1, 1, 0x11, 0]);
+        jpeg.extend([0xFF, 0xD9]);
+        let uri = crate::images::encode(Path::new("big.jpg"), &jpeg).unwrap();
+        assert!(uri.len() > HEAD_CHARS);
+        assert_eq!(data_uri_size(&uri), Some(size(300, 200)));
         assert_eq!(file_size(&demo.join("absent.png")), None);
     }
 }
