@@ -108,10 +108,6 @@ impl Counter {
         Counter { rule, url_sizes }
     }
 
-    pub fn rule(&self) -> ImageTokens {
-        self.rule
-    }
-
     /// The input tokens of a whole request body (`messages` and the reply's priming).
     pub fn request(&self, request: &Value) -> u64 {
         let messages = request["messages"].as_array().into_iter().flatten();
