@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use liveclin_core::analysis::compare::Reading;
+use liveclin_core::cost::picture::ImageTokens;
+use liveclin_core::cost::price::Price;
 use liveclin_core::identity::Setting;
 use liveclin_term::ColorChoice;
 
@@ -100,6 +102,12 @@ pub(crate) enum Command {
     Merge(MergeArgs),
     /// Show the exact turns (text and pictures) that would be sent for chosen cases
     Prompts(PromptsArgs),
+    /// Count what a run would send and cost, without calling anyone
+    ///
+    /// Requests, bytes, pictures, input tokens (text by o200k_base, pictures by a
+    /// provider's rule at their real sizes), the prompt-cache-eligible share, the output
+    /// assumed, the cost at --price and the least time under --rpm/--tpm limits.
+    Estimate(EstimateArgs),
     /// Run both answer extractors on a reply, or measure them on a labelled corpus
     Extract(ExtractArgs),
     /// Serve a deterministic OpenAI-compatible mock model on 127.0.0.1 (demos and tests)
@@ -243,6 +251,61 @@ pub(crate) struct PromptsArgs {
     /// real requests always carry the whole image).
     #[arg(long)]
     pub short_data_uris: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EstimateArgs {
+    /// Model name, as the API knows it (it is in every request's bytes; an OpenAI model's
+    /// own tokenizer is o200k_base, for any other the text tokens are an approximation).
+    #[arg(long, short = 'm')]
+    pub model: String,
+    /// How pictures would be sent: `url` (public URLs) or `local` (files as base64 data
+    /// URIs, which make the requests large).
+    #[arg(long, value_parser = choice::parser::<ImageMode>())]
+    pub image_mode: ImageMode,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Max tokens per reply, as for `evaluate` (in each request's bytes; caps
+    /// --expect-output).
+    #[arg(long, default_value_t = 16384)]
+    pub max_tokens: u64,
+    /// Count only the first N cases (as `evaluate --limit`).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Count only shard K of N (as `evaluate --shard`).
+    #[arg(long, value_name = "K/N|auto")]
+    pub shard: Option<ShardArg>,
+    /// With --shard auto: the number of shards (as `evaluate --shard-count`).
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shard_count: Option<u32>,
+    /// Tokens assumed for every reply: its output, and its share of every later turn's
+    /// input (each turn resends the conversation). A model answering with a letter and a
+    /// line writes under 100; a reasoning model thousands.
+    #[arg(long, value_name = "TOKENS", default_value_t = 1000)]
+    pub expect_output: u64,
+    /// How a picture's input tokens are counted, at its real size: `openai` (512-px tiles
+    /// at high detail), `anthropic` (width x height / 750), `gemini` (258 a picture) or a
+    /// fixed number of tokens a picture.
+    #[arg(
+        long,
+        value_name = "openai|anthropic|gemini|N",
+        default_value = "openai"
+    )]
+    pub image_tokens: ImageTokens,
+    /// Prices in USD per million tokens: input, output and optionally cached input (e.g.
+    /// 2.5,10,1.25); the cost is then printed.
+    #[arg(long, value_name = "INPUT,OUTPUT[,CACHED]")]
+    pub price: Option<Price>,
+    /// The provider's requests-per-minute limit: the least wall time is printed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub rpm: Option<u64>,
+    /// The provider's tokens-per-minute limit (input and output): the least wall time is
+    /// printed.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub tpm: Option<u64>,
+    /// Print the estimate as one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -775,6 +838,15 @@ pub(crate) struct MockBehaviour {
     /// shorter for a quick test).
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds)]
     pub limit_window: Duration,
+    /// How the `usage` it reports counts a picture's tokens (`openai`, `anthropic`,
+    /// `gemini` or N a picture, as `estimate --image-tokens`); text is counted by
+    /// o200k_base.
+    #[arg(
+        long,
+        value_name = "openai|anthropic|gemini|N",
+        default_value = "openai"
+    )]
+    pub image_tokens: ImageTokens,
 }
 
 #[derive(Debug, Args)]

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Download(args) => commands::download::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Prompts(args) => commands::prompts::run(&args),
+        Command::Estimate(args) => commands::estimate::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Compare(args) => commands::compare::run(&args),

@@ -12,13 +12,15 @@ use crate::cli::EvaluateArgs;
 use crate::exit::Exit;
 use liveclin_core::analysis::outcome::{self, OutcomeCounts};
 use liveclin_core::analysis::summarize;
+use liveclin_core::cost::picture::ImageTokens;
+use liveclin_core::cost::tokens::Counter;
 use liveclin_core::identity::{RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
 use liveclin_net::engine::breaker::Breaker;
 use liveclin_net::engine::journal::{Journal, JournalFlush};
-use liveclin_net::engine::pace::{Caps, Pacer, RuleOfThumb};
+use liveclin_net::engine::pace::{Caps, Pacer};
 use liveclin_net::engine::pool::{EndpointTally, Pool};
 use liveclin_net::engine::preflight;
 use liveclin_net::engine::progress::Progress;
@@ -250,7 +252,8 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
                 tpm: args.tpm,
                 follow_headers: !args.no_pacing,
             },
-            Box::new(RuleOfThumb),
+            // A call's tokens as OpenAI-family providers bill them (and the mock does).
+            Counter::with_dataset(ImageTokens::OpenAi, &cases, &paths.image_root),
         ),
     });
     let clock = Instant::now();

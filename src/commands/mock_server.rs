@@ -55,6 +55,7 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
             tokens: b.limit_tpm,
             window: b.limit_window,
         }),
+        image_tokens: b.image_tokens,
         ..MockConfig::default()
     })
 }

@@ -4,6 +4,7 @@ pub(crate) mod check_vision;
 pub(crate) mod compare;
 pub(crate) mod completions;
 pub(crate) mod download;
+pub(crate) mod estimate;
 pub(crate) mod evaluate;
 pub(crate) mod extract;
 pub(crate) mod merge;

@@ -71,11 +71,24 @@ pub(crate) fn serve_local(app: axum::Router) -> LocalServer {
 }
 
 pub(crate) fn mock_server(config: liveclin_net::mock::MockConfig) -> MockServer {
-    let dataset = liveclin_core::dataset::load_jsonl(&repo("data/demo/demo.jsonl")).unwrap();
+    mock_server_of(
+        config,
+        &repo("data/demo/demo.jsonl"),
+        &repo("data/demo/image"),
+    )
+}
+
+/// The built-in mock model serving another config than the demo.
+pub(crate) fn mock_server_of(
+    config: liveclin_net::mock::MockConfig,
+    jsonl: &Path,
+    image_root: &Path,
+) -> MockServer {
+    let dataset = liveclin_core::dataset::load_jsonl(jsonl).unwrap();
     let mock = std::sync::Arc::new(liveclin_net::mock::Mock::new(
         config,
         &dataset.cases,
-        &repo("data/demo/image"),
+        image_root,
     ));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -12,6 +12,7 @@ mod crash;
 mod download;
 mod endpoints;
 mod engine;
+mod estimate;
 mod extraction;
 mod hostile;
 mod html;

@@ -57,8 +57,8 @@ fn pacing_avoids_the_429s_and_finishes_no_later() {
          from the headers alone {learned} in {learned_wall:.2?}"
     );
     assert!(unpaced >= 20, "without pacing: {unpaced} 429s");
-    assert!(capped <= 5, "--tpm: {capped} 429s");
-    assert!(learned <= 5, "headers: {learned} 429s");
+    assert!(capped <= 8, "--tpm: {capped} 429s");
+    assert!(learned <= 8, "headers: {learned} 429s");
     // No later, give or take the noise of a shared machine.
     let allowed = unpaced_wall.mul_f64(1.2) + Duration::from_millis(300);
     assert!(

@@ -8,6 +8,7 @@
 //! `scoring` (extraction) -> `results` -> `analysis`.
 
 pub mod analysis;
+pub mod cost;
 pub mod dataset;
 pub mod digest;
 pub mod identity;

@@ -54,7 +54,7 @@ impl Engine {
         for record in kept {
             let content = contents.next().expect("a kept turn has a prompt");
             let reply = record.model_response.as_str().unwrap_or("");
-            tokens += estimate.content(&content) + estimate.content(&reply.into());
+            tokens += estimate.content(&content).total() + estimate.content(&reply.into()).total();
             conversation.user(content);
             conversation.assistant(reply);
             records.push(record);
@@ -64,7 +64,7 @@ impl Engine {
                 return false;
             }
             let mcq = mcqs[index];
-            tokens += estimate.content(&content);
+            tokens += estimate.content(&content).total();
             conversation.user(content);
             // Timed for the ETA, retries and waits included: what a question costs the run.
             let asking = self.progress.asking(&lc.id, mcqs.len() - index);
@@ -76,7 +76,7 @@ impl Engine {
             match outcome {
                 Ok(reply) => {
                     let record = answered(lc, index, mcq, &reply);
-                    tokens += estimate.content(&reply.content.as_str().into());
+                    tokens += estimate.content(&reply.content.as_str().into()).total();
                     conversation.assistant(&reply.content);
                     self.finished_turn(lc, &record);
                     records.push(record);

@@ -15,51 +15,19 @@
 //!
 //! A call reserves its cost in every bucket when it asks, so calls asking at once queue
 //! one after another rather than all waking when the first fits. A call costs one
-//! request, and its estimated tokens: the prompt by `TokenEstimate`, plus `max_tokens`,
+//! request, and its estimated tokens: the prompt counted as `estimate` and the mock count it (o200k_base, pictures by
+//! OpenAI's rule), plus `max_tokens`,
 //! as OpenAI counts a request against its tokens-per-minute limit before it is answered.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+
+use liveclin_core::cost::tokens::Counter;
 
 use crate::client::ChatClient;
 use crate::client::ratelimit::{Budget, RateLimits};
-
-/// How many tokens the content of a message counts for. The engine adds up its
-/// messages' counts as a conversation grows (each message is counted once). This is
-/// where a real tokenizer goes: implement the trait and hand it to `Pacer::new`.
-pub trait TokenEstimate: Send + Sync {
-    /// Tokens of a message's content: a string, or a list of content parts.
-    fn content(&self, content: &Value) -> u64;
-}
-
-/// The rule of thumb: four characters a token (rounded up, per text), and 85 tokens a
-/// picture whatever its size (OpenAI's low-detail price). The mock counts the same way.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct RuleOfThumb;
-
-/// What `RuleOfThumb` counts for a picture.
-pub const TOKENS_PER_PICTURE: u64 = 85;
-
-impl TokenEstimate for RuleOfThumb {
-    fn content(&self, content: &Value) -> u64 {
-        let text = |t: &str| (t.chars().count() as u64).div_ceil(4);
-        match content {
-            Value::String(t) => text(t),
-            Value::Array(parts) => parts
-                .iter()
-                .map(|part| match part["type"].as_str() {
-                    Some("text") => text(part["text"].as_str().unwrap_or("")),
-                    Some("image_url") => TOKENS_PER_PICTURE,
-                    _ => 0,
-                })
-                .sum(),
-            _ => 0,
-        }
-    }
-}
 
 /// The user's caps (`--rpm`, `--tpm`), per endpoint, and whether the endpoints'
 /// headers are followed too (not with `--no-pacing`).
@@ -71,7 +39,7 @@ pub struct Caps {
 }
 
 pub struct Pacer {
-    estimate: Box<dyn TokenEstimate>,
+    estimate: Counter,
     follow_headers: bool,
     endpoints: Vec<Mutex<Limiter>>,
     /// Calls held back, and the time they waited in all (microseconds).
@@ -97,7 +65,7 @@ pub struct Waited {
 }
 
 impl Pacer {
-    pub fn new(endpoints: usize, caps: Caps, estimate: Box<dyn TokenEstimate>) -> Self {
+    pub fn new(endpoints: usize, caps: Caps, estimate: Counter) -> Self {
         let now = Instant::now();
         Pacer {
             estimate,
@@ -111,8 +79,8 @@ impl Pacer {
         }
     }
 
-    pub fn estimate(&self) -> &dyn TokenEstimate {
-        self.estimate.as_ref()
+    pub fn estimate(&self) -> &Counter {
+        &self.estimate
     }
 
     /// Waits until a call of `tokens` estimated tokens fits endpoint `index`'s budgets,
@@ -333,17 +301,6 @@ impl Bucket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn the_rule_of_thumb_counts_text_and_pictures() {
-        let parts = json!([
-            {"type": "text", "text": "abcdefghi"},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
-        ]);
-        assert_eq!(RuleOfThumb.content(&parts), 3 + TOKENS_PER_PICTURE);
-        assert_eq!(RuleOfThumb.content(&json!("abcd")), 1);
-    }
 
     #[test]
     fn calls_asking_at_once_queue_one_after_another() {

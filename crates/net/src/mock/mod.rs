@@ -29,6 +29,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 use crate::vision::picture::{self, Look};
+use liveclin_core::cost::picture::ImageTokens;
+use liveclin_core::cost::tokens::Counter;
 use liveclin_core::dataset::LoadedCase;
 use liveclin_core::prompt::{ANSWER_INSTRUCTION, ImageMode, case_turns};
 
@@ -91,6 +93,9 @@ pub struct MockConfig {
     pub context_length: Option<u64>,
     /// A provider's rate limit, stated in `x-ratelimit-*` headers and enforced with 429s.
     pub rate_limit: Option<ratelimit::RateLimit>,
+    /// How the `usage` it reports counts a picture's tokens (text is always counted by
+    /// o200k_base), so a run's reported usage can be checked against `estimate`.
+    pub image_tokens: ImageTokens,
 }
 
 impl Default for MockConfig {
@@ -114,6 +119,7 @@ impl Default for MockConfig {
             ignore_list_content: false,
             context_length: None,
             rate_limit: None,
+            image_tokens: ImageTokens::OpenAi,
         }
     }
 }
@@ -165,6 +171,9 @@ pub struct Mock {
     http: reqwest::Client,
     /// Enforces `MockConfig::rate_limit`.
     limiter: Option<ratelimit::Limiter>,
+    /// Counts the input tokens of the `usage` it reports (the dataset's figures sent by
+    /// URL are sized from their files).
+    counter: Counter,
 }
 
 impl Mock {
@@ -196,6 +205,7 @@ impl Mock {
         }
         Mock {
             limiter: config.rate_limit.map(ratelimit::Limiter::new),
+            counter: Counter::with_dataset(config.image_tokens, cases, image_root),
             config,
             cases: index,
             attempts: Mutex::new(HashMap::new()),
@@ -456,7 +466,7 @@ impl Mock {
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": usage::reported(request, &content),
+            "usage": usage::reported(request, &content, &self.counter),
         });
         (StatusCode::OK, axum::Json(body)).into_response()
     }

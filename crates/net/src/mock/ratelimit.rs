@@ -16,6 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
+use liveclin_core::cost::tokens::Counter;
+
 use super::{Mock, error, usage};
 use crate::client::ratelimit::write_go_duration;
 
@@ -135,14 +137,11 @@ impl Limiter {
 
 /// What a request costs the tokens budget: its prompt as the mock bills it, plus the
 /// most it may generate.
-fn cost(body: &[u8]) -> u64 {
+fn cost(body: &[u8], counter: &Counter) -> u64 {
     let Ok(request) = serde_json::from_slice::<Value>(body) else {
         return 0;
     };
-    let prompt = usage::reported(&request, "")["prompt_tokens"]
-        .as_u64()
-        .unwrap_or(0);
-    prompt + request["max_tokens"].as_u64().unwrap_or(0)
+    usage::prompt_tokens(&request, counter) + request["max_tokens"].as_u64().unwrap_or(0)
 }
 
 impl Mock {
@@ -153,7 +152,7 @@ impl Mock {
         let Some(limiter) = &self.limiter else {
             return self.chat(headers, body).await;
         };
-        let (taken, stated) = limiter.take(cost(body));
+        let (taken, stated) = limiter.take(cost(body, &self.counter));
         let mut response = match taken {
             Ok(()) => self.chat(headers, body).await,
             Err(wait) => {

@@ -2,11 +2,12 @@
 //! as a provider counts them, so that liveclin's token accounting and `estimate` can be
 //! checked against what a server says it billed.
 
+use liveclin_core::cost::tokens::Counter;
 use serde_json::{Value, json};
 
 /// The `usage` object of a reply to `request` whose text is `content`.
-pub(super) fn reported(request: &Value, content: &str) -> Value {
-    let prompt = prompt_tokens(request);
+pub(super) fn reported(request: &Value, content: &str, counter: &Counter) -> Value {
+    let prompt = prompt_tokens(request, counter);
     let completion = text_tokens(content);
     json!({
         "prompt_tokens": prompt,
@@ -15,30 +16,14 @@ pub(super) fn reported(request: &Value, content: &str) -> Value {
     })
 }
 
-/// The request's input tokens: the text of every message, plus a fixed cost per picture.
-fn prompt_tokens(request: &Value) -> u64 {
-    /// What a picture costs, whatever its size (OpenAI's low-detail price).
-    const PER_PICTURE: u64 = 85;
-    let mut tokens = 0;
-    for message in request["messages"].as_array().into_iter().flatten() {
-        match &message["content"] {
-            Value::String(text) => tokens += text_tokens(text),
-            Value::Array(parts) => {
-                for part in parts {
-                    match part["type"].as_str() {
-                        Some("text") => tokens += text_tokens(part["text"].as_str().unwrap_or("")),
-                        Some("image_url") => tokens += PER_PICTURE,
-                        _ => {}
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    tokens
+/// The request's input tokens, counted as `liveclin estimate` counts them: every
+/// message's text by o200k_base with OpenAI's framing, and every picture at its real size
+/// by the mock's picture rule (`MockConfig::image_tokens`).
+pub(super) fn prompt_tokens(request: &Value, counter: &Counter) -> u64 {
+    counter.request(request)
 }
 
-/// Tokens of a text, by the usual rule of thumb of four characters a token.
+/// Tokens of a text by o200k_base, the tokenizer of OpenAI's current models.
 fn text_tokens(text: &str) -> u64 {
-    (text.chars().count() as u64).div_ceil(4)
+    liveclin_core::cost::tokens::text_tokens(text)
 }
