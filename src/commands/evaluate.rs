@@ -219,6 +219,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         started_at: now(),
         finished_at: None,
         endpoints: None,
+        price: args.price,
     };
     let stop = Arc::new(Stop::default());
     let journal = Journal::open(

@@ -49,6 +49,7 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         context_length: b.context_length,
         one_at_a_time: b.one_at_a_time,
         reply_padding: b.reply_padding,
+        omit_usage: b.no_usage,
         ..MockConfig::default()
     })
 }
@@ -140,7 +141,8 @@ fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
         .into();
         words.extend(data_words);
         words.extend(["--output".into(), args.output.clone().into_os_string()]);
-        let evaluate: EvaluateArgs = parse_words(words)?;
+        let mut evaluate: EvaluateArgs = parse_words(words)?;
+        evaluate.price = args.price;
         let code = super::evaluate::evaluate(evaluate).await;
         server.abort();
         code

@@ -25,5 +25,6 @@ mod serve;
 mod servers;
 mod shards;
 mod snapshots;
+mod tokens;
 mod trust;
 mod vision;

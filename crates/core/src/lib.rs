@@ -13,6 +13,7 @@ pub mod digest;
 pub mod identity;
 pub mod images;
 pub mod plural;
+pub mod price;
 pub mod prompt;
 pub mod pytext;
 pub mod results;

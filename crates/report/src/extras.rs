@@ -15,7 +15,8 @@ pub fn print(file: &ResultsFile, every_group: bool) {
 }
 
 /// Prints the extras of a run's analysis to stderr: outcomes, failures by cause,
-/// multi-turn diagnostics (and with `every_group` every group's interval), then, as the
+/// multi-turn diagnostics (and with `every_group` every group's interval), the tokens
+/// (and their cost when priced), then, as the
 /// last lines, whether the run covers its config and the headline numbers with their
 /// intervals and the robust reading, so a run's end shows them without scrolling.
 pub fn print_analysis(analysis: &Analysis, every_group: bool) {
@@ -35,6 +36,7 @@ pub fn print_analysis(analysis: &Analysis, every_group: bool) {
         }
     }
     out.push_str(&analysis.failures.text());
+    out.push_str(&analysis.tokens.line(analysis.price.as_ref()));
     if let Some(note) = note {
         out.push_str(&note);
         out.push('\n');

@@ -10,7 +10,9 @@ use super::reading::RobustReading;
 use super::{Summary, summarize};
 use serde_json::{Map, Value};
 
+use super::tokens::TokenTotals;
 use super::{insight, summary_value};
+use crate::price::Price;
 use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// Everything the reports say about one run.
@@ -31,6 +33,10 @@ pub struct Analysis {
     pub coverage: Option<Coverage>,
     /// The cases that ran (the file's `cases`).
     pub cases: usize,
+    /// The tokens of every recorded reply (of unfinished cases too), from the records.
+    pub tokens: TokenTotals,
+    /// The price the run recorded (`meta.price`); `report --price` replaces it.
+    pub price: Option<Price>,
 }
 
 impl Analysis {
@@ -51,13 +57,16 @@ impl Analysis {
             failures: FailureTable::of(cases),
             coverage: Coverage::of(&file.meta),
             cases: cases.len(),
+            tokens: TokenTotals::of(cases.iter().chain(&file.unfinished_cases)),
+            price: Price::of(&file.meta),
         }
     }
 }
 
 /// The results file of these cases under `meta` (by `evaluate` and `merge` alike), with
 /// everything computed from the cases in one place: the official `summary`, our
-/// top-level keys (outcomes, intervals, multi-turn diagnostics), and, when the config's
+/// top-level keys (outcomes, intervals, multi-turn diagnostics, tokens priced at
+/// `meta.price` when it has one), and, when the config's
 /// size is known, the coverage added at the end of `meta` (its `cases_run` is
 /// `cases.len()`).
 pub fn assemble(
@@ -69,10 +78,11 @@ pub fn assemble(
     if let Some(in_config) = cases_in_config {
         Coverage::new(in_config, cases.len()).insert_into(&mut meta);
     }
+    let extra = insight::keys(&cases, &unfinished_cases, Price::of(&meta).as_ref());
     ResultsFile {
         meta,
         summary: summary_value(summarize(&cases).as_ref()),
-        extra: insight::keys(&cases),
+        extra,
         cases,
         unfinished_cases,
     }

@@ -14,6 +14,8 @@
 
 mod usage;
 
+pub use usage::UsageSums;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -88,6 +90,8 @@ pub struct MockConfig {
     pub ignore_list_content: bool,
     /// The context length `/v1/models` reports (as vLLM's `max_model_len`).
     pub context_length: Option<u64>,
+    /// Send replies without `usage`, as some servers do.
+    pub omit_usage: bool,
 }
 
 impl Default for MockConfig {
@@ -110,6 +114,7 @@ impl Default for MockConfig {
             persistent_faults: false,
             ignore_list_content: false,
             context_length: None,
+            omit_usage: false,
         }
     }
 }
@@ -136,6 +141,9 @@ pub struct Stats {
     pub(crate) peak_in_flight: usize,
     /// Requests whose body held `MockConfig::watch`.
     pub watched: u64,
+    /// What the usage of the answers to dataset questions added up to: the replies a
+    /// run records (not the preflight probe, vision checks or injected empty replies).
+    pub usage: UsageSums,
 }
 
 struct Known {
@@ -374,11 +382,14 @@ impl Mock {
             .and_modify(|n| *n += 1)
             .or_insert(1);
         let styled = styled(&letter, h);
-        let content = match self.config.reply_padding {
-            0 => styled,
-            bytes => format!("{}\n\n{styled}", filler(bytes, h)),
-        };
-        self.reply(&request, content)
+        match self.config.reply_padding {
+            0 => self.answer(&request, styled, ""),
+            bytes => {
+                let reasoning = filler(bytes, h);
+                let content = format!("{reasoning}\n\n{styled}");
+                self.answer(&request, content, &reasoning)
+            }
+        }
     }
 
     /// A request from outside the dataset: a question about pictures is answered by
@@ -439,16 +450,39 @@ impl Mock {
         })
     }
 
+    /// The answer to a dataset question, whose `content` starts with `reasoning` (or
+    /// ""): its usage is added to `Stats::usage`.
+    fn answer(&self, request: &Value, content: String, reasoning: &str) -> Response {
+        let usage =
+            (!self.config.omit_usage).then(|| usage::Reported::of(request, &content, reasoning));
+        self.stats.lock().expect("stats lock").usage.add(usage);
+        self.respond(request, content, usage)
+    }
+
+    /// Any other reply (a probe's, a vision check's, an injected empty one): its usage is
+    /// sent but not added up, as a run's results record none of them.
     fn reply(&self, request: &Value, content: String) -> Response {
+        let usage = (!self.config.omit_usage).then(|| usage::Reported::of(request, &content, ""));
+        self.respond(request, content, usage)
+    }
+
+    fn respond(
+        &self,
+        request: &Value,
+        content: String,
+        usage: Option<usage::Reported>,
+    ) -> Response {
         let model = request["model"].as_str().unwrap_or(&self.config.model);
-        let body = json!({
+        let mut body = json!({
             "id": "chatcmpl-mock",
             "object": "chat.completion",
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": usage::reported(request, &content),
         });
+        if let Some(usage) = usage {
+            body["usage"] = usage.to_value();
+        }
         (StatusCode::OK, axum::Json(body)).into_response()
     }
 }
