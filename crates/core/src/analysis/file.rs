@@ -102,4 +102,28 @@ mod tests {
         let unknown = assemble(Map::new(), None, Vec::new(), Vec::new());
         assert_eq!(Coverage::of(&unknown.meta), None);
     }
+
+    /// The answered turns of a stopped run's unfinished cases were paid for: they count in
+    /// the tokens (and only there), priced at `meta.price`, in the file and its analysis.
+    #[test]
+    fn unfinished_cases_count_in_the_tokens_at_the_recorded_price() {
+        let case = |prompt: u64| -> CaseRecord {
+            serde_json::from_value(serde_json::json!({"case_id": "c", "mcqs": [
+                {"is_correct": true, "usage": {"prompt_tokens": prompt, "completion_tokens": 1}}]}))
+            .unwrap()
+        };
+        let mut meta = Map::new();
+        meta.insert(
+            crate::price::META_KEY.into(),
+            serde_json::json!({"input": 1.0, "output": 0.0}),
+        );
+        let file = assemble(meta, Some(2), vec![case(300_000)], vec![case(700_000)]);
+        assert_eq!(file.extra["tokens"]["prompt"]["tokens"], 1_000_000);
+        assert_eq!(file.extra["tokens"]["cost_usd"]["total"], 1.0);
+        assert_eq!(file.extra["outcomes"]["mcqs"], 1);
+        let analysis = Analysis::of(&file);
+        assert_eq!(analysis.tokens.replies, 2);
+        assert_eq!(analysis.price, Price::of(&file.meta));
+        assert!(analysis.price.is_some());
+    }
 }
