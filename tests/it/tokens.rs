@@ -269,3 +269,86 @@ fn the_demo_takes_a_price() {
         json!({"input": 2.5, "output": 10.0})
     );
 }
+
+/// A run stopped by SIGTERM says what it has used so far (its unfinished cases' answered
+/// turns included), and after `--resume` (which keeps the recorded price) the totals are
+/// again exactly what the mock reported over both runs: no turn is counted twice or lost.
+#[cfg(unix)]
+#[test]
+fn a_stopped_run_counts_what_it_used_and_its_resume_adds_up() {
+    let server = mock_server(MockConfig {
+        latency: Duration::from_millis(40),
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("run.json");
+    let journal = dir.path().join("run.json.journal.jsonl");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("liveclin"))
+        .current_dir(crate::common::repo(""))
+        .env("HF_HUB_OFFLINE", "1")
+        .args(crate::common::evaluate_args(
+            &server.base,
+            &output,
+            &[
+                "--image-mode",
+                "url",
+                "--concurrency",
+                "3",
+                "--price",
+                "1,1",
+            ],
+        ))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    crate::common::wait_for_turns(&journal, 12);
+    // SAFETY: a plain kill(2) of the child this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let stopped = child.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(130));
+    let file = results(&output);
+    let records: Vec<&Value> = ["cases", "unfinished_cases"]
+        .iter()
+        .filter_map(|key| file[key].as_array())
+        .flatten()
+        .flat_map(|case| case["mcqs"].as_array().unwrap())
+        .collect();
+    assert!(
+        file["unfinished_cases"]
+            .as_array()
+            .is_some_and(|u| !u.is_empty())
+    );
+    let prompt: u64 = records
+        .iter()
+        .map(|m| m["usage"]["prompt_tokens"].as_u64().unwrap())
+        .sum();
+    assert_eq!(file["tokens"]["replies"], records.len());
+    assert_eq!(file["tokens"]["prompt"]["tokens"], prompt);
+    let stderr = String::from_utf8_lossy(&stopped.stderr).into_owned();
+    assert!(
+        stderr.contains(&format!("  Tokens: {prompt} prompt (")) && stderr.contains("  Cost: $"),
+        "{stderr}"
+    );
+
+    evaluate(&server.base, &output, &["--image-mode", "url", "--resume"])
+        .assert()
+        .success();
+    let sums = server.mock.stats().usage;
+    assert_eq!(sums.replies, 72, "no turn was answered twice");
+    let resumed = results(&output);
+    // The resume, given no --price, keeps the one the stopped run recorded.
+    assert_eq!(
+        resumed["meta"]["price"],
+        json!({"input": 1.0, "output": 1.0})
+    );
+    let cost = resumed["tokens"]["cost_usd"].clone();
+    let all = (sums.prompt_tokens + sums.completion_tokens) as f64 / 1e6;
+    assert!(
+        (cost["total"].as_f64().unwrap() - all).abs() < 1e-9,
+        "{cost}"
+    );
+    let mut expected = tokens_key(&sums);
+    expected["cost_usd"] = cost;
+    assert_eq!(resumed["tokens"], expected);
+}

@@ -6,12 +6,22 @@ use std::fmt::Write;
 
 use liveclin_core::analysis::bootstrap::{GroupInterval, Interval, Intervals, Statistic};
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
+use liveclin_core::analysis::tokens::TokenTotals;
 use liveclin_core::analysis::{Analysis, Breakdown};
+use liveclin_core::price::Price;
 use liveclin_core::results::ResultsFile;
 
 /// Prints the extras of a results file to stderr (see [`print_analysis`]).
 pub fn print(file: &ResultsFile, every_group: bool) {
     print_analysis(&Analysis::of(file), every_group);
+}
+
+/// Prints the tokens of a run's recorded replies (and their cost at its recorded price)
+/// to stderr: what a run stopped before its end (a signal, a failure no retry fixes) has
+/// used so far.
+pub fn print_tokens(file: &ResultsFile) {
+    let tokens = TokenTotals::of(file.cases.iter().chain(&file.unfinished_cases));
+    eprint!("{}", tokens.line(Price::of(&file.meta).as_ref()));
 }
 
 /// Prints the extras of a run's analysis to stderr: outcomes, failures by cause,
