@@ -314,11 +314,8 @@ fn a_stopped_run_counts_what_it_used_and_its_resume_adds_up() {
         .flatten()
         .flat_map(|case| case["mcqs"].as_array().unwrap())
         .collect();
-    assert!(
-        file["unfinished_cases"]
-            .as_array()
-            .is_some_and(|u| !u.is_empty())
-    );
+    // Usually some cases are unfinished (not always: the cases in flight may all have been
+    // on their last turn); core's tests check that those count on their own.
     let prompt: u64 = records
         .iter()
         .map(|m| m["usage"]["prompt_tokens"].as_u64().unwrap())
