@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use liveclin_core::analysis::tokens::grouped;
 use liveclin_net::mock::{MockConfig, UsageSums};
 use serde_json::{Value, json};
 
@@ -101,10 +102,10 @@ fn totals_equal_the_usage_the_mock_reported_through_retries() {
 
     let line = format!(
         "  Tokens: {} prompt ({} cached), {} completion ({} reasoning) over 72 replies\n  Cost: ${:.2} ",
-        sums.prompt_tokens,
-        sums.cached_tokens,
-        sums.completion_tokens,
-        sums.reasoning_tokens,
+        grouped(sums.prompt_tokens),
+        grouped(sums.cached_tokens),
+        grouped(sums.completion_tokens),
+        grouped(sums.reasoning_tokens),
         input + cached + output_usd
     );
     let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
@@ -222,7 +223,10 @@ fn the_page_shows_tokens_and_cost() {
         sums.cached_tokens
     );
     assert!(html.contains(&row), "{row}");
-    assert!(html.contains(&format!("<dt>Tokens</dt><dd>{} prompt", sums.prompt_tokens)));
+    assert!(html.contains(&format!(
+        "<dt>Tokens</dt><dd>{} prompt",
+        grouped(sums.prompt_tokens)
+    )));
 }
 
 /// A bad `--price` is refused before anything runs, naming the flag and the format.
@@ -324,7 +328,8 @@ fn a_stopped_run_counts_what_it_used_and_its_resume_adds_up() {
     assert_eq!(file["tokens"]["prompt"]["tokens"], prompt);
     let stderr = String::from_utf8_lossy(&stopped.stderr).into_owned();
     assert!(
-        stderr.contains(&format!("  Tokens: {prompt} prompt (")) && stderr.contains("  Cost: $"),
+        stderr.contains(&format!("  Tokens: {} prompt (", grouped(prompt)))
+            && stderr.contains("  Cost: $"),
         "{stderr}"
     );
 

@@ -154,15 +154,15 @@ impl TokenTotals {
     }
 
     /// The four totals and over how many replies, then what some replies did not report:
-    /// `1200 prompt (400 cached), 350 completion (200 reasoning) over 4 replies; not
+    /// `1,200 prompt (400 cached), 350 completion (200 reasoning) over 4 replies; not
     /// reported: usage by 2 of 4`.
     pub fn counts(&self) -> String {
         let mut out = format!(
             "{} prompt ({} cached), {} completion ({} reasoning) over {}",
-            self.prompt.tokens,
-            self.cached_prompt.tokens,
-            self.completion.tokens,
-            self.reasoning.tokens,
+            grouped(self.prompt.tokens),
+            grouped(self.cached_prompt.tokens),
+            grouped(self.completion.tokens),
+            grouped(self.reasoning.tokens),
             plural::count(self.replies, "reply", "replies")
         );
         let gaps = self.gaps();
@@ -197,6 +197,20 @@ impl TokenTotals {
         }
         gaps
     }
+}
+
+/// A count with its thousands grouped, `12,345,678`: a run's tokens run to tens of
+/// millions.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 impl std::ops::Add for TokenTotals {
@@ -339,7 +353,7 @@ mod tests {
         );
         assert_eq!(
             run.line(None),
-            "  Tokens: 3000 prompt (400 cached), 350 completion (200 reasoning) over 4 replies; not reported: usage by 2 of 4, cached by 1 of 2 with usage, reasoning by 1 of 2 with usage\n"
+            "  Tokens: 3,000 prompt (400 cached), 350 completion (200 reasoning) over 4 replies; not reported: usage by 2 of 4, cached by 1 of 2 with usage, reasoning by 1 of 2 with usage\n"
         );
         let mcq = ReplyUsage::of(&data[0].mcqs[1]).unwrap();
         assert_eq!((mcq.prompt, mcq.cached_prompt), (Some(2000), None));
@@ -363,6 +377,20 @@ mod tests {
             line.ends_with("\n  Cost: $0.0089 (input $0.0052, cached input $0.0002, output $0.0035) at $2.00 in, $10.00 out, $0.50 cached per million tokens, replies without usage not counted\n"),
             "{line}"
         );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        let cases = [
+            (0, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (123_456, "123,456"),
+        ];
+        for (n, text) in cases {
+            assert_eq!(grouped(n), text);
+        }
+        assert_eq!(grouped(12_345_678), "12,345,678");
     }
 
     #[test]
