@@ -453,8 +453,7 @@ impl Mock {
     /// The answer to a dataset question, whose `content` starts with `reasoning` (or
     /// ""): its usage is added to `Stats::usage`.
     fn answer(&self, request: &Value, content: String, reasoning: &str) -> Response {
-        let usage =
-            (!self.config.omit_usage).then(|| usage::Reported::of(request, &content, reasoning));
+        let usage = self.usage(request, &content, reasoning);
         self.stats.lock().expect("stats lock").usage.add(usage);
         self.respond(request, content, usage)
     }
@@ -462,8 +461,13 @@ impl Mock {
     /// Any other reply (a probe's, a vision check's, an injected empty one): its usage is
     /// sent but not added up, as a run's results record none of them.
     fn reply(&self, request: &Value, content: String) -> Response {
-        let usage = (!self.config.omit_usage).then(|| usage::Reported::of(request, &content, ""));
+        let usage = self.usage(request, &content, "");
         self.respond(request, content, usage)
+    }
+
+    /// The usage sent with a reply; none with `omit_usage`.
+    fn usage(&self, request: &Value, content: &str, reasoning: &str) -> Option<usage::Reported> {
+        (!self.config.omit_usage).then(|| usage::Reported::of(request, content, reasoning))
     }
 
     fn respond(
