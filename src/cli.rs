@@ -395,6 +395,11 @@ pub(crate) struct ReportArgs {
     /// name to value, values as fractions).
     #[arg(long, value_name = "FILE", requires = "html")]
     pub reference: Option<PathBuf>,
+    /// Prices in USD per million tokens, INPUT,OUTPUT[,CACHED] (e.g. 2.5,10,1.25), for
+    /// the cost of the tokens the replies reported (instead of the price the run
+    /// recorded in `meta.price`, if any); cached prompt tokens at CACHED, else at INPUT.
+    #[arg(long, value_name = "INPUT,OUTPUT[,CACHED]", value_parser = price)]
+    pub price: Option<Price>,
     /// Where the dataset config is, for the question texts of the --html transcripts
     /// (--dataset defaults to the results file's `meta.dataset`; nothing is downloaded).
     #[command(flatten)]
@@ -561,6 +566,12 @@ pub(crate) struct EvaluateArgs {
     /// '{"chat_template_kwargs":{"enable_thinking":false}}'.
     #[arg(long, value_name = "JSON")]
     pub extra_body: Option<String>,
+    /// Prices in USD per million tokens, INPUT,OUTPUT[,CACHED] (e.g. 2.5,10,1.25): the
+    /// end of the run (and the results file, which records the price) gives the cost of
+    /// the tokens the replies reported; cached prompt tokens at CACHED, else at INPUT;
+    /// reasoning tokens are completion tokens, at OUTPUT. Without it, tokens only.
+    #[arg(long, value_name = "INPUT,OUTPUT[,CACHED]", value_parser = price)]
+    pub price: Option<Price>,
 }
 
 #[derive(Debug, Args)]
@@ -674,6 +685,11 @@ impl ServeEngine {
         };
         Launch::new(&engine, &model)
     }
+}
+
+/// `--price`: see [`Price`]'s parsing.
+fn price(text: &str) -> Result<Price, String> {
+    text.parse()
 }
 
 /// Seconds between plain progress lines: at least 0.1, at most a day.
@@ -847,6 +863,9 @@ pub(crate) struct MockBehaviour {
         default_value = "openai"
     )]
     pub image_tokens: ImageTokens,
+    /// Send replies without `usage` (token counts), as some servers do.
+    #[arg(long)]
+    pub no_usage: bool,
 }
 
 #[derive(Debug, Args)]
@@ -861,6 +880,9 @@ pub(crate) struct DemoArgs {
     /// Cases in flight at once.
     #[arg(long, default_value_t = 8)]
     pub concurrency: u32,
+    /// Prices in USD per million tokens, INPUT,OUTPUT[,CACHED], as `evaluate --price`.
+    #[arg(long, value_name = "INPUT,OUTPUT[,CACHED]", value_parser = price)]
+    pub price: Option<Price>,
     #[command(flatten)]
     pub behaviour: MockBehaviour,
 }

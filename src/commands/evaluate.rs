@@ -222,6 +222,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         started_at: now(),
         finished_at: None,
         endpoints: None,
+        price: args.price.or(prior.price),
     };
     let stop = Arc::new(Stop::default());
     let journal = Journal::open(
@@ -313,6 +314,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     }
 
     if let Some(tripped) = tripped {
+        extras::print_tokens(&file);
         eprintln!(
             "\n{} stopped: every recent call failed with {} and retrying cannot fix it.\n  The server said: {}\n  Fix: {}\n{} finished cases are saved to {}. Once fixed, resume with:\n  {}",
             liveclin_term::error(),
@@ -369,6 +371,7 @@ struct Ending<'a> {
 
 impl Ending<'_> {
     fn interrupted(&self) -> anyhow::Result<()> {
+        extras::print_tokens(self.file);
         let mut out = crate::output::stdout();
         writeln!(
             out,

@@ -56,6 +56,7 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
             window: b.limit_window,
         }),
         image_tokens: b.image_tokens,
+        omit_usage: b.no_usage,
         ..MockConfig::default()
     })
 }
@@ -147,7 +148,8 @@ fn run_demo(args: &DemoArgs, data_dir: &Path) -> anyhow::Result<Exit> {
         .into();
         words.extend(data_words);
         words.extend(["--output".into(), args.output.clone().into_os_string()]);
-        let evaluate: EvaluateArgs = parse_words(words)?;
+        let mut evaluate: EvaluateArgs = parse_words(words)?;
+        evaluate.price = args.price;
         let code = super::evaluate::evaluate(evaluate).await;
         server.abort();
         code

@@ -21,7 +21,12 @@ pub(crate) fn run(args: &ReportArgs) -> anyhow::Result<Exit> {
     // Every input is read before anything is printed: a bad reference file fails alone.
     let reference = args.reference.as_deref().map(Reference::read).transpose()?;
     // Computed once for the extras and the page (`--json` alone needs neither).
-    let analysis = LazyCell::new(|| Analysis::of(&file));
+    // `--price` replaces the price the run recorded, if any.
+    let analysis = LazyCell::new(|| {
+        let mut analysis = Analysis::of(&file);
+        analysis.price = args.price.or(analysis.price);
+        analysis
+    });
     // A closed stdout (`| head`) still gets the HTML page written before the quiet end.
     let printed = print_summary(args, &file, &analysis);
     if let Some(out) = html_path(

@@ -189,7 +189,7 @@ fn the_table_prices_and_paces_the_counts() {
             .unwrap();
         assert!(line.contains(&thousands(key)), "{line}");
     }
-    assert!(table.contains(&format!("${usd:.2}  at $2.5 in, $10 out, $1.25 cached")));
+    assert!(table.contains(&format!("${usd:.2}  at $2.50 in, $10.00 out, $1.25 cached")));
     assert!(table.contains("2 min 24 s  72 requests at 30 RPM: 2 min 24 s"));
 
     for (flag, value, says) in [

@@ -27,5 +27,6 @@ mod serve;
 mod servers;
 mod shards;
 mod snapshots;
+mod tokens;
 mod trust;
 mod vision;

@@ -6,7 +6,9 @@ use std::fmt::Write;
 
 use liveclin_core::analysis::bootstrap::{GroupInterval, Interval, Intervals, Statistic};
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
+use liveclin_core::analysis::tokens::TokenTotals;
 use liveclin_core::analysis::{Analysis, Breakdown};
+use liveclin_core::cost::price::Price;
 use liveclin_core::results::ResultsFile;
 
 /// Prints the extras of a results file to stderr (see [`print_analysis`]).
@@ -14,8 +16,17 @@ pub fn print(file: &ResultsFile, every_group: bool) {
     print_analysis(&Analysis::of(file), every_group);
 }
 
+/// Prints the tokens of a run's recorded replies (and their cost at its recorded price)
+/// to stderr: what a run stopped before its end (a signal, a failure no retry fixes) has
+/// used so far.
+pub fn print_tokens(file: &ResultsFile) {
+    let tokens = TokenTotals::of(file.cases.iter().chain(&file.unfinished_cases));
+    eprint!("{}", tokens.line(Price::of(&file.meta).as_ref()));
+}
+
 /// Prints the extras of a run's analysis to stderr: outcomes, failures by cause,
-/// multi-turn diagnostics (and with `every_group` every group's interval), then, as the
+/// multi-turn diagnostics (and with `every_group` every group's interval), the tokens
+/// (and their cost when priced), then, as the
 /// last lines, whether the run covers its config and the headline numbers with their
 /// intervals and the robust reading, so a run's end shows them without scrolling.
 pub fn print_analysis(analysis: &Analysis, every_group: bool) {
@@ -35,6 +46,7 @@ pub fn print_analysis(analysis: &Analysis, every_group: bool) {
         }
     }
     out.push_str(&analysis.failures.text());
+    out.push_str(&analysis.tokens.line(analysis.price.as_ref()));
     if let Some(note) = note {
         out.push_str(&note);
         out.push('\n');

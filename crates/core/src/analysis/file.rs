@@ -10,7 +10,9 @@ use super::reading::RobustReading;
 use super::{Summary, summarize};
 use serde_json::{Map, Value};
 
+use super::tokens::TokenTotals;
 use super::{insight, summary_value};
+use crate::cost::price::Price;
 use crate::results::{CaseRecord, Coverage, ResultsFile};
 
 /// Everything the reports say about one run.
@@ -31,6 +33,10 @@ pub struct Analysis {
     pub coverage: Option<Coverage>,
     /// The cases that ran (the file's `cases`).
     pub cases: usize,
+    /// The tokens of every recorded reply (of unfinished cases too), from the records.
+    pub tokens: TokenTotals,
+    /// The price the run recorded (`meta.price`); `report --price` replaces it.
+    pub price: Option<Price>,
 }
 
 impl Analysis {
@@ -51,13 +57,16 @@ impl Analysis {
             failures: FailureTable::of(cases),
             coverage: Coverage::of(&file.meta),
             cases: cases.len(),
+            tokens: TokenTotals::of(cases.iter().chain(&file.unfinished_cases)),
+            price: Price::of(&file.meta),
         }
     }
 }
 
 /// The results file of these cases under `meta` (by `evaluate` and `merge` alike), with
 /// everything computed from the cases in one place: the official `summary`, our
-/// top-level keys (outcomes, intervals, multi-turn diagnostics), and, when the config's
+/// top-level keys (outcomes, intervals, multi-turn diagnostics, tokens priced at
+/// `meta.price` when it has one), and, when the config's
 /// size is known, the coverage added at the end of `meta` (its `cases_run` is
 /// `cases.len()`).
 pub fn assemble(
@@ -69,10 +78,11 @@ pub fn assemble(
     if let Some(in_config) = cases_in_config {
         Coverage::new(in_config, cases.len()).insert_into(&mut meta);
     }
+    let extra = insight::keys(&cases, &unfinished_cases, Price::of(&meta).as_ref());
     ResultsFile {
         meta,
         summary: summary_value(summarize(&cases).as_ref()),
-        extra: insight::keys(&cases),
+        extra,
         cases,
         unfinished_cases,
     }
@@ -91,5 +101,29 @@ mod tests {
         assert_eq!(file.meta.keys().next_back().unwrap(), "cases_run");
         let unknown = assemble(Map::new(), None, Vec::new(), Vec::new());
         assert_eq!(Coverage::of(&unknown.meta), None);
+    }
+
+    /// The answered turns of a stopped run's unfinished cases were paid for: they count in
+    /// the tokens (and only there), priced at `meta.price`, in the file and its analysis.
+    #[test]
+    fn unfinished_cases_count_in_the_tokens_at_the_recorded_price() {
+        let case = |prompt: u64| -> CaseRecord {
+            serde_json::from_value(serde_json::json!({"case_id": "c", "mcqs": [
+                {"is_correct": true, "usage": {"prompt_tokens": prompt, "completion_tokens": 1}}]}))
+            .unwrap()
+        };
+        let mut meta = Map::new();
+        meta.insert(
+            crate::cost::price::META_KEY.into(),
+            serde_json::json!({"input": 1.0, "output": 0.0}),
+        );
+        let file = assemble(meta, Some(2), vec![case(300_000)], vec![case(700_000)]);
+        assert_eq!(file.extra["tokens"]["prompt"]["tokens"], 1_000_000);
+        assert_eq!(file.extra["tokens"]["cost_usd"]["total"], 1.0);
+        assert_eq!(file.extra["outcomes"]["mcqs"], 1);
+        let analysis = Analysis::of(&file);
+        assert_eq!(analysis.tokens.replies, 2);
+        assert_eq!(analysis.price, Price::of(&file.meta));
+        assert!(analysis.price.is_some());
     }
 }

@@ -13,6 +13,8 @@ use super::outcome::OutcomeCounts;
 use super::reading::RobustReading;
 use super::summarize;
 use super::summary::{Groups, McqCounts, mcq_blocks};
+use super::tokens::Tokens;
+use crate::cost::price::Price;
 use crate::results::{CaseRecord, McqRecord};
 
 /// Our keys of a results file, in the order they are written.
@@ -28,16 +30,21 @@ pub struct Insight {
     pub robust_reading: Option<RobustReading>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub modalities_counting_skipped: Option<ModalitiesCountingSkipped>,
+    /// The tokens of every recorded reply, and their cost when the run had a price.
+    pub tokens: Tokens,
 }
 
 impl Insight {
-    pub fn of(cases: &[CaseRecord]) -> Self {
+    /// Our keys for `cases`; `unfinished` (a stopped run's started cases) count only in
+    /// the tokens, which they used.
+    pub fn of(cases: &[CaseRecord], unfinished: &[CaseRecord], price: Option<&Price>) -> Self {
         Insight {
             outcomes: OutcomeCounts::of(cases),
             confidence_intervals: bootstrap::intervals(cases, &bootstrap::Options::default()),
             multi_turn: diagnostics(cases),
             robust_reading: RobustReading::of(cases),
             modalities_counting_skipped: ModalitiesCountingSkipped::of(cases),
+            tokens: Tokens::of(cases.iter().chain(unfinished), price),
         }
     }
 
@@ -50,9 +57,13 @@ impl Insight {
     }
 }
 
-/// The top-level keys of ours for a results file of these cases.
-pub fn keys(cases: &[CaseRecord]) -> Map<String, Value> {
-    Insight::of(cases).keys()
+/// The top-level keys of ours for a results file of these cases (see [`Insight::of`]).
+pub fn keys(
+    cases: &[CaseRecord],
+    unfinished: &[CaseRecord],
+    price: Option<&Price>,
+) -> Map<String, Value> {
+    Insight::of(cases, unfinished, price).keys()
 }
 
 fn empty_when_none<S: Serializer>(intervals: &Option<Intervals>, s: S) -> Result<S::Ok, S::Error> {
@@ -160,7 +171,7 @@ mod tests {
             {"mcq_index": 0, "is_correct": true, "extracted_answer": "A"},
             {"mcq_index": 1, "is_correct": false, "error": "Skipped: prior question failed",
              "question_image_types": ["CT"], "question_table_types": []}]}]));
-        let insight = Insight::of(&data);
+        let insight = Insight::of(&data, &[], None);
         let keys = insight.keys();
         let names: Vec<&String> = keys.keys().collect();
         assert_eq!(
@@ -169,7 +180,8 @@ mod tests {
                 "outcomes",
                 "confidence_intervals",
                 "multi_turn",
-                "modalities_counting_skipped"
+                "modalities_counting_skipped",
+                "tokens"
             ]
         );
         assert_eq!(
@@ -184,7 +196,7 @@ mod tests {
 
     #[test]
     fn no_cases_write_empty_intervals_and_odd_keys_read_as_absent() {
-        let keys = keys(&[]);
+        let keys = keys(&[], &[], None);
         assert_eq!(keys["confidence_intervals"], json!({}));
         assert_eq!(Stored::of(&keys).confidence_intervals, None);
         let odd = json!({"confidence_intervals": {"by_chapter": 3}, "multi_turn": {"first_wrong": []}, "outcomes": "x"});

@@ -11,6 +11,7 @@ pub mod multiturn;
 pub mod outcome;
 pub mod reading;
 pub mod summary;
+pub mod tokens;
 
 pub use breakdown::Breakdown;
 pub use file::Analysis;

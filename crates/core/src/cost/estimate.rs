@@ -120,11 +120,13 @@ impl Estimate {
     /// The run's price: every cache-eligible token at the cached price when one is given
     /// (the most a cache can save), the rest at the input price.
     pub fn cost(&self, price: &Price) -> f64 {
-        price.cost(
-            self.input_tokens,
-            self.cache_eligible_tokens,
-            self.output_tokens,
-        )
+        price
+            .cost(
+                self.input_tokens,
+                self.cache_eligible_tokens,
+                self.output_tokens,
+            )
+            .total
     }
 
     /// The least time, in minutes, that requests-per-minute and tokens-per-minute limits

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cost::price::Price;
 use crate::identity::{self, Difference, RunIdentity};
 
 /// What `meta.tool` says of every file we write.
@@ -28,6 +29,8 @@ pub struct RunMeta {
     /// How each endpoint fared, when there is something to say (several endpoints, or
     /// rate limits or timeouts).
     pub endpoints: Option<Value>,
+    /// The `--price` the run was given, so the file says what its cost was counted at.
+    pub price: Option<Price>,
 }
 
 /// The keys of [`RunMeta`] in the order a results file lists them: the official keys
@@ -54,6 +57,9 @@ struct Keys<'a> {
     accepted_changes: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoints: Option<&'a Value>,
+    /// Named by [`crate::cost::price::META_KEY`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price: Option<&'a Price>,
 }
 
 impl RunMeta {
@@ -78,6 +84,7 @@ impl RunMeta {
             accepted_changes: (!self.accepted.is_empty())
                 .then(|| identity::accepted(&self.accepted)),
             endpoints: self.endpoints.as_ref(),
+            price: self.price.as_ref(),
         };
         match serde_json::to_value(keys) {
             Ok(Value::Object(map)) => map,
@@ -112,6 +119,7 @@ mod tests {
             started_at: "T0".into(),
             finished_at: None,
             endpoints: None,
+            price: None,
         }
     }
 
@@ -154,6 +162,7 @@ mod tests {
             }],
             finished_at: Some("T1".into()),
             endpoints: Some(json!([])),
+            price: Some("2.5,10".parse().unwrap()),
             ..run()
         };
         let map = full.to_map();
@@ -175,11 +184,13 @@ mod tests {
                 "shard",
                 "identity",
                 "accepted_changes",
-                "endpoints"
+                "endpoints",
+                crate::cost::price::META_KEY
             ]
         );
         assert_eq!(map["api_base"], "http://a/v1");
         assert_eq!(map["api_bases"], json!(["http://a/v1", "http://b/v1"]));
         assert_eq!(map["accepted_changes"][0]["setting"], "temperature");
+        assert_eq!(Price::of(&map), full.price);
     }
 }

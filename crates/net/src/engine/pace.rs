@@ -23,7 +23,6 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-
 use liveclin_core::cost::tokens::Counter;
 
 use crate::client::ChatClient;

@@ -8,6 +8,7 @@ use anyhow::bail;
 
 use super::journal;
 use super::record::{self, succeeded};
+use liveclin_core::cost::price::Price;
 use liveclin_core::dataset::LoadedCase;
 use liveclin_core::identity::Recorded;
 use liveclin_core::results::{self, CaseId, CaseRecord, McqRecord};
@@ -20,6 +21,9 @@ pub struct Prior {
     pub source: String,
     /// What each earlier run recorded about its settings.
     pub recorded: Vec<Recorded>,
+    /// The latest `--price` an earlier run recorded: a resume without `--price` keeps it,
+    /// so the cost of the whole run is still counted.
+    pub price: Option<Price>,
     /// Cases of a results file without a case id (the official tool leaves the id of a
     /// case without pmc, pmid or doi empty), each with its place in the file, until
     /// `match_unnamed` places them.
@@ -52,6 +56,7 @@ impl Prior {
         if output.is_file() {
             let file = results::read(output)?;
             prior.recorded.push(Recorded::from_meta(&file.meta));
+            prior.price = Price::of(&file.meta);
             let lists = [
                 ("cases", &file.cases),
                 ("unfinished_cases", &file.unfinished_cases),
@@ -75,6 +80,9 @@ impl Prior {
             prior
                 .recorded
                 .extend(contents.metas.iter().map(Recorded::from_meta));
+            if let Some(price) = contents.metas.iter().rev().find_map(Price::of) {
+                prior.price = Some(price);
+            }
             let mut turns = Vec::with_capacity(contents.turns.len());
             for (id, mcq) in contents.turns {
                 // Every id we journal is a dataset's id, never empty.

@@ -15,6 +15,8 @@
 pub mod ratelimit;
 mod usage;
 
+pub use usage::UsageSums;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -96,6 +98,8 @@ pub struct MockConfig {
     /// How the `usage` it reports counts a picture's tokens (text is always counted by
     /// o200k_base), so a run's reported usage can be checked against `estimate`.
     pub image_tokens: ImageTokens,
+    /// Send replies without `usage`, as some servers do.
+    pub omit_usage: bool,
 }
 
 impl Default for MockConfig {
@@ -120,6 +124,7 @@ impl Default for MockConfig {
             context_length: None,
             rate_limit: None,
             image_tokens: ImageTokens::OpenAi,
+            omit_usage: false,
         }
     }
 }
@@ -148,6 +153,9 @@ pub struct Stats {
     pub watched: u64,
     /// Requests refused with a 429 because they did not fit `MockConfig::rate_limit`.
     pub rate_limited: u64,
+    /// What the usage of the answers to dataset questions added up to: the replies a
+    /// run records (not the preflight probe, vision checks or injected empty replies).
+    pub usage: UsageSums,
 }
 
 struct Known {
@@ -393,11 +401,14 @@ impl Mock {
             .and_modify(|n| *n += 1)
             .or_insert(1);
         let styled = styled(&letter, h);
-        let content = match self.config.reply_padding {
-            0 => styled,
-            bytes => format!("{}\n\n{styled}", filler(bytes, h)),
-        };
-        self.reply(&request, content)
+        match self.config.reply_padding {
+            0 => self.answer(&request, styled, ""),
+            bytes => {
+                let reasoning = filler(bytes, h);
+                let content = format!("{reasoning}\n\n{styled}");
+                self.answer(&request, content, &reasoning)
+            }
+        }
     }
 
     /// A request from outside the dataset: a question about pictures is answered by
@@ -458,16 +469,44 @@ impl Mock {
         })
     }
 
+    /// The answer to a dataset question, whose `content` starts with `reasoning` (or
+    /// ""): its usage is added to `Stats::usage`.
+    fn answer(&self, request: &Value, content: String, reasoning: &str) -> Response {
+        let usage = self.usage(request, &content, reasoning);
+        self.stats.lock().expect("stats lock").usage.add(usage);
+        self.respond(request, content, usage)
+    }
+
+    /// Any other reply (a probe's, a vision check's, an injected empty one): its usage is
+    /// sent but not added up, as a run's results record none of them.
     fn reply(&self, request: &Value, content: String) -> Response {
+        let usage = self.usage(request, &content, "");
+        self.respond(request, content, usage)
+    }
+
+    /// The usage sent with a reply; none with `omit_usage`.
+    fn usage(&self, request: &Value, content: &str, reasoning: &str) -> Option<usage::Reported> {
+        (!self.config.omit_usage)
+            .then(|| usage::Reported::of(request, content, reasoning, &self.counter))
+    }
+
+    fn respond(
+        &self,
+        request: &Value,
+        content: String,
+        usage: Option<usage::Reported>,
+    ) -> Response {
         let model = request["model"].as_str().unwrap_or(&self.config.model);
-        let body = json!({
+        let mut body = json!({
             "id": "chatcmpl-mock",
             "object": "chat.completion",
             "created": 0,
             "model": model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "usage": usage::reported(request, &content, &self.counter),
         });
+        if let Some(usage) = usage {
+            body["usage"] = usage.to_value();
+        }
         (StatusCode::OK, axum::Json(body)).into_response()
     }
 }

@@ -12,6 +12,7 @@ mod header;
 mod headline;
 mod multi_turn;
 mod position;
+mod tokens;
 mod weakest;
 
 use super::transcripts::{self, Questions};

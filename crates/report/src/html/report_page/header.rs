@@ -75,6 +75,9 @@ pub(super) fn header(out: &mut String, page: &Page, view: &View) {
     if let Some(base) = meta_text(meta, "api_base") {
         row("API base", base);
     }
+    for (name, text) in super::tokens::rows(view.analysis) {
+        row(name, text);
+    }
     let tool = [
         meta_text(meta, "tool"),
         meta_text(meta, "liveclin_version").map(|v| format!("v{v}")),
