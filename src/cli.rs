@@ -484,6 +484,17 @@ pub(crate) struct EvaluateArgs {
     /// '{"chat_template_kwargs":{"enable_thinking":false}}'.
     #[arg(long, value_name = "JSON")]
     pub extra_body: Option<String>,
+    /// Run through the provider's Batch API (OpenAI's Files and Batches; SGLang and
+    /// gateways serve the same) at half the price of live calls: the config in rounds, a
+    /// round the next turn of every case, each finishing within 24 hours (usually
+    /// minutes to hours). Every batch is journalled: --resume polls it, never submits it
+    /// again. Uses the first --api-base.
+    #[arg(long)]
+    pub batch: bool,
+    /// With --batch: the longest wait, in seconds, between two polls of a batch (polls
+    /// start at a quarter second and grow by half each time).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds, requires = "batch")]
+    pub batch_poll_max: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -749,6 +760,13 @@ pub(crate) struct MockBehaviour {
     /// the letter read), for replies as large as a reasoning model's.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub reply_padding: usize,
+    /// Milliseconds a batch (/v1/batches) takes from creation to its output file.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub batch_delay_ms: u64,
+    /// Share of the requests a batch sees for the first time that it leaves undone,
+    /// ending `expired` (their retry is answered); 0 to 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub batch_expire: f64,
 }
 
 #[derive(Debug, Args)]

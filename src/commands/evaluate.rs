@@ -16,6 +16,7 @@ use liveclin_core::identity::{RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
+use liveclin_net::engine::batch::BatchSettings;
 use liveclin_net::engine::breaker::Breaker;
 use liveclin_net::engine::journal::{Journal, JournalFlush};
 use liveclin_net::engine::pool::{EndpointTally, Pool};
@@ -90,6 +91,9 @@ fn now() -> String {
 pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     // `--shard auto` becomes K/N here, once: everything below works with the concrete shard.
     let shard = liveclin_net::shard::resolve(args.shard, args.shard_count)?;
+    if args.batch && args.api_base.len() > 1 {
+        bail!("--batch sends every request through one provider: give a single --api-base");
+    }
     let (mut dataset, paths) = super::load_config(&args.data)?;
     let clients = clients(&args)?;
     let output = args
@@ -244,7 +248,14 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         breaker: Breaker::default(),
     });
     let clock = Instant::now();
-    let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
+    let outcome = if args.batch {
+        let settings = BatchSettings {
+            poll_max: args.batch_poll_max,
+        };
+        engine::batch::run(engine.clone(), cases.clone(), plan, settings, &prior.batch).await
+    } else {
+        engine::run(engine.clone(), cases.clone(), plan).await
+    };
     let elapsed = clock.elapsed();
     let tripped = engine.breaker.tripped();
     let journal_failure = match Arc::try_unwrap(engine) {

@@ -17,6 +17,9 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
     if !(0.0..=1.0).contains(&b.accuracy) {
         bail!("--accuracy must be between 0 and 1");
     }
+    if !(0.0..=1.0).contains(&b.batch_expire) {
+        bail!("--batch-expire must be between 0 and 1");
+    }
     let mut faults = HashMap::new();
     for item in b.faults.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((kind, rate)) = item.split_once('=') else {
@@ -49,6 +52,8 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         context_length: b.context_length,
         one_at_a_time: b.one_at_a_time,
         reply_padding: b.reply_padding,
+        batch_delay: Duration::from_millis(b.batch_delay_ms),
+        batch_expire: b.batch_expire,
         ..MockConfig::default()
     })
 }

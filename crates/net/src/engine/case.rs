@@ -33,27 +33,10 @@ impl Engine {
         records: &mut Vec<McqRecord>,
     ) -> bool {
         let mcqs = lc.case.mcqs();
-        let turns = case_turns(&lc.case, self.mode, &self.image_root);
-        // A picture is read and encoded when its turn is first sent; its data URI then
-        // lives only in the conversation's serialised bytes (no second copy per case).
-        let mut contents = turns.iter().map(|turn| {
-            user_content(turn, |path| {
-                let uri = images::data_uri(path);
-                if let (Err(skip), true) = (&uri, self.verbose) {
-                    self.progress
-                        .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
-                }
-                uri
-            })
-        });
-
+        let mut contents = self.turn_contents(lc);
         let mut conversation = Conversation::default();
-        for record in kept {
-            let content = contents.next().expect("a kept turn has a prompt");
-            conversation.user(content);
-            conversation.assistant(record.model_response.as_str().unwrap_or(""));
-            records.push(record);
-        }
+        replay(&mut conversation, &mut contents, &kept);
+        records.extend(kept);
         for (index, content) in (records.len()..).zip(contents) {
             if self.stop.is_set() {
                 return false;
@@ -83,6 +66,26 @@ impl Engine {
         true
     }
 
+    /// The user content of each turn of a case, built as it is reached: a picture is read
+    /// and encoded when its turn is first sent; its data URI then lives only in the
+    /// conversation's serialised bytes (no second copy per case).
+    pub(crate) fn turn_contents<'a>(
+        &'a self,
+        lc: &'a LoadedCase,
+    ) -> impl Iterator<Item = serde_json::Value> + 'a {
+        let turns = case_turns(&lc.case, self.mode, &self.image_root);
+        turns.into_iter().map(move |turn| {
+            user_content(&turn, |path| {
+                let uri = images::data_uri(path);
+                if let (Err(skip), true) = (&uri, self.verbose) {
+                    self.progress
+                        .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
+                }
+                uri
+            })
+        })
+    }
+
     /// Records the first unanswered question of a case as failed with `error` (journalled,
     /// so `--resume` asks it again) and every later one as skipped, as the official tool
     /// does after a failure.
@@ -102,7 +105,7 @@ impl Engine {
         }
     }
 
-    fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {
+    pub(crate) fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {
         self.journal.record(&lc.id, record);
         self.progress.mcq(record);
     }
@@ -202,5 +205,19 @@ impl Engine {
             self.progress
                 .println(format!("  [verbose] {case_id} Q{} {note}", index + 1));
         }
+    }
+}
+
+/// Replays a case's answered turns (`kept`) into a conversation, taking their prompts from
+/// `contents`, so the conversation sent next is byte-identical to an uninterrupted run's.
+pub(crate) fn replay(
+    conversation: &mut Conversation,
+    contents: &mut impl Iterator<Item = serde_json::Value>,
+    kept: &[McqRecord],
+) {
+    for record in kept {
+        let content = contents.next().expect("a kept turn has a prompt");
+        conversation.user(content);
+        conversation.assistant(record.model_response.as_str().unwrap_or(""));
     }
 }

@@ -1,0 +1,431 @@
+//! Batch mode (`evaluate --batch`): the config in rounds through a provider's Files and
+//! Batches API, at half the price of live calls and hours instead of minutes.
+//!
+//! Round k holds the next turn of every case whose earlier turns are answered (a case has
+//! at most 6, so a run is a handful of rounds). A round is written as request files
+//! (`requests`), each uploaded and made a batch, polled with backoff until every batch is
+//! final, and its output and error files are read back as live replies are: through the
+//! client's `classify`, the engine's records and the same journal, so resume, the results
+//! file and every analysis are a live run's.
+//!
+//! Crash safety: a file's id is journalled (and fsync'd) as soon as the upload returns,
+//! a batch's id as soon as it is created, and a batch is marked recorded once its results
+//! are journalled. A resumed run first submits the journalled files that have no batch
+//! (after looking for one the lost answer may have made: `api::submit`), then polls every
+//! batch not yet recorded, and only then builds the next round from what is answered: no
+//! request is submitted twice. A request that failed or expired goes into the next round
+//! (a new try; after `--max-retries` tries it fails as a live question does).
+
+pub(crate) mod api;
+mod requests;
+pub(crate) mod wire;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
+
+use super::case::replay;
+use super::record::{answered, case_record};
+use super::{Engine, Plan, RunOutcome};
+use crate::client::{ChatClient, Conversation, EMPTY_REPLY, Outcome, Secret, classify};
+use api::BatchApi;
+use liveclin_core::dataset::LoadedCase;
+use liveclin_core::results::{CaseRecord, McqRecord};
+use wire::{BatchObject, BatchStatus, ResultLine};
+
+/// A step of batch mode, journalled the moment it happens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A request file was uploaded (not yet a batch).
+    Uploaded { file_id: String, requests: usize },
+    /// A batch was created from the file.
+    Submitted { file_id: String, batch_id: String },
+    /// Every result of the batch is journalled.
+    Recorded { batch_id: String },
+}
+
+/// How batch mode runs.
+#[derive(Debug, Clone)]
+pub struct BatchSettings {
+    /// The longest wait between two polls of a batch (`--batch-poll-max`).
+    pub poll_max: Duration,
+}
+
+/// A case not finished when the run started.
+struct Open {
+    /// Its position in the run's cases.
+    index: usize,
+    records: Vec<McqRecord>,
+    /// Failed tries of its next question.
+    tries: u32,
+    done: bool,
+}
+
+struct BatchRun {
+    engine: Arc<Engine>,
+    cases: Arc<Vec<LoadedCase>>,
+    api: BatchApi,
+    settings: BatchSettings,
+    open: Vec<Open>,
+    /// Case id -> position in `open`.
+    by_id: HashMap<String, usize>,
+    finished: Vec<(usize, CaseRecord)>,
+    /// Files uploaded so far by this run and earlier ones (numbers the custom ids).
+    files: usize,
+    ran: usize,
+}
+
+/// Runs every pending case in batch rounds; `history` is the journal's batch events (a
+/// resumed run's unfinished batches are polled, never submitted again).
+pub async fn run(
+    engine: Arc<Engine>,
+    cases: Arc<Vec<LoadedCase>>,
+    plan: Plan,
+    settings: BatchSettings,
+    history: &[Event],
+) -> RunOutcome {
+    let client = &engine.pool.clients()[0];
+    let api = BatchApi::new(client, engine.max_retries);
+    let open: Vec<Open> = plan
+        .pending
+        .into_iter()
+        .map(|(index, records)| Open {
+            index,
+            records,
+            tries: 0,
+            done: false,
+        })
+        .collect();
+    let by_id = open
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (cases[o.index].id.to_string(), i))
+        .collect();
+    let mut run = BatchRun {
+        engine: engine.clone(),
+        cases,
+        api,
+        settings,
+        open,
+        by_id,
+        finished: plan.finished,
+        files: history
+            .iter()
+            .filter(|e| matches!(e, Event::Uploaded { .. }))
+            .count(),
+        ran: 0,
+    };
+    let result = run.rounds(history).await;
+    if let Err(error) = &result {
+        engine.progress.println(format!(
+            "{} batch mode stopped: {error:#}",
+            liveclin_term::error()
+        ));
+    }
+    engine.progress.finish();
+    run.outcome(result.is_ok_and(|finished| finished))
+}
+
+impl BatchRun {
+    /// The earlier run's batches, then rounds until every case is done. Whether the run
+    /// got to the end (false when stopped).
+    async fn rounds(&mut self, history: &[Event]) -> anyhow::Result<bool> {
+        let mut left: Vec<String> = Vec::new();
+        let mut unsubmitted: Vec<String> = Vec::new();
+        for event in history {
+            match event {
+                Event::Uploaded { file_id, .. } => unsubmitted.push(file_id.clone()),
+                Event::Submitted { file_id, batch_id } => {
+                    unsubmitted.retain(|f| f != file_id);
+                    left.push(batch_id.clone());
+                }
+                Event::Recorded { batch_id } => left.retain(|b| b != batch_id),
+            }
+        }
+        for file_id in unsubmitted {
+            left.push(self.submit(&file_id).await?);
+        }
+        if !left.is_empty() {
+            self.engine.progress.println(format!(
+                "Resuming {} batch(es) of the earlier run: polling them, not submitting again",
+                left.len()
+            ));
+            if !self.complete(&left, "earlier batches").await? {
+                return Ok(false);
+            }
+        }
+        let mut round = 1;
+        loop {
+            if self.engine.stop.is_set() {
+                return Ok(false);
+            }
+            let batches = self.submit_round(round).await?;
+            if batches.is_empty() {
+                return Ok(true);
+            }
+            if !self.complete(&batches, &format!("round {round}")).await? {
+                return Ok(false);
+            }
+            round += 1;
+        }
+    }
+
+    /// Writes, uploads and submits the next turn of every open case; the batches' ids.
+    async fn submit_round(&mut self, round: usize) -> anyhow::Result<Vec<String>> {
+        let engine = self.engine.clone();
+        let cases = self.cases.clone();
+        let client = &engine.pool.clients()[0];
+        let mut parts =
+            requests::Parts::new(self.files + 1, requests::MAX_REQUESTS, requests::MAX_BYTES);
+        let mut batches = Vec::new();
+        let mut asked = 0;
+        for i in 0..self.open.len() {
+            let open = &self.open[i];
+            let lc = &cases[open.index];
+            if open.done || open.records.len() >= lc.case.mcqs().len() {
+                continue;
+            }
+            let body = request_body(&engine, client, lc, &open.records);
+            let turn = open.records.len();
+            asked += 1;
+            if let Some(part) = parts.push(&lc.id, turn, &body) {
+                batches.push(self.send(round, part).await?);
+            }
+        }
+        if let Some(part) = parts.finish() {
+            batches.push(self.send(round, part).await?);
+        }
+        if asked > 0 {
+            self.engine.progress.println(format!(
+                "round {round}: {asked} requests in {} batch file(s) submitted",
+                batches.len()
+            ));
+        }
+        Ok(batches)
+    }
+
+    /// Uploads a request file and makes it a batch, journalling each id as it comes.
+    async fn send(&mut self, round: usize, part: requests::Part) -> anyhow::Result<String> {
+        let name = format!("liveclin-round{round}-{}.jsonl", part.seq);
+        let file_id = self.api.upload(&name, part.bytes).await?;
+        self.files = self.files.max(part.seq);
+        self.engine.journal.record_batch(&Event::Uploaded {
+            file_id: file_id.clone(),
+            requests: part.lines,
+        });
+        self.submit(&file_id).await
+    }
+
+    /// Makes an uploaded file a batch (or finds the one made already) and journals it.
+    async fn submit(&mut self, file_id: &str) -> anyhow::Result<String> {
+        let batch = self.api.submit(file_id).await?;
+        self.engine.journal.record_batch(&Event::Submitted {
+            file_id: file_id.into(),
+            batch_id: batch.id.clone(),
+        });
+        Ok(batch.id)
+    }
+
+    /// Polls the batches until each is final, then records their results. False when the
+    /// run was stopped while waiting.
+    async fn complete(&mut self, ids: &[String], label: &str) -> anyhow::Result<bool> {
+        let mut batches: Vec<Option<BatchObject>> = vec![None; ids.len()];
+        let mut shown = String::new();
+        let mut polls = 0;
+        loop {
+            for (id, batch) in ids.iter().zip(&mut batches) {
+                if !batch.as_ref().is_some_and(|b| b.status.is_final()) {
+                    *batch = Some(self.api.retrieve(id).await?);
+                }
+            }
+            let line = progress_line(label, &batches);
+            if line != shown {
+                self.engine.progress.println(&line);
+                shown = line;
+            }
+            if batches.iter().flatten().all(|b| b.status.is_final()) {
+                break;
+            }
+            let wait = api::poll_wait(polls, self.settings.poll_max);
+            polls += 1;
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.engine.stop.wait() => return Ok(false),
+            }
+        }
+        let mut recorded = 0;
+        for batch in batches.into_iter().flatten() {
+            recorded += self.record(&batch).await?;
+            self.engine.journal.record_batch(&Event::Recorded {
+                batch_id: batch.id.clone(),
+            });
+            if matches!(batch.status, BatchStatus::Failed | BatchStatus::Cancelled) {
+                anyhow::bail!(
+                    "batch {} ended {}: {}; its requests are asked again by --resume",
+                    batch.id,
+                    batch.status.as_str(),
+                    api::batch_errors(&batch)
+                );
+            }
+        }
+        if recorded == 0 {
+            anyhow::bail!("the batches of {label} returned no result for any request");
+        }
+        Ok(true)
+    }
+
+    /// Reads a final batch's output and error files into the open cases; the results read.
+    async fn record(&mut self, batch: &BatchObject) -> anyhow::Result<usize> {
+        let secret = Secret::new(&self.engine.pool.clients()[0].settings().api_key);
+        let mut read = 0;
+        for file_id in [&batch.output_file_id, &batch.error_file_id]
+            .into_iter()
+            .flatten()
+        {
+            let text = self.api.content(file_id).await?;
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                let result: ResultLine = serde_json::from_str(line).map_err(|e| {
+                    anyhow::anyhow!("a line of the batch file {file_id} is not a result: {e}")
+                })?;
+                read += 1;
+                self.result(&result, &secret);
+            }
+        }
+        Ok(read)
+    }
+
+    /// One request's result, recorded as a live call's would be.
+    fn result(&mut self, result: &ResultLine, secret: &Secret) {
+        let Some((case_id, turn)) = requests::parse_custom_id(&result.custom_id) else {
+            return;
+        };
+        let Some(&at) = self.by_id.get(case_id) else {
+            return;
+        };
+        let engine = self.engine.clone();
+        let lc = &self.cases[self.open[at].index];
+        let open = &mut self.open[at];
+        // A result already recorded (a batch read again after a kill) is passed over.
+        if open.done || open.records.len() != turn {
+            return;
+        }
+        let outcome = match (&result.response, &result.error) {
+            (Some(response), _) => classify(
+                StatusCode::from_u16(response.status_code).unwrap_or(StatusCode::BAD_GATEWAY),
+                None,
+                &secret.redact(&response.body.to_string()),
+            ),
+            (None, error) => Outcome::Retryable {
+                message: error
+                    .as_ref()
+                    .map_or("a batch result without a response".into(), |e| {
+                        secret
+                            .redact(&format!("batch request {}: {}", e.code, e.message))
+                            .into_owned()
+                    }),
+                retry_after: None,
+                throttled: false,
+            },
+        };
+        let mcqs = lc.case.mcqs();
+        let finished = match outcome {
+            Outcome::Reply(reply) => {
+                let record = answered(lc, turn, mcqs[turn], &reply);
+                engine.finished_turn(lc, &record);
+                open.records.push(record);
+                open.tries = 0;
+                open.records.len() == mcqs.len()
+            }
+            Outcome::Permanent { message } => {
+                engine.fail_from(lc, &message, &mut open.records);
+                true
+            }
+            Outcome::Empty | Outcome::Retryable { .. } => {
+                open.tries += 1;
+                let message = match outcome {
+                    Outcome::Retryable { message, .. } => message,
+                    _ => EMPTY_REPLY.to_string(),
+                };
+                let out_of_tries = open.tries >= engine.max_retries;
+                if out_of_tries {
+                    engine.fail_from(lc, &message, &mut open.records);
+                } else if engine.verbose {
+                    engine.progress.println(format!(
+                        "  [verbose] {case_id} Q{} failed in its batch, asked again next round: {message}",
+                        turn + 1
+                    ));
+                }
+                out_of_tries
+            }
+        };
+        if finished {
+            open.done = true;
+            engine.progress.case();
+            self.ran += 1;
+        }
+    }
+
+    /// What the run produced, as `engine::run` reports it.
+    fn outcome(self, complete: bool) -> RunOutcome {
+        let mut cases = self.finished;
+        let mut unfinished = Vec::new();
+        for open in self.open {
+            let record = case_record(&self.cases[open.index], open.records);
+            if open.done {
+                cases.push((open.index, record));
+            } else if !record.mcqs.is_empty() {
+                unfinished.push((open.index, record));
+            }
+        }
+        cases.sort_by_key(|(i, _)| *i);
+        unfinished.sort_by_key(|(i, _)| *i);
+        let interrupted = !complete || !unfinished.is_empty();
+        RunOutcome {
+            cases: cases.into_iter().map(|(_, r)| r).collect(),
+            unfinished: unfinished.into_iter().map(|(_, r)| r).collect(),
+            ran: self.ran,
+            interrupted,
+        }
+    }
+}
+
+/// The body the live client would send for a case's next turn.
+fn request_body(
+    engine: &Engine,
+    client: &ChatClient,
+    lc: &LoadedCase,
+    answered: &[McqRecord],
+) -> Vec<u8> {
+    let mut contents = engine.turn_contents(lc);
+    let mut conversation = Conversation::default();
+    replay(&mut conversation, &mut contents, answered);
+    conversation.user(contents.next().expect("an unanswered turn has a prompt"));
+    client.request_body(&conversation)
+}
+
+/// `round 2: 3 batches (in_progress 2, completed 1), requests 120/300 done, 2 failed`.
+fn progress_line(label: &str, batches: &[Option<BatchObject>]) -> String {
+    let mut states: Vec<(&str, usize)> = Vec::new();
+    let (mut total, mut done, mut failed) = (0, 0, 0);
+    for batch in batches.iter().flatten() {
+        let state = batch.status.as_str();
+        match states.iter_mut().find(|(s, _)| *s == state) {
+            Some((_, n)) => *n += 1,
+            None => states.push((state, 1)),
+        }
+        let counts = batch.request_counts.unwrap_or_default();
+        total += counts.total;
+        done += counts.completed;
+        failed += counts.failed;
+    }
+    let states: Vec<String> = states.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    format!(
+        "{label}: {} batch(es) ({}), requests {done}/{total} done, {failed} failed",
+        batches.len(),
+        states.join(", ")
+    )
+}
