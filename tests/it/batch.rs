@@ -1,0 +1,218 @@
+//! `evaluate --batch` against the mock's Files and Batches API: the same results as a live
+//! run, requests that fail or expire asked again, and a run killed at any moment
+//! resumed without a request submitted twice.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use liveclin_net::mock::{MockConfig, Stats};
+use serde_json::Value;
+
+use crate::common::{evaluate, mock_server, spawn_evaluate, summary_of};
+
+/// Turns (MCQs) of the demo config.
+const TURNS: usize = 72;
+const BATCH: [&str; 5] = ["--image-mode", "local", "--batch", "--batch-poll-max", "1"];
+
+fn mock(faults: &[(&str, f64)], expire: f64) -> MockConfig {
+    MockConfig {
+        accuracy: 0.6,
+        seed: 5,
+        retry_after: 0,
+        faults: faults.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        batch_delay: Duration::from_millis(150),
+        batch_expire: expire,
+        ..MockConfig::default()
+    }
+}
+
+/// The summary of a live run against a fresh mock with `config`.
+fn live_summary(config: MockConfig, dir: &Path) -> Value {
+    let server = mock_server(config);
+    let output = dir.join("live.json");
+    evaluate(&server.base, &output, &["--image-mode", "local"])
+        .assert()
+        .success();
+    summary_of(&output)
+}
+
+/// No file made into two batches, no turn answered twice, every turn answered once.
+fn assert_each_request_once(stats: &Stats) {
+    let inputs: HashSet<&str> = stats
+        .batch
+        .batches_created
+        .iter()
+        .map(|b| b.input_file_id.as_str())
+        .collect();
+    assert_eq!(
+        inputs.len(),
+        stats.batch.batches_created.len(),
+        "a file was submitted twice: {:?}",
+        stats.batch.batches_created
+    );
+    let twice: Vec<_> = stats
+        .batch
+        .processed
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .collect();
+    assert!(twice.is_empty(), "requests processed twice: {twice:?}");
+    let again: Vec<_> = stats.answered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "turns answered twice: {again:?}");
+    assert_eq!(stats.answered.len(), TURNS);
+}
+
+#[test]
+fn a_batch_run_gives_the_live_run_s_results_with_failed_and_expired_requests_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = [("500", 0.1), ("empty", 0.05), ("malformed", 0.05)];
+    let live = live_summary(mock(&faults, 0.0), dir.path());
+
+    let server = mock_server(mock(&faults, 0.15));
+    let output = dir.path().join("batch.json");
+    let run = evaluate(&server.base, &output, &BATCH).assert().success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("round 1: 16 requests in 1 batch file(s) submitted"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("round 1: 1 batch(es) (expired 1)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("round 3: 1 batch(es) (completed 1)"),
+        "{stderr}"
+    );
+    assert_eq!(summary_of(&output), live);
+
+    let stats = server.mock.stats();
+    assert!(stats.faults > 0 && stats.batch.expired > 0, "{stats:?}");
+    // Every request went through a batch (the one live call is the preflight probe).
+    let processed: u64 = stats.batch.processed.values().sum();
+    assert_eq!(stats.requests, processed + 1);
+    assert_eq!(
+        processed as usize,
+        TURNS + stats.faults as usize,
+        "each failed request is asked once more"
+    );
+    // Faults and expiry make retries, never duplicates of one submission.
+    assert!(stats.batch.processed.values().all(|n| *n == 1));
+    let inputs: HashSet<_> = stats
+        .batch
+        .batches_created
+        .iter()
+        .map(|b| &b.input_file_id)
+        .collect();
+    assert_eq!(inputs.len(), stats.batch.batches_created.len());
+}
+
+/// How many lines of the journal hold a batch event of `kind` (`uploaded`, ...).
+fn events(journal: &Path, kind: &str) -> usize {
+    let text = std::fs::read(journal).unwrap_or_default();
+    String::from_utf8_lossy(&text)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["batch"]["event"] == kind)
+        .count()
+}
+
+/// Lines of the journal.
+fn lines(journal: &Path) -> usize {
+    std::fs::read(journal).map_or(0, |t| t.iter().filter(|b| **b == b'\n').count())
+}
+
+#[test]
+fn a_batch_run_killed_anywhere_resumes_without_submitting_a_request_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = live_summary(mock(&[], 0.0), dir.path());
+    let server = mock_server(mock(&[], 0.0));
+    let output = dir.path().join("batch.json");
+    let journal = dir.path().join("batch.json.journal.jsonl");
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    fastrand::seed(seed);
+    println!("seed {seed}");
+    // Kill moments: just after a file's id is journalled (submission), while a batch is
+    // polled, as results are journalled (download and recording), and at random.
+    let moments: [(&str, Option<&str>); 6] = [
+        ("submission", Some("uploaded")),
+        ("polling", Some("submitted")),
+        ("download", None),
+        ("submission", Some("uploaded")),
+        ("random", Some("random")),
+        ("polling", Some("submitted")),
+    ];
+    let mut kills = 0;
+    for (what, event) in moments {
+        let mut extra = BATCH.to_vec();
+        if lines(&journal) > 0 {
+            extra.push("--resume");
+        }
+        let (before, seen) = (lines(&journal), event.map_or(0, |e| events(&journal, e)));
+        let mut child = spawn_evaluate(&server.base, &output, &extra, Stdio::null());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let reached = || match event {
+            Some("random") => {
+                std::thread::sleep(Duration::from_millis(fastrand::u64(0..1500)));
+                true
+            }
+            Some(kind) => events(&journal, kind) > seen,
+            None => lines(&journal) > before + 2,
+        };
+        let mut killed = false;
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if reached() {
+                if what == "polling" {
+                    std::thread::sleep(Duration::from_millis(fastrand::u64(0..200)));
+                }
+                killed = child.kill().is_ok();
+                child.wait().unwrap();
+                break;
+            }
+            assert!(Instant::now() < deadline, "the run hangs ({what})");
+            std::thread::sleep(Duration::from_micros(300));
+        }
+        kills += usize::from(killed);
+        println!("seed {seed}: kill during {what}: {killed}");
+        assert_each_request_once_so_far(&server.mock.stats());
+    }
+    assert!(kills >= 4, "seed {seed}: only {kills} kills landed");
+    evaluate(&server.base, &output, &[&BATCH[..], &["--resume"]].concat())
+        .assert()
+        .success();
+    assert_each_request_once(&server.mock.stats());
+    assert_eq!(summary_of(&output), live, "seed {seed}");
+
+    // A batch created but never journalled (a kill between the server's answer and the
+    // journal): the resumed run finds it by its file and polls it, not submitting again.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let last_upload = text.rfind("\"event\":\"uploaded\"").unwrap();
+    let cut = last_upload + text[last_upload..].find('\n').unwrap() + 1;
+    std::fs::write(&journal, &text[..cut]).unwrap();
+    std::fs::remove_file(&output).unwrap();
+    let created = server.mock.stats().batch.batches_created.len();
+    evaluate(&server.base, &output, &[&BATCH[..], &["--resume"]].concat())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(
+            "Resuming 1 batch(es) of the earlier run",
+        ));
+    assert_eq!(server.mock.stats().batch.batches_created.len(), created);
+    assert_each_request_once(&server.mock.stats());
+    assert_eq!(summary_of(&output), live, "seed {seed}");
+}
+
+/// As `assert_each_request_once`, before every turn is answered.
+fn assert_each_request_once_so_far(stats: &Stats) {
+    let again: Vec<_> = stats.answered.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(again.is_empty(), "turns answered twice: {again:?}");
+    assert!(stats.batch.processed.values().all(|n| *n == 1));
+}
