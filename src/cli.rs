@@ -495,6 +495,24 @@ pub(crate) struct EvaluateArgs {
     /// start at a quarter second and grow by half each time).
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds, requires = "batch")]
     pub batch_poll_max: Duration,
+    /// With --batch: where a request that failed or expired inside its batch is asked
+    /// again: `next-round` (in the next batch, at the batch price) or `live` (at once,
+    /// with the live retries, at the live price; no extra round).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHERE",
+        default_value = "next-round",
+        requires = "batch"
+    )]
+    pub batch_fallback: BatchFallback,
+}
+
+/// Where `--batch` asks a request again that failed inside its batch.
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub(crate) enum BatchFallback {
+    NextRound,
+    Live,
 }
 
 #[derive(Debug, Args)]

@@ -251,6 +251,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let outcome = if args.batch {
         let settings = BatchSettings {
             poll_max: args.batch_poll_max,
+            fallback_live: args.batch_fallback == crate::cli::BatchFallback::Live,
         };
         engine::batch::run(engine.clone(), cases.clone(), plan, settings, &prior.batch).await
     } else {

@@ -216,3 +216,34 @@ fn assert_each_request_once_so_far(stats: &Stats) {
     assert!(again.is_empty(), "turns answered twice: {again:?}");
     assert!(stats.batch.processed.values().all(|n| *n == 1));
 }
+
+#[test]
+fn with_fallback_live_a_failed_or_expired_request_is_asked_live_without_an_extra_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = [("500", 0.1), ("empty", 0.05)];
+    let live = live_summary(mock(&faults, 0.0), dir.path());
+    let server = mock_server(mock(&faults, 0.15));
+    let output = dir.path().join("batch.json");
+    let args = [&BATCH[..], &["--batch-fallback", "live"]].concat();
+    let run = evaluate(&server.base, &output, &args).assert().success();
+    let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("that failed in their batch asked live"),
+        "{stderr}"
+    );
+    // The demo's longest case has 6 questions: 6 rounds, none added for retries.
+    assert!(
+        stderr.contains("round 6:") && !stderr.contains("round 7:"),
+        "{stderr}"
+    );
+    assert_eq!(summary_of(&output), live);
+    let stats = server.mock.stats();
+    let processed: u64 = stats.batch.processed.values().sum();
+    let asked_live = stats.requests - processed - 1;
+    assert!(stats.batch.expired > 0 && asked_live > 0, "{stats:?}");
+    assert_eq!(
+        (processed + asked_live) as usize,
+        TURNS + stats.faults as usize,
+        "every question answered once, plus one retry per fault"
+    );
+}

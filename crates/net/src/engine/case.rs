@@ -41,7 +41,6 @@ impl Engine {
             if self.stop.is_set() {
                 return false;
             }
-            let mcq = mcqs[index];
             conversation.user(content);
             // Timed for the ETA, retries and waits included: what a question costs the run.
             let asking = self.progress.asking(&lc.id, mcqs.len() - index);
@@ -50,20 +49,57 @@ impl Engine {
                 () = self.stop.wait() => return false,
             };
             asking.settled(outcome.is_ok());
-            match outcome {
-                Ok(reply) => {
-                    let record = answered(lc, index, mcq, &reply);
-                    conversation.assistant(&reply.content);
-                    self.finished_turn(lc, &record);
-                    records.push(record);
-                }
-                Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
-                    self.fail_from(lc, &error, records);
-                    break;
-                }
+            match self.settle(lc, index, outcome, records) {
+                Some(content) => conversation.assistant(&content),
+                None => break,
             }
         }
         true
+    }
+
+    /// Records a question's outcome: an answer (whose text is returned, for the
+    /// conversation), or a failure that ends the case.
+    fn settle(
+        &self,
+        lc: &LoadedCase,
+        index: usize,
+        outcome: Result<Reply, Failure>,
+        records: &mut Vec<McqRecord>,
+    ) -> Option<String> {
+        match outcome {
+            Ok(reply) => {
+                let record = answered(lc, index, lc.case.mcqs()[index], &reply);
+                self.finished_turn(lc, &record);
+                records.push(record);
+                Some(reply.content)
+            }
+            Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
+                self.fail_from(lc, &error, records);
+                None
+            }
+        }
+    }
+
+    /// Asks only the next question of a case live, with the live retries (batch mode's
+    /// `--batch-fallback live`); `records` are its answered turns. Whether the case is
+    /// finished, or None when the run was stopped.
+    pub(crate) async fn ask_next(
+        &self,
+        lc: &LoadedCase,
+        records: &mut Vec<McqRecord>,
+        lease: &mut Lease,
+    ) -> Option<bool> {
+        let mut contents = self.turn_contents(lc);
+        let mut conversation = Conversation::default();
+        replay(&mut conversation, &mut contents, records);
+        conversation.user(contents.next()?);
+        let index = records.len();
+        let outcome = tokio::select! {
+            outcome = self.ask(lease, &conversation, &lc.id, index) => outcome,
+            () = self.stop.wait() => return None,
+        };
+        self.settle(lc, index, outcome, records);
+        Some(records.len() == lc.case.mcqs().len())
     }
 
     /// The user content of each turn of a case, built as it is reached: a picture is read

@@ -53,6 +53,9 @@ pub enum Event {
 pub struct BatchSettings {
     /// The longest wait between two polls of a batch (`--batch-poll-max`).
     pub poll_max: Duration,
+    /// Ask a request that failed or expired in its batch live, at once, instead of in
+    /// the next round (`--batch-fallback live`): no extra round, at the live price.
+    pub fallback_live: bool,
 }
 
 /// A case not finished when the run started.
@@ -77,6 +80,8 @@ struct BatchRun {
     /// Files uploaded so far by this run and earlier ones (numbers the custom ids).
     files: usize,
     ran: usize,
+    /// Open cases whose next question failed in its batch, to be asked live.
+    live: Vec<usize>,
 }
 
 /// Runs every pending case in batch rounds; `history` is the journal's batch events (a
@@ -118,6 +123,7 @@ pub async fn run(
             .filter(|e| matches!(e, Event::Uploaded { .. }))
             .count(),
         ran: 0,
+        live: Vec::new(),
     };
     let result = run.rounds(history).await;
     if let Err(error) = &result {
@@ -275,7 +281,48 @@ impl BatchRun {
         if recorded == 0 {
             anyhow::bail!("the batches of {label} returned no result for any request");
         }
-        Ok(true)
+        Ok(self.ask_live(label).await)
+    }
+
+    /// Asks live the questions that failed in their batch (`--batch-fallback live`), as
+    /// many at once as `--concurrency` allows. False when the run was stopped.
+    async fn ask_live(&mut self, label: &str) -> bool {
+        if self.live.is_empty() {
+            return true;
+        }
+        self.engine.progress.println(format!(
+            "{label}: {} request(s) that failed in their batch asked live",
+            self.live.len()
+        ));
+        let (engine, cases) = (self.engine.clone(), self.cases.clone());
+        let jobs: Vec<_> = std::mem::take(&mut self.live)
+            .into_iter()
+            .map(|at| {
+                let mut records = std::mem::take(&mut self.open[at].records);
+                let (engine, lc) = (engine.clone(), &cases[self.open[at].index]);
+                async move {
+                    let mut lease = engine.pool.lease().await;
+                    let finished = engine.ask_next(lc, &mut records, &mut lease).await;
+                    (at, records, finished)
+                }
+            })
+            .collect();
+        let mut stopped = false;
+        for (at, records, finished) in futures_util::future::join_all(jobs).await {
+            self.open[at].records = records;
+            match finished {
+                Some(true) => self.finish(at),
+                Some(false) => {}
+                None => stopped = true,
+            }
+        }
+        !stopped
+    }
+
+    fn finish(&mut self, at: usize) {
+        self.open[at].done = true;
+        self.engine.progress.case();
+        self.ran += 1;
     }
 
     /// Reads a final batch's output and error files into the open cases; the results read.
@@ -344,6 +391,10 @@ impl BatchRun {
                 engine.fail_from(lc, &message, &mut open.records);
                 true
             }
+            Outcome::Empty | Outcome::Retryable { .. } if self.settings.fallback_live => {
+                self.live.push(at);
+                false
+            }
             Outcome::Empty | Outcome::Retryable { .. } => {
                 open.tries += 1;
                 let message = match outcome {
@@ -363,9 +414,7 @@ impl BatchRun {
             }
         };
         if finished {
-            open.done = true;
-            engine.progress.case();
-            self.ran += 1;
+            self.finish(at);
         }
     }
 
