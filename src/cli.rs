@@ -404,7 +404,7 @@ pub(crate) struct EvaluateArgs {
     /// several times for replicas of the same model (say one per GPU node): each case
     /// stays on one endpoint for all its turns, new cases go to the least-loaded one, and
     /// one that keeps failing is rested while its cases continue on the others.
-    #[arg(long, required = true, value_name = "URL", value_parser = http_url)]
+    #[arg(long, required_unless_present_any = ["batch_export", "batch_import"], value_name = "URL", value_parser = http_url)]
     pub api_base: Vec<String>,
     /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
     /// written to any file or log.
@@ -506,6 +506,17 @@ pub(crate) struct EvaluateArgs {
         requires = "batch"
     )]
     pub batch_fallback: BatchFallback,
+    /// Offline batches, for an engine that reads request files (`vllm run-batch`): write
+    /// the next round's requests (the next turn of every unfinished case) to request files
+    /// in DIR, and stop. No call is made (--api-base is not needed). Answer them, then
+    /// run again with --resume --batch-import OUTPUT --batch-export DIR, until nothing is
+    /// left to write.
+    #[arg(long, value_name = "DIR")]
+    pub batch_export: Option<PathBuf>,
+    /// Offline batches: record the results file (JSON Lines, OpenAI's batch output format)
+    /// an engine wrote for requests of --batch-export, as a batch's are recorded.
+    #[arg(long, value_name = "FILE", requires = "resume")]
+    pub batch_import: Option<PathBuf>,
 }
 
 /// Where `--batch` asks a request again that failed inside its batch.

@@ -247,3 +247,96 @@ fn with_fallback_live_a_failed_or_expired_request_is_asked_live_without_an_extra
         "every question answered once, plus one retry per fault"
     );
 }
+
+/// Stands in for `vllm run-batch`: answers every request of a request file by posting its
+/// body to the mock's chat endpoint (plain HTTP/1.1 on loopback), and writes the results
+/// in OpenAI's batch output format.
+fn run_batch_offline(base: &str, input: &Path, output: &Path) {
+    use std::io::{Read, Write};
+    let address = base.trim_start_matches("http://").trim_end_matches("/v1");
+    let mut out = String::new();
+    for line in std::fs::read_to_string(input).unwrap().lines() {
+        let request: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(request["url"], "/v1/chat/completions");
+        let body = request["body"].to_string();
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        write!(
+            stream,
+            "POST /v1/chat/completions HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let (head, reply) = answer.split_once("\r\n\r\n").unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        let result = serde_json::json!({
+            "id": "vllm-batch", "custom_id": request["custom_id"],
+            "response": {"status_code": status, "request_id": "r", "body": serde_json::from_str::<Value>(reply).unwrap()},
+            "error": null,
+        });
+        out.push_str(&format!("{result}\n"));
+    }
+    std::fs::write(output, out).unwrap();
+}
+
+#[test]
+fn offline_batches_through_request_files_give_the_live_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let faults = [("500", 0.1)];
+    let live = live_summary(mock(&faults, 0.0), dir.path());
+    let server = mock_server(mock(&faults, 0.0));
+    let output = dir.path().join("offline.json");
+    let requests = dir.path().join("requests");
+    let answers = dir.path().join("answers.jsonl");
+    let export = [
+        "--image-mode",
+        "local",
+        "--batch-export",
+        requests.to_str().unwrap(),
+    ];
+    // No --api-base: no call is made.
+    let mut cmd = crate::common::liveclin();
+    cmd.args([
+        "evaluate",
+        "--model",
+        "mock",
+        "--data-dir",
+        ".",
+        "--dataset",
+        "demo",
+        "--output",
+    ])
+    .arg(&output)
+    .args(export);
+    let first = cmd.assert().success();
+    let stdout = String::from_utf8_lossy(&first.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("vllm run-batch -i FILE -o OUTPUT.jsonl --model mock"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("--resume --batch-import OUTPUT.jsonl"),
+        "{stdout}"
+    );
+    assert_eq!(server.mock.stats().requests, 0);
+    let mut rounds = 1;
+    loop {
+        let files: Vec<_> = std::fs::read_dir(&requests).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1, "the demo's rounds fit in one file each");
+        run_batch_offline(&server.base, &files[0].path(), &answers);
+        let import = ["--resume", "--batch-import", answers.to_str().unwrap()];
+        let step = evaluate(&server.base, &output, &[&export[..], &import[..]].concat())
+            .assert()
+            .success();
+        rounds += 1;
+        let stdout = String::from_utf8_lossy(&step.get_output().stdout).into_owned();
+        if stdout.contains("Evaluation completed") {
+            break;
+        }
+        assert!(rounds < 20, "offline rounds never end: {stdout}");
+    }
+    assert_eq!(summary_of(&output), live);
+    // Six rounds for the longest case, and some more for the requests that failed.
+    assert!(rounds > 6, "{rounds}");
+}

@@ -21,9 +21,11 @@ mod requests;
 pub(crate) mod wire;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +49,9 @@ pub enum Event {
     /// Every result of the batch is journalled.
     Recorded { batch_id: String },
 }
+
+/// How the files `--batch-export` writes are named (`liveclin-requests-1.jsonl`, ...).
+const EXPORT_PREFIX: &str = "liveclin-requests-";
 
 /// How batch mode runs.
 #[derive(Debug, Clone)]
@@ -95,36 +100,11 @@ pub async fn run(
 ) -> RunOutcome {
     let client = &engine.pool.clients()[0];
     let api = BatchApi::new(client, engine.max_retries);
-    let open: Vec<Open> = plan
-        .pending
-        .into_iter()
-        .map(|(index, records)| Open {
-            index,
-            records,
-            tries: 0,
-            done: false,
-        })
-        .collect();
-    let by_id = open
+    let uploaded = history
         .iter()
-        .enumerate()
-        .map(|(i, o)| (cases[o.index].id.to_string(), i))
-        .collect();
-    let mut run = BatchRun {
-        engine: engine.clone(),
-        cases,
-        api,
-        settings,
-        open,
-        by_id,
-        finished: plan.finished,
-        files: history
-            .iter()
-            .filter(|e| matches!(e, Event::Uploaded { .. }))
-            .count(),
-        ran: 0,
-        live: Vec::new(),
-    };
+        .filter(|e| matches!(e, Event::Uploaded { .. }))
+        .count();
+    let mut run = BatchRun::new(engine.clone(), cases, api, settings, plan, uploaded);
     let result = run.rounds(history).await;
     if let Err(error) = &result {
         engine.progress.println(format!(
@@ -136,7 +116,107 @@ pub async fn run(
     run.outcome(result.is_ok_and(|finished| finished))
 }
 
+/// Offline batches (`--batch-export DIR`, `--batch-import FILE`): an engine such as
+/// `vllm run-batch` answers request files with no server, so each round goes through
+/// files: import the last round's output (recorded as a batch's would be), then export
+/// the next round's requests; a run with nothing left to export is complete.
+pub async fn offline(
+    engine: Arc<Engine>,
+    cases: Arc<Vec<LoadedCase>>,
+    plan: Plan,
+    import: Option<&Path>,
+    export: Option<&Path>,
+) -> anyhow::Result<RunOutcome> {
+    let client = &engine.pool.clients()[0];
+    let mut run = BatchRun::new(
+        engine.clone(),
+        cases,
+        BatchApi::new(client, engine.max_retries),
+        BatchSettings {
+            poll_max: Duration::ZERO,
+            fallback_live: false,
+        },
+        plan,
+        0,
+    );
+    if let Some(path) = import {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--batch-import: cannot read {}", path.display()))?;
+        let secret = Secret::new(&client.settings().api_key);
+        let mut read = 0;
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let result: ResultLine = serde_json::from_str(line).with_context(|| {
+                format!(
+                    "--batch-import: {}:{} is not a batch result line",
+                    path.display(),
+                    i + 1
+                )
+            })?;
+            run.result(&result, &secret);
+            read += 1;
+        }
+        engine.progress.println(format!(
+            "--batch-import: {read} results read from {}",
+            path.display()
+        ));
+    }
+    let mut complete = run.open.iter().all(|o| o.done);
+    if let Some(dir) = export {
+        let written = run.export(dir)?;
+        complete = written.is_empty();
+        for (path, requests) in &written {
+            engine.progress.println(format!(
+                "--batch-export: {requests} requests written to {}",
+                path.display()
+            ));
+        }
+    }
+    engine.progress.finish();
+    Ok(run.outcome(complete))
+}
+
 impl BatchRun {
+    fn new(
+        engine: Arc<Engine>,
+        cases: Arc<Vec<LoadedCase>>,
+        api: BatchApi,
+        settings: BatchSettings,
+        plan: Plan,
+        files: usize,
+    ) -> Self {
+        let open: Vec<Open> = plan
+            .pending
+            .into_iter()
+            .map(|(index, records)| Open {
+                index,
+                records,
+                tries: 0,
+                done: false,
+            })
+            .collect();
+        let by_id = open
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (cases[o.index].id.to_string(), i))
+            .collect();
+        BatchRun {
+            engine,
+            cases,
+            api,
+            settings,
+            open,
+            by_id,
+            finished: plan.finished,
+            files,
+            ran: 0,
+            live: Vec::new(),
+        }
+    }
+
     /// The earlier run's batches, then rounds until every case is done. Whether the run
     /// got to the end (false when stopped).
     async fn rounds(&mut self, history: &[Event]) -> anyhow::Result<bool> {
@@ -182,27 +262,10 @@ impl BatchRun {
 
     /// Writes, uploads and submits the next turn of every open case; the batches' ids.
     async fn submit_round(&mut self, round: usize) -> anyhow::Result<Vec<String>> {
-        let engine = self.engine.clone();
-        let cases = self.cases.clone();
-        let client = &engine.pool.clients()[0];
-        let mut parts =
-            requests::Parts::new(self.files + 1, requests::MAX_REQUESTS, requests::MAX_BYTES);
-        let mut batches = Vec::new();
-        let mut asked = 0;
-        for i in 0..self.open.len() {
-            let open = &self.open[i];
-            let lc = &cases[open.index];
-            if open.done || open.records.len() >= lc.case.mcqs().len() {
-                continue;
-            }
-            let body = request_body(&engine, client, lc, &open.records);
-            let turn = open.records.len();
-            asked += 1;
-            if let Some(part) = parts.push(&lc.id, turn, &body) {
-                batches.push(self.send(round, part).await?);
-            }
-        }
-        if let Some(part) = parts.finish() {
+        let mut parts = self.parts();
+        let (mut batches, mut asked, mut at) = (Vec::new(), 0, 0);
+        while let Some(part) = self.next_part(&mut at, &mut parts) {
+            asked += part.lines;
             batches.push(self.send(round, part).await?);
         }
         if asked > 0 {
@@ -214,11 +277,71 @@ impl BatchRun {
         Ok(batches)
     }
 
+    /// Request files numbered after the run's files so far.
+    fn parts(&self) -> requests::Parts {
+        requests::Parts::new(self.files + 1, requests::MAX_REQUESTS, requests::MAX_BYTES)
+    }
+
+    /// The next request file of a round: full, or the last one (None when every open
+    /// case's request is in an earlier file).
+    fn next_part(&self, at: &mut usize, parts: &mut requests::Parts) -> Option<requests::Part> {
+        self.fill(at, parts)
+            .or_else(|| std::mem::replace(parts, self.parts()).finish())
+    }
+
+    /// Writes the next turn of every open case to request files in `dir`, which then
+    /// holds this round's files only (an earlier round's, answered or obsolete, are
+    /// removed); the files written and their requests.
+    fn export(&mut self, dir: &Path) -> anyhow::Result<Vec<(PathBuf, usize)>> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("--batch-export: cannot create {}", dir.display()))?;
+        let listing = std::fs::read_dir(dir)
+            .with_context(|| format!("--batch-export: cannot read {}", dir.display()))?;
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(EXPORT_PREFIX) && name.ends_with(".jsonl") {
+                std::fs::remove_file(entry.path()).with_context(|| {
+                    format!(
+                        "--batch-export: cannot remove the earlier {}",
+                        entry.path().display()
+                    )
+                })?;
+            }
+        }
+        let (mut parts, mut at, mut written) = (self.parts(), 0, Vec::new());
+        while let Some(part) = self.next_part(&mut at, &mut parts) {
+            let path = dir.join(format!("{EXPORT_PREFIX}{}.jsonl", part.seq));
+            std::fs::write(&path, &part.bytes)
+                .with_context(|| format!("--batch-export: cannot write {}", path.display()))?;
+            self.files = part.seq;
+            written.push((path, part.lines));
+        }
+        Ok(written)
+    }
+
+    /// Adds the next turn of the open cases from `*at` on to `parts`, until a file is
+    /// full (returned) or every case is in (None); `*at` is where to go on.
+    fn fill(&self, at: &mut usize, parts: &mut requests::Parts) -> Option<requests::Part> {
+        let client = &self.engine.pool.clients()[0];
+        while let Some(open) = self.open.get(*at) {
+            *at += 1;
+            let lc = &self.cases[open.index];
+            if open.done || open.records.len() >= lc.case.mcqs().len() {
+                continue;
+            }
+            let body = request_body(&self.engine, client, lc, &open.records);
+            if let Some(full) = parts.push(&lc.id, open.records.len(), &body) {
+                return Some(full);
+            }
+        }
+        None
+    }
+
     /// Uploads a request file and makes it a batch, journalling each id as it comes.
     async fn send(&mut self, round: usize, part: requests::Part) -> anyhow::Result<String> {
         let name = format!("liveclin-round{round}-{}.jsonl", part.seq);
-        let file_id = self.api.upload(&name, part.bytes).await?;
         self.files = self.files.max(part.seq);
+        let file_id = self.api.upload(&name, part.bytes).await?;
         self.engine.journal.record_batch(&Event::Uploaded {
             file_id: file_id.clone(),
             requests: part.lines,
