@@ -124,7 +124,7 @@ pub(crate) async fn create(
             status: BatchStatus::Validating,
             output_file_id: None,
             error_file_id: None,
-            created_at: now(),
+            created_at: crate::engine::batch::api::unix_now(),
             request_counts: Some(RequestCounts {
                 total: requests.len() as u64,
                 ..RequestCounts::default()
@@ -295,10 +295,4 @@ pub(crate) async fn list(
         data,
     };
     (StatusCode::OK, axum::Json(page)).into_response()
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

@@ -56,9 +56,16 @@ impl BatchApi {
 
     /// The batch made from `file_id`, creating it unless one already exists. A create
     /// whose answer was lost (a dropped connection, a kill) may have made the batch: the
-    /// list is checked before every try, so a file is never submitted twice.
-    pub(crate) async fn submit(&self, file_id: &str) -> anyhow::Result<BatchObject> {
-        if let Some(batch) = self.find_by_input(file_id).await? {
+    /// list is checked before every try but the first of a file `fresh` from its upload
+    /// in this process, so a file is never submitted twice. `uploaded_at` (Unix seconds)
+    /// bounds the search: batches made more than an hour before it are not looked at.
+    pub(crate) async fn submit(
+        &self,
+        file_id: &str,
+        uploaded_at: u64,
+        fresh: bool,
+    ) -> anyhow::Result<BatchObject> {
+        if !fresh && let Some(batch) = self.find_by_input(file_id, uploaded_at).await? {
             return Ok(batch);
         }
         let create = CreateBatch {
@@ -71,7 +78,7 @@ impl BatchApi {
         for attempt in 0..self.tries {
             if attempt > 0 {
                 tokio::time::sleep(retry::delay(attempt - 1, None)).await;
-                if let Some(batch) = self.find_by_input(file_id).await? {
+                if let Some(batch) = self.find_by_input(file_id, uploaded_at).await? {
                     return Ok(batch);
                 }
             }
@@ -90,8 +97,14 @@ impl BatchApi {
     }
 
     /// The batch whose input is `file_id`, if any (`GET /v1/batches`, newest first, page
-    /// by page: a run's own batches are recent, so this is usually the first page).
-    async fn find_by_input(&self, file_id: &str) -> anyhow::Result<Option<BatchObject>> {
+    /// by page, until the batches are an hour older than the file: clocks differ, but
+    /// not by an hour).
+    async fn find_by_input(
+        &self,
+        file_id: &str,
+        uploaded_at: u64,
+    ) -> anyhow::Result<Option<BatchObject>> {
+        let oldest = uploaded_at.saturating_sub(3600);
         let mut after: Option<String> = None;
         loop {
             let mut url = format!("{}/batches?limit=100", self.base);
@@ -104,8 +117,12 @@ impl BatchApi {
             if let Some(batch) = page.data.iter().find(|b| b.input_file_id == file_id) {
                 return Ok(Some(batch.clone()));
             }
+            let older = page
+                .data
+                .iter()
+                .any(|b| b.created_at > 0 && b.created_at < oldest);
             match page.last_id {
-                Some(last) if page.has_more => after = Some(last),
+                Some(last) if page.has_more && !older => after = Some(last),
                 _ => return Ok(None),
             }
         }
@@ -256,4 +273,11 @@ pub(crate) fn batch_errors(batch: &BatchObject) -> String {
         })
         .filter(|text| !text.is_empty())
         .unwrap_or_else(|| "no reason given".into())
+}
+
+/// Now in Unix seconds, as batch times are given.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

@@ -43,7 +43,13 @@ use wire::{BatchObject, BatchStatus, ResultLine};
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A request file was uploaded (not yet a batch).
-    Uploaded { file_id: String, requests: usize },
+    Uploaded {
+        file_id: String,
+        requests: usize,
+        /// When, in Unix seconds (0 when not known).
+        #[serde(default)]
+        uploaded_at: u64,
+    },
     /// A batch was created from the file.
     Submitted { file_id: String, batch_id: String },
     /// Every result of the batch is journalled.
@@ -221,19 +227,23 @@ impl BatchRun {
     /// got to the end (false when stopped).
     async fn rounds(&mut self, history: &[Event]) -> anyhow::Result<bool> {
         let mut left: Vec<String> = Vec::new();
-        let mut unsubmitted: Vec<String> = Vec::new();
+        let mut unsubmitted: Vec<(String, u64)> = Vec::new();
         for event in history {
             match event {
-                Event::Uploaded { file_id, .. } => unsubmitted.push(file_id.clone()),
+                Event::Uploaded {
+                    file_id,
+                    uploaded_at,
+                    ..
+                } => unsubmitted.push((file_id.clone(), *uploaded_at)),
                 Event::Submitted { file_id, batch_id } => {
-                    unsubmitted.retain(|f| f != file_id);
+                    unsubmitted.retain(|(f, _)| f != file_id);
                     left.push(batch_id.clone());
                 }
                 Event::Recorded { batch_id } => left.retain(|b| b != batch_id),
             }
         }
-        for file_id in unsubmitted {
-            left.push(self.submit(&file_id).await?);
+        for (file_id, uploaded_at) in unsubmitted {
+            left.push(self.submit(&file_id, uploaded_at, false).await?);
         }
         if !left.is_empty() {
             self.engine.progress.println(format!(
@@ -342,16 +352,24 @@ impl BatchRun {
         let name = format!("liveclin-round{round}-{}.jsonl", part.seq);
         self.files = self.files.max(part.seq);
         let file_id = self.api.upload(&name, part.bytes).await?;
+        let uploaded_at = api::unix_now();
         self.engine.journal.record_batch(&Event::Uploaded {
             file_id: file_id.clone(),
             requests: part.lines,
+            uploaded_at,
         });
-        self.submit(&file_id).await
+        self.submit(&file_id, uploaded_at, true).await
     }
 
-    /// Makes an uploaded file a batch (or finds the one made already) and journals it.
-    async fn submit(&mut self, file_id: &str) -> anyhow::Result<String> {
-        let batch = self.api.submit(file_id).await?;
+    /// Makes an uploaded file a batch (or finds the one made already, unless `fresh`
+    /// from its upload) and journals it.
+    async fn submit(
+        &mut self,
+        file_id: &str,
+        uploaded_at: u64,
+        fresh: bool,
+    ) -> anyhow::Result<String> {
+        let batch = self.api.submit(file_id, uploaded_at, fresh).await?;
         self.engine.journal.record_batch(&Event::Submitted {
             file_id: file_id.into(),
             batch_id: batch.id.clone(),
