@@ -329,6 +329,10 @@ fn offline_batches_through_request_files_give_the_live_results() {
         let step = evaluate(&server.base, &output, &[&export[..], &import[..]].concat())
             .assert()
             .success();
+        if rounds == 1 {
+            let stderr = String::from_utf8_lossy(&step.get_output().stderr).into_owned();
+            assert!(stderr.contains("16 for questions still open"), "{stderr}");
+        }
         rounds += 1;
         let stdout = String::from_utf8_lossy(&step.get_output().stdout).into_owned();
         if stdout.contains("Evaluation completed") {
@@ -339,4 +343,11 @@ fn offline_batches_through_request_files_give_the_live_results() {
     assert_eq!(summary_of(&output), live);
     // Six rounds for the longest case, and some more for the requests that failed.
     assert!(rounds > 6, "{rounds}");
+    // Answers imported twice are recorded once.
+    let import = ["--resume", "--batch-import", answers.to_str().unwrap()];
+    evaluate(&server.base, &output, &[&export[..], &import[..]].concat())
+        .assert()
+        .success()
+        .stderr(predicates::str::contains(", 0 for questions still open"));
+    assert_eq!(summary_of(&output), live);
 }

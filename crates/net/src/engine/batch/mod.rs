@@ -149,7 +149,7 @@ pub async fn offline(
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("--batch-import: cannot read {}", path.display()))?;
         let secret = Secret::new(&client.settings().api_key);
-        let mut read = 0;
+        let (mut read, mut recorded) = (0, 0);
         for (i, line) in text
             .lines()
             .enumerate()
@@ -162,11 +162,11 @@ pub async fn offline(
                     i + 1
                 )
             })?;
-            run.result(&result, &secret);
             read += 1;
+            recorded += usize::from(run.result(&result, &secret));
         }
         engine.progress.println(format!(
-            "--batch-import: {read} results read from {}",
+            "--batch-import: {read} results read from {}, {recorded} for questions still open",
             path.display()
         ));
     }
@@ -486,20 +486,21 @@ impl BatchRun {
         Ok(read)
     }
 
-    /// One request's result, recorded as a live call's would be.
-    fn result(&mut self, result: &ResultLine, secret: &Secret) {
+    /// One request's result, recorded as a live call's would be. Whether it was a
+    /// question still open (not one of another run, or recorded already: a batch read
+    /// again after a kill).
+    fn result(&mut self, result: &ResultLine, secret: &Secret) -> bool {
         let Some((case_id, turn)) = requests::parse_custom_id(&result.custom_id) else {
-            return;
+            return false;
         };
         let Some(&at) = self.by_id.get(case_id) else {
-            return;
+            return false;
         };
         let engine = self.engine.clone();
         let lc = &self.cases[self.open[at].index];
         let open = &mut self.open[at];
-        // A result already recorded (a batch read again after a kill) is passed over.
         if open.done || open.records.len() != turn {
-            return;
+            return false;
         }
         let outcome = match (&result.response, &result.error) {
             (Some(response), _) => classify(
@@ -557,6 +558,7 @@ impl BatchRun {
         if finished {
             self.finish(at);
         }
+        true
     }
 
     /// What the run produced, as `engine::run` reports it.
