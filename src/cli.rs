@@ -472,7 +472,7 @@ pub(crate) struct EvaluateArgs {
     /// several times for replicas of the same model (say one per GPU node): each case
     /// stays on one endpoint for all its turns, new cases go to the least-loaded one, and
     /// one that keeps failing is rested while its cases continue on the others.
-    #[arg(long, required = true, value_name = "URL", value_parser = http_url)]
+    #[arg(long, required_unless_present_any = ["batch_export", "batch_import"], value_name = "URL", value_parser = http_url)]
     pub api_base: Vec<String>,
     /// API key (default: $LIVECLIN_API_KEY, then $OPENAI_API_KEY, then "token"). Never
     /// written to any file or log.
@@ -572,6 +572,46 @@ pub(crate) struct EvaluateArgs {
     /// reasoning tokens are completion tokens, at OUTPUT. Without it, tokens only.
     #[arg(long, value_name = "INPUT,OUTPUT[,CACHED]", value_parser = price)]
     pub price: Option<Price>,
+    /// Run through the provider's Batch API (OpenAI's Files and Batches; SGLang and
+    /// gateways serve the same) at half the price of live calls: the config in rounds, a
+    /// round the next turn of every case, each finishing within 24 hours (usually
+    /// minutes to hours). Every batch is journalled: --resume polls it, never submits it
+    /// again. Uses the first --api-base.
+    #[arg(long)]
+    pub batch: bool,
+    /// With --batch: the longest wait, in seconds, between two polls of a batch (polls
+    /// start at a quarter second and grow by half each time).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = call_seconds, requires = "batch")]
+    pub batch_poll_max: Duration,
+    /// With --batch: where a request that failed or expired inside its batch is asked
+    /// again: `next-round` (in the next batch, at the batch price) or `live` (at once,
+    /// with the live retries, at the live price; no extra round).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHERE",
+        default_value = "next-round",
+        requires = "batch"
+    )]
+    pub batch_fallback: BatchFallback,
+    /// Offline batches, for an engine that reads request files (`vllm run-batch`): write
+    /// the next round's requests (the next turn of every unfinished case) to request files
+    /// in DIR, and stop. No call is made (--api-base is not needed). Answer them, then
+    /// run again with --resume --batch-import OUTPUT --batch-export DIR, until nothing is
+    /// left to write.
+    #[arg(long, value_name = "DIR")]
+    pub batch_export: Option<PathBuf>,
+    /// Offline batches: record the results file (JSON Lines, OpenAI's batch output format)
+    /// an engine wrote for requests of --batch-export, as a batch's are recorded.
+    #[arg(long, value_name = "FILE", requires = "resume")]
+    pub batch_import: Option<PathBuf>,
+}
+
+/// Where `--batch` asks a request again that failed inside its batch.
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub(crate) enum BatchFallback {
+    NextRound,
+    Live,
 }
 
 #[derive(Debug, Args)]
@@ -866,6 +906,13 @@ pub(crate) struct MockBehaviour {
     /// Send replies without `usage` (token counts), as some servers do.
     #[arg(long)]
     pub no_usage: bool,
+    /// Milliseconds a batch (/v1/batches) takes from creation to its output file.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub batch_delay_ms: u64,
+    /// Share of the requests a batch sees for the first time that it leaves undone,
+    /// ending `expired` (their retry is answered); 0 to 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.0)]
+    pub batch_expire: f64,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ use liveclin_core::identity::{RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
+use liveclin_net::engine::batch::BatchSettings;
 use liveclin_net::engine::breaker::Breaker;
 use liveclin_net::engine::journal::{Journal, JournalFlush};
 use liveclin_net::engine::pace::{Caps, Pacer};
@@ -93,6 +94,9 @@ fn now() -> String {
 pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     // `--shard auto` becomes K/N here, once: everything below works with the concrete shard.
     let shard = liveclin_net::shard::resolve(args.shard, args.shard_count)?;
+    if args.batch && args.api_base.len() > 1 {
+        bail!("--batch sends every request through one provider: give a single --api-base");
+    }
     let (mut dataset, paths) = super::load_config(&args.data)?;
     let clients = clients(&args)?;
     let output = args
@@ -167,7 +171,10 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     } else {
         Prior::default()
     };
-    preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
+    let offline = args.batch_export.is_some() || args.batch_import.is_some();
+    if !offline {
+        preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
+    }
     if earlier.is_some() {
         let backup = files.back_up()?;
         liveclin_term::say!(
@@ -258,7 +265,18 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         ),
     });
     let clock = Instant::now();
-    let outcome = engine::run(engine.clone(), cases.clone(), plan).await;
+    let outcome = if offline {
+        let (import, export) = (args.batch_import.as_deref(), args.batch_export.as_deref());
+        engine::batch::offline(engine.clone(), cases.clone(), plan, import, export).await?
+    } else if args.batch {
+        let settings = BatchSettings {
+            poll_max: args.batch_poll_max,
+            fallback_live: args.batch_fallback == crate::cli::BatchFallback::Live,
+        };
+        engine::batch::run(engine.clone(), cases.clone(), plan, settings, &prior.batch).await
+    } else {
+        engine::run(engine.clone(), cases.clone(), plan).await
+    };
     let elapsed = clock.elapsed();
     let tripped = engine.breaker.tripped();
     print_pacing(&engine.pacer);
@@ -336,7 +354,13 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         ran: outcome.ran,
         ci: args.ci,
     };
-    let (printed, exit) = if outcome.interrupted {
+    let (printed, exit) = if let Some(dir) = args
+        .batch_export
+        .as_deref()
+        .filter(|_| outcome.interrupted && stop.reason().is_none())
+    {
+        (ending.exported(dir, &args.model), Exit::Success)
+    } else if outcome.interrupted {
         (ending.interrupted(), Exit::Interrupted)
     } else {
         let errored = outcome::cases_with_errors(&file.cases);
@@ -387,6 +411,26 @@ impl Ending<'_> {
             self.journal.display()
         )?;
         writeln!(out, "  {}", resume_command())
+    }
+
+    /// After `--batch-export` wrote a round: what to do with it, and the next command.
+    fn exported(&self, dir: &Path, model: &str) -> anyhow::Result<()> {
+        let mut out = crate::output::stdout();
+        writeln!(
+            out,
+            "\n{} of {} cases finished (saved to {}); the next round's requests are in {}.",
+            self.file.cases.len(),
+            self.selected,
+            self.output.display(),
+            dir.display()
+        )?;
+        writeln!(
+            out,
+            "Answer each file, e.g. vllm run-batch -i FILE -o OUTPUT.jsonl --model {}, then:",
+            shell_word(model)
+        )?;
+        let next = resume_command_without(&["--batch-import"]);
+        writeln!(out, "  {next} --batch-import OUTPUT.jsonl")
     }
 
     fn completed(&self, errored: usize) -> anyhow::Result<()> {
@@ -471,6 +515,10 @@ fn save(output: &Path, file: &ResultsFile) -> anyhow::Result<PathBuf> {
         journal_path(output).display()
     )
 }
+/// The address of the client of `--batch-export`/`--batch-import` without `--api-base`,
+/// never called.
+const OFFLINE_API_BASE: &str = "http://127.0.0.1/v1";
+
 /// One chat client per `--api-base`, sharing every other setting.
 fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
     let settings = ChatSettings {
@@ -483,7 +531,14 @@ fn clients(args: &EvaluateArgs) -> anyhow::Result<Vec<ChatClient>> {
         max_wait: retry::WaitCap::new(args.max_wait, "--max-wait"),
         extra_body: extra_body(args.extra_body.as_deref())?,
     };
-    args.api_base
+    // Offline batches make no call: their client only builds the request bodies.
+    let offline = [OFFLINE_API_BASE.to_string()];
+    let bases = if args.api_base.is_empty() {
+        &offline[..]
+    } else {
+        &args.api_base[..]
+    };
+    bases
         .iter()
         .map(|base| {
             ChatClient::new(ChatSettings {
@@ -545,14 +600,26 @@ fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: JournalFl
 /// This run's command line with `--resume` added and any API key left out; when the key
 /// was given on the command line, a second line says where it must come from again.
 fn resume_command() -> String {
+    resume_command_without(&[])
+}
+
+/// `resume_command` without the flags `dropped` (each with its value).
+fn resume_command_without(dropped: &[&str]) -> String {
     let mut words: Vec<String> = Vec::new();
     let mut args = std::env::args();
+    let with_value = |arg: &str, flag: &str| {
+        arg.strip_prefix(flag)
+            .is_some_and(|rest| rest.starts_with('='))
+    };
     while let Some(arg) = args.next() {
-        if arg == "--api-key" {
+        if arg == "--api-key" || dropped.contains(&arg.as_str()) {
             args.next();
             continue;
         }
-        if arg.starts_with("--api-key=") || arg == "--overwrite" {
+        if with_value(&arg, "--api-key")
+            || dropped.iter().any(|flag| with_value(&arg, flag))
+            || arg == "--overwrite"
+        {
             continue;
         }
         words.push(shell_word(&arg).into_owned());

@@ -18,6 +18,9 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
     if !(0.0..=1.0).contains(&b.accuracy) {
         bail!("--accuracy must be between 0 and 1");
     }
+    if !(0.0..=1.0).contains(&b.batch_expire) {
+        bail!("--batch-expire must be between 0 and 1");
+    }
     let mut faults = HashMap::new();
     for item in b.faults.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((kind, rate)) = item.split_once('=') else {
@@ -57,6 +60,8 @@ pub(crate) fn config(b: &MockBehaviour) -> anyhow::Result<MockConfig> {
         }),
         image_tokens: b.image_tokens,
         omit_usage: b.no_usage,
+        batch_delay: Duration::from_millis(b.batch_delay_ms),
+        batch_expire: b.batch_expire,
         ..MockConfig::default()
     })
 }

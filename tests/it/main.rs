@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
+#[cfg(unix)] // SIGKILL
+mod batch;
 mod case_ids;
 mod cli;
 #[cfg(unix)] // the examples run under bash and sh

@@ -79,8 +79,7 @@ impl Chunks {
         Chunks { queue, remaining }
     }
 
-    /// The whole body in one buffer, for tests.
-    #[cfg(test)]
+    /// The whole body in one buffer (a batch request file's line).
     pub(crate) fn concat(&self) -> Vec<u8> {
         self.queue.iter().flat_map(|c| c.iter().copied()).collect()
     }

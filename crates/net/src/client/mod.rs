@@ -162,6 +162,17 @@ impl ChatClient {
         )
     }
 
+    /// The exact body `complete` sends for a conversation, in one buffer: what a batch
+    /// request file carries for it.
+    pub(crate) fn request_body(&self, conversation: &Conversation) -> Vec<u8> {
+        self.body(conversation).concat()
+    }
+
+    /// The HTTP client, for batch mode's calls (uploads, batches, downloads).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// One attempt: sends the conversation and classifies what came back, with the API
     /// key replaced in every text of the server's and its `Retry-After` capped.
     pub async fn complete(&self, conversation: &Conversation) -> Outcome {

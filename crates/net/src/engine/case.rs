@@ -6,6 +6,7 @@ use super::pool::{self, Lease};
 use super::record::{answered, failed, skipped};
 use super::stop::StopReason;
 use crate::client::{Conversation, EMPTY_REPLY, Outcome, Reply, retry};
+use liveclin_core::cost::tokens::Counter;
 use liveclin_core::dataset::LoadedCase;
 use liveclin_core::images;
 use liveclin_core::prompt::{case_turns, user_content};
@@ -33,37 +34,16 @@ impl Engine {
         records: &mut Vec<McqRecord>,
     ) -> bool {
         let mcqs = lc.case.mcqs();
-        let turns = case_turns(&lc.case, self.mode, &self.image_root);
-        // A picture is read and encoded when its turn is first sent; its data URI then
-        // lives only in the conversation's serialised bytes (no second copy per case).
-        let mut contents = turns.iter().map(|turn| {
-            user_content(turn, |path| {
-                let uri = images::data_uri(path);
-                if let (Err(skip), true) = (&uri, self.verbose) {
-                    self.progress
-                        .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
-                }
-                uri
-            })
-        });
-
+        let mut contents = self.turn_contents(lc);
         let mut conversation = Conversation::default();
         // The conversation's estimated prompt tokens, for pacing.
         let estimate = self.pacer.estimate();
-        let mut tokens = 0;
-        for record in kept {
-            let content = contents.next().expect("a kept turn has a prompt");
-            let reply = record.model_response.as_str().unwrap_or("");
-            tokens += estimate.content(&content).total() + estimate.content(&reply.into()).total();
-            conversation.user(content);
-            conversation.assistant(reply);
-            records.push(record);
-        }
+        let mut tokens = replay(&mut conversation, &mut contents, &kept, estimate);
+        records.extend(kept);
         for (index, content) in (records.len()..).zip(contents) {
             if self.stop.is_set() {
                 return false;
             }
-            let mcq = mcqs[index];
             tokens += estimate.content(&content).total();
             conversation.user(content);
             // Timed for the ETA, retries and waits included: what a question costs the run.
@@ -73,21 +53,83 @@ impl Engine {
                 () = self.stop.wait() => return false,
             };
             asking.settled(outcome.is_ok());
-            match outcome {
-                Ok(reply) => {
-                    let record = answered(lc, index, mcq, &reply);
-                    tokens += estimate.content(&reply.content.as_str().into()).total();
-                    conversation.assistant(&reply.content);
-                    self.finished_turn(lc, &record);
-                    records.push(record);
+            match self.settle(lc, index, outcome, records) {
+                Some(reply) => {
+                    tokens += estimate.content(&reply.as_str().into()).total();
+                    conversation.assistant(&reply);
                 }
-                Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
-                    self.fail_from(lc, &error, records);
-                    break;
-                }
+                None => break,
             }
         }
         true
+    }
+
+    /// Records a question's outcome: an answer (whose text is returned, for the
+    /// conversation), or a failure that ends the case.
+    fn settle(
+        &self,
+        lc: &LoadedCase,
+        index: usize,
+        outcome: Result<Reply, Failure>,
+        records: &mut Vec<McqRecord>,
+    ) -> Option<String> {
+        match outcome {
+            Ok(reply) => {
+                let record = answered(lc, index, lc.case.mcqs()[index], &reply);
+                self.finished_turn(lc, &record);
+                records.push(record);
+                Some(reply.content)
+            }
+            Err(Failure::Permanent(error) | Failure::Exhausted(error)) => {
+                self.fail_from(lc, &error, records);
+                None
+            }
+        }
+    }
+
+    /// Asks only the next question of a case live, with the live retries (batch mode's
+    /// `--batch-fallback live`); `records` are its answered turns. Whether the case is
+    /// finished, or None when the run was stopped.
+    pub(crate) async fn ask_next(
+        &self,
+        lc: &LoadedCase,
+        records: &mut Vec<McqRecord>,
+        lease: &mut Lease,
+    ) -> Option<bool> {
+        let mut contents = self.turn_contents(lc);
+        let mut conversation = Conversation::default();
+        let estimate = self.pacer.estimate();
+        let mut tokens = replay(&mut conversation, &mut contents, records, estimate);
+        let content = contents.next()?;
+        tokens += estimate.content(&content).total();
+        conversation.user(content);
+        let index = records.len();
+        let outcome = tokio::select! {
+            outcome = self.ask(lease, &conversation, tokens, &lc.id, index) => outcome,
+            () = self.stop.wait() => return None,
+        };
+        self.settle(lc, index, outcome, records);
+        Some(records.len() == lc.case.mcqs().len())
+    }
+
+    /// The user content of each turn of a case, built as it is reached: a picture is read
+    /// and encoded when its turn is first sent; its data URI then lives only in the
+    /// conversation's serialised bytes (no second copy per case).
+    pub(crate) fn turn_contents<'a>(
+        &'a self,
+        lc: &'a LoadedCase,
+    ) -> impl Iterator<Item = serde_json::Value> + 'a {
+        let turns = case_turns(&lc.case, self.mode, &self.image_root);
+        turns.into_iter().map(move |turn| {
+            user_content(&turn, |path| {
+                let uri = images::data_uri(path);
+                if let (Err(skip), true) = (&uri, self.verbose) {
+                    self.progress
+                        .println(format!("  [verbose] {}: picture not sent: {skip}", lc.id));
+                }
+                uri
+            })
+        })
     }
 
     /// Records the first unanswered question of a case as failed with `error` (journalled,
@@ -109,7 +151,7 @@ impl Engine {
         }
     }
 
-    fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {
+    pub(crate) fn finished_turn(&self, lc: &LoadedCase, record: &McqRecord) {
         self.journal.record(&lc.id, record);
         self.progress.mcq(record);
     }
@@ -225,4 +267,24 @@ impl Engine {
                 .println(format!("  [verbose] {case_id} Q{} {note}", index + 1));
         }
     }
+}
+
+/// Replays a case's answered turns (`kept`) into a conversation, taking their prompts from
+/// `contents`, so the conversation sent next is byte-identical to an uninterrupted run's.
+/// Returns the replayed messages' tokens as `counter` counts them (for pacing).
+pub(crate) fn replay(
+    conversation: &mut Conversation,
+    contents: &mut impl Iterator<Item = serde_json::Value>,
+    kept: &[McqRecord],
+    counter: &Counter,
+) -> u64 {
+    let mut tokens = 0;
+    for record in kept {
+        let content = contents.next().expect("a kept turn has a prompt");
+        let reply = record.model_response.as_str().unwrap_or("");
+        tokens += counter.content(&content).total() + counter.content(&reply.into()).total();
+        conversation.user(content);
+        conversation.assistant(reply);
+    }
+    tokens
 }

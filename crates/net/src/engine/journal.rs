@@ -5,6 +5,8 @@
 //! `{"liveclin_journal": 1, "meta": {...}}` at the start of every run that writes to it,
 //! then one line per finished turn: `{"case_id": "...", "mcq": {<MCQ record>}}`. A later
 //! line for the same case and position replaces an earlier one (a retried question).
+//! Batch mode adds `{"batch": {"event": ...}}` lines: the ids of its files and batches,
+//! written and fsync'd the moment they exist (`batch::Event`).
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -108,6 +110,13 @@ impl Journal {
         Ok(journal)
     }
 
+    /// Records a batch-mode event and waits until it is on disk: an id the server gave
+    /// must survive a kill that comes right after.
+    pub(crate) fn record_batch(&self, event: &super::batch::Event) {
+        self.send(json!({ "batch": event }));
+        self.flusher().flush(Duration::from_secs(60));
+    }
+
     /// Records one finished turn.
     pub fn record(&self, case_id: &str, mcq: &McqRecord) {
         self.send(json!({"case_id": case_id, "mcq": mcq}));
@@ -208,6 +217,8 @@ pub struct Contents {
     pub(crate) metas: Vec<Map<String, Value>>,
     /// (case id, record), in file order.
     pub turns: Vec<(String, McqRecord)>,
+    /// Batch mode's events, in file order.
+    pub batch: Vec<super::batch::Event>,
 }
 
 /// Reads a journal. A last line cut short by a crash is ignored, and so is a line cut
@@ -247,6 +258,12 @@ pub fn read(path: &Path) -> anyhow::Result<Contents> {
             if let Some(Value::Object(meta)) = value.get("meta") {
                 contents.metas.push(meta.clone());
             }
+            continue;
+        }
+        if let Some(event) = value.get("batch") {
+            let event = serde_json::from_value(event.clone())
+                .with_context(|| format!("{}: not a batch event", at()))?;
+            contents.batch.push(event);
             continue;
         }
         let (Some(case_id), Some(mcq)) = (value["case_id"].as_str(), value.get("mcq")) else {

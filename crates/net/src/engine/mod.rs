@@ -1,6 +1,7 @@
 //! The evaluation engine: cases concurrently, turns within a case in order, every
 //! finished turn journalled, resumable from the journal or a results file.
 
+pub mod batch;
 pub mod breaker;
 mod case;
 pub mod health;

@@ -28,6 +28,8 @@ pub struct Prior {
     /// case without pmc, pmid or doi empty), each with its place in the file, until
     /// `match_unnamed` places them.
     unnamed: Vec<(String, CaseRecord)>,
+    /// Batch mode's journalled events (its files and batches), for `--batch --resume`.
+    pub batch: Vec<super::batch::Event>,
 }
 
 impl Prior {
@@ -76,7 +78,8 @@ impl Prior {
         }
         let journal = crate::runfiles::journal_path(output);
         if journal.is_file() {
-            let contents = journal::read(&journal)?;
+            let mut contents = journal::read(&journal)?;
+            prior.batch = std::mem::take(&mut contents.batch);
             prior
                 .recorded
                 .extend(contents.metas.iter().map(Recorded::from_meta));

@@ -12,9 +12,12 @@
 //! (fetching http URLs as a model server does) and names their dominant colour, or, with
 //! `ignore_images`, answers as a text-only model would.
 
+mod batch;
+mod files;
 pub mod ratelimit;
 mod usage;
 
+pub use batch::{BatchLog, CreatedBatch};
 pub use usage::UsageSums;
 
 use std::collections::HashMap;
@@ -100,6 +103,11 @@ pub struct MockConfig {
     pub image_tokens: ImageTokens,
     /// Send replies without `usage`, as some servers do.
     pub omit_usage: bool,
+    /// How long a batch takes, from creation to its files (`/v1/batches`).
+    pub batch_delay: Duration,
+    /// Share of the requests a batch sees for the first time that it leaves undone,
+    /// ending `expired` (a retry of the same request is answered).
+    pub batch_expire: f64,
 }
 
 impl Default for MockConfig {
@@ -125,6 +133,8 @@ impl Default for MockConfig {
             rate_limit: None,
             image_tokens: ImageTokens::OpenAi,
             omit_usage: false,
+            batch_delay: Duration::from_millis(200),
+            batch_expire: 0.0,
         }
     }
 }
@@ -156,6 +166,8 @@ pub struct Stats {
     /// What the usage of the answers to dataset questions added up to: the replies a
     /// run records (not the preflight probe, vision checks or injected empty replies).
     pub usage: UsageSums,
+    /// Files uploaded, batches created and requests a batch answered.
+    pub batch: BatchLog,
 }
 
 struct Known {
@@ -182,6 +194,10 @@ pub struct Mock {
     /// Counts the input tokens of the `usage` it reports (the dataset's figures sent by
     /// URL are sized from their files).
     counter: Counter,
+    /// Uploaded files and the batches' output files (`/v1/files`).
+    files: files::Files,
+    /// Batches (`/v1/batches`).
+    batches: batch::Batches,
 }
 
 impl Mock {
@@ -224,6 +240,8 @@ impl Mock {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("a default HTTP client builds"),
+            files: files::Files::default(),
+            batches: batch::Batches::default(),
         }
     }
 
@@ -258,6 +276,16 @@ impl Mock {
             *busy
         };
         tokio::time::sleep_until(done).await;
+    }
+
+    /// A 401 when a key is required and the request does not carry it.
+    fn refuse_key(&self, headers: &HeaderMap) -> Option<Response> {
+        let key = self.config.api_key.as_ref()?;
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        (sent != Some(format!("Bearer {key}").as_str()))
+            .then(|| error(StatusCode::UNAUTHORIZED, "Incorrect API key provided"))
     }
 
     /// An error with the configured `Retry-After`.
@@ -295,13 +323,8 @@ impl Mock {
                 .unwrap_or("");
             *stats.user_agents.entry(agent.to_string()).or_default() += 1;
         }
-        if let Some(key) = &self.config.api_key
-            && headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                != Some(format!("Bearer {key}").as_str())
-        {
-            return error(StatusCode::UNAUTHORIZED, "Incorrect API key provided");
+        if let Some(refused) = self.refuse_key(headers) {
+            return refused;
         }
         let Some(_answering) = self.admit() else {
             self.stats.lock().expect("stats lock").over_capacity += 1;
@@ -727,6 +750,10 @@ pub(crate) fn router(mock: Arc<Mock>) -> Router {
                 axum::Json(json!({"object": "list", "data": [model]}))
             }),
         )
+        .route("/v1/files", post(files::upload))
+        .route("/v1/files/{id}/content", get(files::content))
+        .route("/v1/batches", post(batch::create).get(batch::list))
+        .route("/v1/batches/{id}", get(batch::retrieve))
         .route("/v1/mock/stats", get(|State(m): State<Arc<Mock>>| async move { axum::Json(m.stats()) }))
         .with_state(mock)
 }
