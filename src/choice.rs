@@ -22,9 +22,14 @@ pub(crate) trait Choice: Copy + Send + Sync + 'static {
 /// clap's parser of a [`Choice`]: lists the values (with their help) and returns the one
 /// typed.
 pub(crate) fn parser<T: Choice>() -> impl TypedValueParser<Value = T> {
-    let values = T::ALL
-        .iter()
-        .map(|&value| PossibleValue::new(value.name()).help(value.help().unwrap_or_default()));
+    // A value without help of its own gets none (an empty one would print as `- model:`).
+    let values = T::ALL.iter().map(|&value| {
+        let possible = PossibleValue::new(value.name());
+        match value.help() {
+            Some(help) => possible.help(help),
+            None => possible,
+        }
+    });
     PossibleValuesParser::new(values).map(|name: String| {
         *T::ALL
             .iter()

@@ -530,8 +530,8 @@ pub(crate) struct EvaluateArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub rpm: Option<u64>,
     /// Tokens per minute allowed per endpoint, counted as a request's estimated prompt
-    /// tokens (four characters a token, 85 a picture) plus --max-tokens, as OpenAI
-    /// counts them: calls are held back to stay under it.
+    /// tokens (o200k_base, pictures by OpenAI's rule, as `estimate` counts them) plus
+    /// --max-tokens, as OpenAI counts them: calls are held back to stay under it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub tpm: Option<u64>,
     /// Ignore the x-ratelimit-* headers a provider sends: calls are not held back (the

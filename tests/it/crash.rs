@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use liveclin_net::mock::MockConfig;
@@ -241,6 +243,15 @@ struct Stages {
     nothing_to_ask: usize,
 }
 
+impl Stages {
+    fn add(&mut self, other: Stages) {
+        self.before_a_turn += other.before_a_turn;
+        self.mid_run += other.mid_run;
+        self.after_the_last_turn += other.after_the_last_turn;
+        self.nothing_to_ask += other.nothing_to_ask;
+    }
+}
+
 #[derive(Debug, Default)]
 struct Tally {
     chains: usize,
@@ -254,71 +265,53 @@ struct Tally {
     stages: Stages,
 }
 
-/// Random runs, SIGKILLed at random moments and resumed until one finishes by itself,
-/// until at least `KILLS` kills were made. Each chain has a mock of its own, so its
-/// request log covers that chain only.
-#[test]
-fn runs_killed_at_random_moments_resume_without_asking_twice() {
-    let seed = match std::env::var("LIVECLIN_CRASH_SEED") {
-        Ok(text) => text.trim().parse().expect("LIVECLIN_CRASH_SEED is a u64"),
-        Err(_) => fastrand::u64(..),
-    };
-    eprintln!("crash test seed {seed} (replay with LIVECLIN_CRASH_SEED={seed})");
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let padding = rng.usize(4000..=16_000);
-    let latency_ms = rng.u64(2..=5);
-    let mock_seed = rng.u64(0..1000);
-    let config = || mock(mock_seed, latency_ms, padding);
-    let dir = tempfile::tempdir().unwrap();
-    let clock = Instant::now();
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.chains += other.chains;
+        self.runs += other.runs;
+        self.kills += other.kills;
+        self.torn += other.torn;
+        self.repaired += other.repaired;
+        self.stages.add(other.stages);
+    }
+}
 
-    // The uninterrupted run, and a resume of it that has nothing to ask: how long a run
-    // takes, when its first turn is journalled, and how long setting up and writing the
-    // results take.
-    let reference = Files::new(dir.path(), "reference");
-    let timed = |resume: bool| {
-        let server = mock_server(config());
-        let started = Instant::now();
-        let stderr = dir.path().join(format!("reference-{resume}.stderr"));
-        let mut child = spawn(&server.base, &reference, 4, resume, &stderr);
-        let mut first_turn = None;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if first_turn.is_none() && !journal(&reference.journal).turns.is_empty() {
-                first_turn = Some(started.elapsed());
-            }
-            std::thread::sleep(Duration::from_micros(500));
+/// What every chain of the random-kill test shares: the run's seed and the timings of an
+/// uninterrupted run.
+struct Run<'a> {
+    seed: u64,
+    dir: &'a Path,
+    config: &'a (dyn Fn() -> MockConfig + Sync),
+    expected: &'a Value,
+    idle_us: u64,
+    whole_us: u64,
+    first_us: u64,
+    turn_us: u64,
+}
+
+impl Run<'_> {
+    /// One chain: a fresh run, killed at random moments and resumed until a run finishes
+    /// by itself; checks that no journalled turn was asked again and that the summary is
+    /// the uninterrupted one.
+    fn chain(&self, chain: usize) -> Tally {
+        let Run {
+            seed,
+            dir,
+            config,
+            expected,
+            idle_us,
+            whole_us,
+            first_us,
+            turn_us,
+        } = *self;
+        let mut rng =
+            fastrand::Rng::with_seed(seed ^ (chain as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut tally = Tally {
+            chains: 1,
+            ..Tally::default()
         };
-        assert!(status.success(), "{}", tail(&stderr, 4000));
-        if resume {
-            assert!(server.mock.stats().answered.is_empty());
-        }
-        let us = |d: Duration| d.as_micros() as u64;
-        (us(started.elapsed()), first_turn.map(us))
-    };
-    let (whole_us, first_turn_us) = timed(false);
-    let first_us = first_turn_us.expect("a turn was journalled");
-    let expected = summary_of(&reference.output);
-    let idle_us = timed(true).0.min(whole_us);
-    assert_eq!(summary_of(&reference.output), expected);
-    // How long a turn takes, one after another.
-    let turn_us = whole_us.saturating_sub(idle_us) / TURNS as u64 * 4;
-    eprintln!(
-        "replies padded by {padding} bytes, latency {latency_ms} ms; an uninterrupted run takes \
-         {} ms (its first turn journalled after {} ms), a resume with nothing to ask {} ms",
-        whole_us / 1000,
-        first_us / 1000,
-        idle_us / 1000
-    );
-
-    let mut tally = Tally::default();
-    while tally.kills < KILLS {
-        let chain = tally.chains;
-        tally.chains += 1;
         let server = mock_server(config());
-        let files = Files::new(dir.path(), &format!("chain{chain}"));
+        let files = Files::new(dir, &format!("chain{chain}"));
         // Answers given for each turn when it was first seen journalled at a kill.
         let mut answered_when_journalled: HashMap<String, u64> = HashMap::new();
         let mut journalled = HashSet::new();
@@ -358,7 +351,7 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
                 // While the results are written.
                 _ => Moment::Writing(Duration::from_micros(rng.u64(0..=3000))),
             };
-            let stderr = dir.path().join(format!("chain{chain}-run{attempt}.stderr"));
+            let stderr = dir.join(format!("chain{chain}-run{attempt}.stderr"));
             let watch = Watch::new(&files);
             let mut child = spawn(&server.base, &files, concurrency, attempt > 0, &stderr);
             let kill_sent = kill_at(&mut child, moment, &files, watch);
@@ -429,10 +422,99 @@ fn runs_killed_at_random_moments_resume_without_asking_twice() {
         }
         assert_eq!(
             summary_of(&files.output),
-            expected,
+            *expected,
             "seed {seed}: chain {chain} ({history:?}) ended with another summary"
         );
+        tally
     }
+}
+
+/// Random runs, SIGKILLed at random moments and resumed until one finishes by itself,
+/// until at least `KILLS` kills were made. Each chain has a mock of its own, so its
+/// request log covers that chain only.
+#[test]
+fn runs_killed_at_random_moments_resume_without_asking_twice() {
+    let seed = match std::env::var("LIVECLIN_CRASH_SEED") {
+        Ok(text) => text.trim().parse().expect("LIVECLIN_CRASH_SEED is a u64"),
+        Err(_) => fastrand::u64(..),
+    };
+    eprintln!("crash test seed {seed} (replay with LIVECLIN_CRASH_SEED={seed})");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let padding = rng.usize(4000..=16_000);
+    let latency_ms = rng.u64(2..=5);
+    let mock_seed = rng.u64(0..1000);
+    let config = || mock(mock_seed, latency_ms, padding);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Instant::now();
+
+    // The uninterrupted run, and a resume of it that has nothing to ask: how long a run
+    // takes, when its first turn is journalled, and how long setting up and writing the
+    // results take.
+    let reference = Files::new(dir.path(), "reference");
+    let timed = |resume: bool| {
+        let server = mock_server(config());
+        let started = Instant::now();
+        let stderr = dir.path().join(format!("reference-{resume}.stderr"));
+        let mut child = spawn(&server.base, &reference, 4, resume, &stderr);
+        let mut first_turn = None;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if first_turn.is_none() && !journal(&reference.journal).turns.is_empty() {
+                first_turn = Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        };
+        assert!(status.success(), "{}", tail(&stderr, 4000));
+        if resume {
+            assert!(server.mock.stats().answered.is_empty());
+        }
+        let us = |d: Duration| d.as_micros() as u64;
+        (us(started.elapsed()), first_turn.map(us))
+    };
+    let (whole_us, first_turn_us) = timed(false);
+    let first_us = first_turn_us.expect("a turn was journalled");
+    let expected = summary_of(&reference.output);
+    let idle_us = timed(true).0.min(whole_us);
+    assert_eq!(summary_of(&reference.output), expected);
+    // How long a turn takes, one after another.
+    let turn_us = whole_us.saturating_sub(idle_us) / TURNS as u64 * 4;
+    eprintln!(
+        "replies padded by {padding} bytes, latency {latency_ms} ms; an uninterrupted run takes \
+         {} ms (its first turn journalled after {} ms), a resume with nothing to ask {} ms",
+        whole_us / 1000,
+        first_us / 1000,
+        idle_us / 1000
+    );
+
+    // Chains run three at a time (each with its own mock and files, and its own generator
+    // seeded from the run's seed and its number, so a chain replays from the seed), until
+    // the kills of all add up to `KILLS`.
+    let run = Run {
+        seed,
+        dir: dir.path(),
+        config: &config,
+        expected: &expected,
+        idle_us,
+        whole_us,
+        first_us,
+        turn_us,
+    };
+    let next_chain = AtomicUsize::new(0);
+    let shared = Mutex::new(Tally::default());
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                while shared.lock().unwrap().kills < KILLS {
+                    let chain = next_chain.fetch_add(1, Ordering::SeqCst);
+                    let done = run.chain(chain);
+                    shared.lock().unwrap().add(done);
+                }
+            });
+        }
+    });
+    let tally = shared.into_inner().unwrap();
     eprintln!(
         "crash test seed {seed}: {} kills in {} chains of {} runs ({:?}); {} kills left a torn \
          last line in the journal, {} resumes said they cut one; {:.1} s",
