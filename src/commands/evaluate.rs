@@ -148,6 +148,15 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let mut accepted = Vec::new();
     let prior = if args.resume {
         let mut prior = Prior::load(&output)?;
+        let pending = engine::batch::pending(&prior.batch);
+        if pending > 0 && !args.batch && args.batch_import.is_none() {
+            bail!(
+                "{} of the earlier run {} still with the provider (batch mode): resume with --batch to collect {}; a live resume would ask and pay for their requests again",
+                liveclin_core::plural::count(pending as u64, "file or batch", "files or batches"),
+                if pending == 1 { "is" } else { "are" },
+                if pending == 1 { "it" } else { "them" },
+            );
+        }
         if let Some(note) = prior.match_unnamed(&dataset.cases)? {
             eprintln!("{} {note}", liveclin_term::warning());
         }

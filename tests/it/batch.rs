@@ -351,3 +351,37 @@ fn offline_batches_through_request_files_give_the_live_results() {
         .stderr(predicates::str::contains(", 0 for questions still open"));
     assert_eq!(summary_of(&output), live);
 }
+
+#[test]
+fn a_live_resume_of_a_run_with_batches_pending_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = mock_server(MockConfig {
+        batch_delay: Duration::from_secs(30),
+        ..mock(&[], 0.0)
+    });
+    let output = dir.path().join("batch.json");
+    let journal = dir.path().join("batch.json.journal.jsonl");
+    let mut child = spawn_evaluate(&server.base, &output, &BATCH, Stdio::null());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while events(&journal, "submitted") == 0 {
+        assert!(Instant::now() < deadline, "no batch was submitted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let refused = evaluate(
+        &server.base,
+        &output,
+        &["--image-mode", "local", "--resume"],
+    )
+    .assert()
+    .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("1 file or batch of the earlier run is still with the provider")
+            && stderr.contains("resume with --batch"),
+        "{stderr}"
+    );
+    // Nothing was asked live.
+    assert!(server.mock.stats().answered.is_empty());
+}

@@ -56,6 +56,29 @@ pub enum Event {
     Recorded { batch_id: String },
 }
 
+/// How many files and batches of an earlier run are still with the provider: uploaded
+/// files never made into a batch, and batches whose results were not all journalled. A
+/// live resume would ask (and pay for) their requests a second time; only `--batch
+/// --resume` collects them.
+pub fn pending(events: &[Event]) -> usize {
+    let mut open = std::collections::HashSet::new();
+    for event in events {
+        match event {
+            Event::Uploaded { file_id, .. } => {
+                open.insert(file_id.clone());
+            }
+            Event::Submitted { file_id, batch_id } => {
+                open.remove(file_id);
+                open.insert(batch_id.clone());
+            }
+            Event::Recorded { batch_id } => {
+                open.remove(batch_id);
+            }
+        }
+    }
+    open.len()
+}
+
 /// How the files `--batch-export` writes are named (`liveclin-requests-1.jsonl`, ...).
 const EXPORT_PREFIX: &str = "liveclin-requests-";
 
