@@ -38,7 +38,7 @@ impl Engine {
         let mut conversation = Conversation::default();
         // The conversation's estimated prompt tokens, for pacing.
         let estimate = self.pacer.estimate();
-        let mut tokens = replay(&mut conversation, &mut contents, &kept, estimate);
+        let mut tokens = replay(&mut conversation, &mut contents, &kept, Some(estimate));
         records.extend(kept);
         for (index, content) in (records.len()..).zip(contents) {
             if self.stop.is_set() {
@@ -99,7 +99,7 @@ impl Engine {
         let mut contents = self.turn_contents(lc);
         let mut conversation = Conversation::default();
         let estimate = self.pacer.estimate();
-        let mut tokens = replay(&mut conversation, &mut contents, records, estimate);
+        let mut tokens = replay(&mut conversation, &mut contents, records, Some(estimate));
         let content = contents.next()?;
         tokens += estimate.content(&content).total();
         conversation.user(content);
@@ -271,18 +271,21 @@ impl Engine {
 
 /// Replays a case's answered turns (`kept`) into a conversation, taking their prompts from
 /// `contents`, so the conversation sent next is byte-identical to an uninterrupted run's.
-/// Returns the replayed messages' tokens as `counter` counts them (for pacing).
+/// Returns the replayed messages' tokens as `counter` counts them, for pacing (0 without a
+/// counter: a batch is not paced, and counting is not free).
 pub(crate) fn replay(
     conversation: &mut Conversation,
     contents: &mut impl Iterator<Item = serde_json::Value>,
     kept: &[McqRecord],
-    counter: &Counter,
+    counter: Option<&Counter>,
 ) -> u64 {
     let mut tokens = 0;
     for record in kept {
         let content = contents.next().expect("a kept turn has a prompt");
         let reply = record.model_response.as_str().unwrap_or("");
-        tokens += counter.content(&content).total() + counter.content(&reply.into()).total();
+        if let Some(counter) = counter {
+            tokens += counter.content(&content).total() + counter.content(&reply.into()).total();
+        }
         conversation.user(content);
         conversation.assistant(reply);
     }

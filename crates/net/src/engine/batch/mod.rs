@@ -617,13 +617,7 @@ fn request_body(
 ) -> Vec<u8> {
     let mut contents = engine.turn_contents(lc);
     let mut conversation = Conversation::default();
-    // The tokens replay counts are for pacing, which a batch does not need.
-    let _ = replay(
-        &mut conversation,
-        &mut contents,
-        answered,
-        engine.pacer.estimate(),
-    );
+    replay(&mut conversation, &mut contents, answered, None);
     conversation.user(contents.next().expect("an unanswered turn has a prompt"));
     client.request_body(&conversation)
 }
