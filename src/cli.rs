@@ -16,7 +16,9 @@ use crate::choice;
 use liveclin_core::dataset::paths::DEFAULT_CONFIG;
 use liveclin_core::prompt::ImageMode;
 use liveclin_net::client::call_seconds;
-use liveclin_net::hub::{DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS, HubSettings};
+use liveclin_net::hub::{
+    DATASET_REPO, DEFAULT_ENDPOINT, DEFAULT_JOBS, DEFAULT_REVISION, HubSettings,
+};
 use liveclin_net::serve::{Engine, Launch, ServedModel};
 use liveclin_net::shard::ShardArg;
 
@@ -152,7 +154,7 @@ pub(crate) struct HubArgs {
     pub hf_repo: String,
     /// Branch, tag or commit to download. It is resolved to one commit once, and every
     /// file comes from that commit (recorded next to the data; `validate` shows it).
-    #[arg(long, help_heading = HUB_HEADING, default_value = "main")]
+    #[arg(long, help_heading = HUB_HEADING, default_value = DEFAULT_REVISION)]
     pub revision: String,
     /// Access token for a gated or private repo (default: $HF_TOKEN, else the token saved
     /// by `huggingface-cli login`). Sent only to the Hub itself, never written anywhere.

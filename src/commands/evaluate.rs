@@ -269,8 +269,14 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
                 tpm: args.tpm,
                 follow_headers: !args.no_pacing,
             },
-            // A call's tokens as OpenAI-family providers bill them (and the mock does).
-            Counter::with_dataset(ImageTokens::OpenAi, &cases, &paths.image_root),
+            // A call's tokens as OpenAI-family providers bill them (and the mock does); a
+            // picture sent by URL is sized from its file, one sent inline from its bytes.
+            match args.image_mode {
+                ImageMode::Url => {
+                    Counter::with_dataset(ImageTokens::OpenAi, &cases, &paths.image_root)
+                }
+                ImageMode::Local => Counter::new(ImageTokens::OpenAi),
+            },
         ),
     });
     let clock = Instant::now();

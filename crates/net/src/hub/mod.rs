@@ -82,11 +82,16 @@ pub struct HubSettings {
     pub offline: bool,
 }
 
+/// The revision downloaded unless `--revision` says otherwise.
+pub const DEFAULT_REVISION: &str = "main";
+
+/// The official repo at its main branch, without a token (the tests' starting point).
+#[cfg(test)]
 impl Default for HubSettings {
     fn default() -> Self {
         HubSettings {
             repo: DATASET_REPO.into(),
-            revision: "main".into(),
+            revision: DEFAULT_REVISION.into(),
             token: None,
             endpoint: DEFAULT_ENDPOINT.into(),
             offline: false,
