@@ -758,6 +758,12 @@ fn temperature(text: &str) -> Result<f64, String> {
 fn http_url(text: &str) -> Result<String, String> {
     if liveclin_net::client::is_http_url(text) {
         Ok(text.to_string())
+    } else if !text.is_ascii() {
+        // Host names are read as ASCII only (Cargo.toml, `idna_adapter`).
+        Err(format!(
+            "{text:?} is not an http(s) URL: give a non-ASCII host name in its ASCII \
+             (xn--) form, e.g. http://xn--r8jz45g.example/v1"
+        ))
     } else {
         Err(format!(
             "{text:?} is not an http(s) URL (e.g. http://localhost:8000/v1)"

@@ -17,6 +17,7 @@ use liveclin_core::cost::tokens::Counter;
 use liveclin_core::identity::{RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::{self, ResultsFile, RunMeta};
+use liveclin_core::timestamp::Timestamp;
 use liveclin_net::client::{ChatClient, ChatSettings, retry};
 use liveclin_net::engine::batch::BatchSettings;
 use liveclin_net::engine::breaker::Breaker;
@@ -86,9 +87,7 @@ pub(crate) fn extra_body(text: Option<&str>) -> anyhow::Result<Map<String, Value
 }
 
 fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-        .to_string()
+    Timestamp::now().isoformat_micros()
 }
 
 pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {

@@ -18,3 +18,4 @@ pub mod prompt;
 pub mod pytext;
 pub mod results;
 pub mod scoring;
+pub mod timestamp;

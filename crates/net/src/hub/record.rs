@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use liveclin_core::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::files::RemoteFile;
@@ -45,8 +46,7 @@ impl SourceRecord {
     /// Writes the record atomically (temp file + rename), stamped with the time.
     pub fn write(&mut self, config_dir: &Path, complete: bool) -> anyhow::Result<()> {
         self.source.complete = complete;
-        self.source.updated_at =
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        self.source.updated_at = Timestamp::now().rfc3339_seconds();
         self.source.file_count = self.files.len();
         self.source.total_bytes = self.files.iter().map(|f| f.size).sum();
         std::fs::create_dir_all(config_dir)

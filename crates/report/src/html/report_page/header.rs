@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::super::{escape, meta_text, plural};
 use super::{Page, View};
 use liveclin_core::analysis::Analysis;
+use liveclin_core::timestamp::Timestamp;
 
 /// A banner above everything else when the run left cases of its config out (stopped
 /// early, `--limit`, one shard): the numbers alone look like a whole run's, and a page is
@@ -60,12 +61,9 @@ pub(super) fn header(out: &mut String, page: &Page, view: &View) {
     if let Some(f) = &finished {
         let mut text = when(f);
         if let (Some(s), Some(f)) = (&started, &finished)
-            && let (Ok(s), Ok(f)) = (
-                chrono::DateTime::parse_from_rfc3339(s),
-                chrono::DateTime::parse_from_rfc3339(f),
-            )
+            && let (Some(s), Some(f)) = (Timestamp::parse_rfc3339(s), Timestamp::parse_rfc3339(f))
         {
-            let secs = (f - s).num_milliseconds() as f64 / 1000.0;
+            let secs = f.seconds_since(&s);
             if secs >= 0.0 {
                 text.push_str(&format!(" ({} later)", duration(secs)));
             }
@@ -97,11 +95,7 @@ pub(super) fn header(out: &mut String, page: &Page, view: &View) {
 
 /// A timestamp as `2026-11-27 02:23:08 UTC` when it is RFC 3339, else as written.
 fn when(text: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(text) {
-        Ok(t) if t.offset().local_minus_utc() == 0 => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Ok(t) => t.format("%Y-%m-%d %H:%M:%S %:z").to_string(),
-        Err(_) => text.to_string(),
-    }
+    Timestamp::parse_rfc3339(text).map_or_else(|| text.to_string(), |t| t.readable())
 }
 
 fn duration(secs: f64) -> String {
