@@ -594,15 +594,29 @@ fn print_tallies(tallies: &[EndpointTally]) {
     }
 }
 
-/// First signal (SIGINT, SIGTERM or SIGHUP): stop starting turns, abandon the ones in
-/// flight, write what finished. Second: make the journal durable, then exit at once.
+/// How long the turns in flight at a first signal may take to finish: long enough for
+/// most answers, short enough to write the results inside a scheduler's usual 30 s
+/// between SIGTERM and SIGKILL.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
+
+/// First signal (SIGINT, SIGTERM or SIGHUP): stop starting turns, let the ones in flight
+/// finish for up to [`IN_FLIGHT_GRACE`] (they are paid for; abandoned, a resume would pay
+/// for them again), write what finished. Second: make the journal durable, then exit at
+/// once.
 fn watch_signals(mut interrupts: Interrupts, stop: Arc<Stop>, journal: JournalFlush) {
     tokio::spawn(async move {
         let first = interrupts.recv().await;
         // Stop first: after SIGHUP the terminal may be gone and printing may fail.
         stop.trigger(StopReason::Signal(first));
+        let grace = Arc::clone(&stop);
+        tokio::spawn(async move {
+            tokio::time::sleep(IN_FLIGHT_GRACE).await;
+            grace.abandon();
+        });
         eprintln!(
-            "\n{first}: stopping, writing the finished cases (send it again to exit at once)..."
+            "\n{first}: stopping: no new turns, the turns in flight get up to {} s to finish, \
+             then the finished cases are written (send it again to exit at once)...",
+            IN_FLIGHT_GRACE.as_secs()
         );
         let second = interrupts.recv().await;
         eprintln!("{second} again: exiting now; every finished turn is in the journal");

@@ -16,9 +16,11 @@ pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
         write!(out, "{}", score.table())?;
         if args.misses {
             for e in entries.iter().filter(|e| robust_letter(e) != e.label) {
+                let rule = robust::extract(&e.reply, &e.options.choices())
+                    .map_or("no answer".to_string(), |(_, rule)| format!("{rule:?}"));
                 writeln!(
                     out,
-                    "robust miss {}: got {:?}, label {:?}",
+                    "robust miss {}: got {:?} ({rule}), label {:?}",
                     e.id,
                     robust_letter(e),
                     e.label

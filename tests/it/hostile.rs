@@ -61,7 +61,11 @@ fn flags_out_of_bounds_are_usage_errors() {
         ("--temperature", "2.5", "temperature from 0 to 2"),
         ("--api-base", "not a url", "not an http(s) URL"),
         ("--api-base", "ftp://host/v1", "not an http(s) URL"),
-        ("--api-base", "http://例え.jp/v1", "in its ASCII (xn--) form"),
+        (
+            "--api-base",
+            "http://例え.jp/v1",
+            "in its ASCII (xn--) form",
+        ),
     ];
     for (flag, value, says) in refused {
         evaluate(base, &output, &["--image-mode", "url", flag, value])

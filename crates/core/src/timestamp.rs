@@ -218,7 +218,11 @@ mod tests {
     #[test]
     fn now_is_written_as_the_official_tool_writes_it() {
         let text = Timestamp::now().isoformat_micros();
-        assert_eq!(text.len(), "2026-11-27T02:23:08.123456+00:00".len(), "{text}");
+        assert_eq!(
+            text.len(),
+            "2026-11-27T02:23:08.123456+00:00".len(),
+            "{text}"
+        );
         assert!(text.ends_with("+00:00"));
         let back = Timestamp::parse_rfc3339(&text).unwrap();
         assert_eq!(back.isoformat_micros(), text);

@@ -50,7 +50,10 @@ impl Engine {
             let asking = self.progress.asking(&lc.id, mcqs.len() - index);
             let outcome = tokio::select! {
                 outcome = self.ask(&mut lease, &conversation, tokens, &lc.id, index) => outcome,
-                () = self.stop.wait() => return false,
+                () = self.stop.abandoned() => None,
+            };
+            let Some(outcome) = outcome else {
+                return false;
             };
             asking.settled(outcome.is_ok());
             match self.settle(lc, index, outcome, records) {
@@ -106,8 +109,8 @@ impl Engine {
         let index = records.len();
         let outcome = tokio::select! {
             outcome = self.ask(lease, &conversation, tokens, &lc.id, index) => outcome,
-            () = self.stop.wait() => return None,
-        };
+            () = self.stop.abandoned() => None,
+        }?;
         self.settle(lc, index, outcome, records);
         Some(records.len() == lc.case.mcqs().len())
     }
@@ -168,6 +171,9 @@ impl Engine {
     ///
     /// Every call first waits for the endpoint's rate-limit budget (`pace`): it costs
     /// the conversation's `prompt_tokens` (estimated) and `max_tokens`.
+    ///
+    /// None when the run stopped during a wait: no call is started after a stop, while
+    /// a call already sent is left to finish (the caller gives it up when the stop says).
     async fn ask(
         &self,
         lease: &mut Lease,
@@ -175,13 +181,13 @@ impl Engine {
         prompt_tokens: u64,
         case_id: &str,
         index: usize,
-    ) -> Result<Reply, Failure> {
+    ) -> Option<Result<Reply, Failure>> {
         let mut last = String::new();
         for question_try in 0..self.max_retries {
             let mut retry_after = None;
             let mut call = 0;
             while call < self.max_retries {
-                self.pace(lease, prompt_tokens).await;
+                self.unless_stopped(self.pace(lease, prompt_tokens)).await?;
                 let outcome = lease.client().complete(conversation).await;
                 let overloaded = pool::overloaded(&outcome);
                 if let Some(note) = self.pool.report(lease.index(), &outcome) {
@@ -191,8 +197,10 @@ impl Engine {
                     self.stop.trigger(StopReason::Breaker);
                 }
                 match outcome {
-                    Outcome::Reply(reply) => return Ok(reply),
-                    Outcome::Permanent { message } => return Err(Failure::Permanent(message)),
+                    Outcome::Reply(reply) => return Some(Ok(reply)),
+                    Outcome::Permanent { message } => {
+                        return Some(Err(Failure::Permanent(message)));
+                    }
                     Outcome::Empty => {
                         last = EMPTY_REPLY.to_string();
                         break;
@@ -200,7 +208,8 @@ impl Engine {
                     Outcome::Retryable {
                         retry_after: wait, ..
                     } if overloaded && lease.over_limit() => {
-                        lease.requeue(retry::delay(0, wait)).await;
+                        self.unless_stopped(lease.requeue(retry::delay(0, wait)))
+                            .await?;
                     }
                     Outcome::Retryable {
                         message,
@@ -213,7 +222,8 @@ impl Engine {
                         if call < self.max_retries {
                             self.verbose_retry(case_id, index, &format!("call {call}"), &last);
                             if !self.leave_resting(lease, case_id, index) {
-                                tokio::time::sleep(retry::delay(call - 1, wait)).await;
+                                let wait = retry::delay(call - 1, wait);
+                                self.unless_stopped(tokio::time::sleep(wait)).await?;
                                 self.leave_resting(lease, case_id, index);
                             }
                         }
@@ -227,11 +237,21 @@ impl Engine {
                     &format!("question try {}", question_try + 1),
                     &last,
                 );
-                tokio::time::sleep(retry::delay(question_try, retry_after)).await;
+                let wait = retry::delay(question_try, retry_after);
+                self.unless_stopped(tokio::time::sleep(wait)).await?;
                 self.leave_resting(lease, case_id, index);
             }
         }
-        Err(Failure::Exhausted(last))
+        Some(Err(Failure::Exhausted(last)))
+    }
+
+    /// Waits for `wait` unless the run is (or gets) stopped: None then.
+    async fn unless_stopped<T>(&self, wait: impl Future<Output = T>) -> Option<T> {
+        tokio::select! {
+            biased;
+            () = self.stop.wait() => None,
+            done = wait => Some(done),
+        }
     }
 
     /// Waits until a call fits the endpoint's rate limits, and shows the pace.

@@ -16,10 +16,14 @@ pub enum StopReason {
     Breaker,
 }
 
-/// A cancellation token that also keeps the first reason it was cancelled for.
+/// A cancellation token that also keeps the first reason it was cancelled for, and a
+/// second one for the calls in flight. A run stopped by a signal starts no call, but the
+/// calls already sent may finish (they are paid for, and a resume would pay for them
+/// again) until the signal's watcher gives them up; any other stop gives them up at once.
 #[derive(Default)]
 pub struct Stop {
     token: CancellationToken,
+    abandon: CancellationToken,
     reason: OnceLock<StopReason>,
 }
 
@@ -28,6 +32,20 @@ impl Stop {
     pub fn trigger(&self, reason: StopReason) {
         let _ = self.reason.set(reason);
         self.token.cancel();
+        if !matches!(reason, StopReason::Signal(_)) {
+            self.abandon();
+        }
+    }
+
+    /// Gives up the calls in flight (they are asked again on resume).
+    pub fn abandon(&self) {
+        self.token.cancel();
+        self.abandon.cancel();
+    }
+
+    /// Resolves once the calls in flight are given up.
+    pub(crate) async fn abandoned(&self) {
+        self.abandon.cancelled().await;
     }
 
     pub(crate) fn is_set(&self) -> bool {

@@ -1,0 +1,322 @@
+//! A stronger answer extractor, run beside the official one.
+//!
+//! It reads the reply the way a grader would: reasoning (`<think>` sections, and any
+//! separately supplied reasoning text, which is never passed in) is ignored; the last
+//! boxed letter wins; otherwise the last explicit commitment ("the answer is C",
+//! "I'd go with B", "答案是C", a final line "C", the chosen option's own line); then a
+//! tick beside one option; then, in a reply that neither hedges nor breaks off, the one
+//! option named by letter in parentheses or by its text; letters outside the question's
+//! own options are never returned. On every reply whose boxed letters all agree it
+//! returns the official letter, so the official verdict on well-formed replies never
+//! changes.
+//!
+//! Modules: `reasoning` (what part of the reply is the answer), `boxed`, `phrases`
+//! (commitments in words, JSON and tags, with their guards), `options` (readings that
+//! use the options' texts or the reply's layout of them).
+
+mod boxed;
+mod options;
+mod phrases;
+mod reasoning;
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use options::Line;
+use reasoning::Source;
+
+/// Which rule produced the letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RobustRule {
+    /// The last `\boxed{..}` or `\fbox{..}` holding an option letter.
+    Boxed,
+    /// `<answer>C</answer>` or a JSON `"answer": "C"`.
+    Tagged,
+    /// The last explicit commitment in words, in any of the supported languages.
+    Phrase,
+    /// The last line is only a letter.
+    FinalLine,
+    /// The reply's one option line: its last line (`C. Recent travel`, `(C) ...`,
+    /// `**C. ...**`, `Option C: ...`), or its first when that is the option's own text.
+    OptionLine,
+    /// A tick, a checked box or an arrow beside exactly one option of a list or table.
+    Checked,
+    /// Nothing explicit, but every parenthesised option letter names the same option.
+    SoleMention,
+    /// No letter at all, but the reply names exactly one option by its text.
+    OptionText,
+    /// The reply was cut off after a commitment, in (or at the end of) one option's text.
+    CutOff,
+}
+
+/// One option of a question: its letter and its text (empty when unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice<'a> {
+    pub letter: &'a str,
+    pub text: &'a str,
+}
+
+impl<'a> Choice<'a> {
+    /// Options known by their letters only.
+    pub fn letters(letters: &[&'a str]) -> Vec<Choice<'a>> {
+        letters
+            .iter()
+            .map(|letter| Choice { letter, text: "" })
+            .collect()
+    }
+}
+
+/// Extracts the chosen option. `options` are the question's options (letters in any
+/// case, with their texts when known); when empty, A-J are allowed. When two readings
+/// of the reply conflict (an option line whose text is another option's), it abstains.
+pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
+    let allowed = |c: char| {
+        let c = c.to_ascii_uppercase();
+        if options.is_empty() {
+            ('A'..='J').contains(&c)
+        } else {
+            options
+                .iter()
+                .any(|o| o.letter.len() == 1 && o.letter.eq_ignore_ascii_case(&c.to_string()))
+        }
+    };
+    let (text, source) = reasoning::final_text(reply);
+    let letter = |c: char| allowed(c).then(|| c.to_ascii_uppercase());
+    if let Some(c) = boxed::boxed(&text).into_iter().rev().find_map(letter) {
+        return Some((c, RobustRule::Boxed));
+    }
+    if let Some(c) = phrases::tagged(&text, &allowed) {
+        return Some((c, RobustRule::Tagged));
+    }
+    // A reasoning section the model never closed, broken off mid-sentence: it never
+    // got to its answer.
+    if source == Source::UnclosedReasoning && options::broke_off(&text) {
+        return None;
+    }
+    let phrase = phrases::phrase(&text, &allowed).map(|(at, c)| (at, c, RobustRule::Phrase));
+    let line = final_line(&text)
+        .filter(|(_, c)| allowed(*c))
+        .map(|(at, c)| (at, c, RobustRule::FinalLine));
+    let option_line = match options::option_line(&text, options) {
+        Some(Line::Chosen(at, c)) if allowed(c) => Some((at, c, RobustRule::OptionLine)),
+        Some(Line::Conflict) => return None,
+        _ => None,
+    };
+    if let Some((_, c, rule)) = [phrase, line, option_line]
+        .into_iter()
+        .flatten()
+        .max_by_key(|(at, _, _)| *at)
+    {
+        return Some((c.to_ascii_uppercase(), rule));
+    }
+    if let Some(c) = options::checked(&text).and_then(letter) {
+        return Some((c, RobustRule::Checked));
+    }
+    // Reasoning read as the answer commits only in so many words: an option it merely
+    // names was one being weighed.
+    if source != Source::Answer || options::hedged(&text) {
+        return None;
+    }
+    if !options::broke_off(&text) {
+        if let Some(c) = sole_mention(&text, &allowed) {
+            return Some((c, RobustRule::SoleMention));
+        }
+        if let Some(c) = options::option_text(&text, options) {
+            return Some((c, RobustRule::OptionText));
+        }
+    }
+    options::cut_off_text(&text, options)
+        .and_then(letter)
+        .map(|c| (c, RobustRule::CutOff))
+}
+
+/// The last non-empty line when it is only a letter (`C`, `C.`, `(C)`, `**C**`, `B!`),
+/// unless it continues a list of options being gone through ("A. ...", "B. ...", "C.").
+fn final_line(text: &str) -> Option<(usize, char)> {
+    static LINE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)^[\s*_#>`]*[(\[]?([A-J])[)\]]?[.)!]?[\s*_`]*$").unwrap());
+    let trimmed = text.trim_end();
+    let start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+    let caps = LINE.captures(&trimmed[start..])?;
+    let m = caps.get(1)?;
+    let c = m.as_str().chars().next()?;
+    let at = start + m.start();
+    (!phrases::list_item(&text[..at], "", c)).then_some((at, c))
+}
+
+/// When every parenthesised single letter that is an option names the same option
+/// ("use febuxostat (C) rather than ...", "(option B)", "(réponse A)"), that option;
+/// lists such as "(A, B)" don't count.
+fn sole_mention(text: &str, allowed: &dyn Fn(char) -> bool) -> Option<char> {
+    static PAREN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"\((?i:option\s+|choice\s+|answer\s+|réponse\s+|respuesta\s+|resposta\s+|risposta\s+|antwort\s+)?([A-J])\)",
+        )
+        .unwrap()
+    });
+    let mut found: Option<char> = None;
+    for caps in PAREN.captures_iter(text) {
+        let c = caps[1].chars().next()?;
+        if !allowed(c) {
+            continue;
+        }
+        match found {
+            Some(f) if f != c => return None,
+            _ => found = Some(c),
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABCDE: &[&str] = &["A", "B", "C", "D", "E"];
+
+    fn letter(reply: &str) -> Option<char> {
+        extract(reply, &Choice::letters(ABCDE)).map(|(c, _)| c)
+    }
+
+    #[test]
+    fn fixes_the_official_weaknesses() {
+        assert_eq!(
+            letter("Option A is tempting, but the answer is C"),
+            Some('C')
+        );
+        assert_eq!(
+            letter("The answer is a rare variant; I choose D."),
+            Some('D')
+        );
+        assert_eq!(letter("\\boxed{\\text{C}}"), Some('C'));
+        assert_eq!(letter("\\boxed{C. Surgery}"), Some('C'));
+        assert_eq!(letter("So $\\boxed{C}$ it is"), Some('C'));
+        assert_eq!(letter("Answer: **C**"), Some('C'));
+        assert_eq!(letter("ANSWER: (C)"), Some('C'));
+        assert_eq!(letter("the best choice is C"), Some('C'));
+        assert_eq!(letter("Reasoning about vitamin D.\nC"), Some('C'));
+        assert_eq!(letter("the answer is c"), Some('C'));
+        assert_eq!(
+            letter("<think>maybe \\boxed{A}</think>The answer is B."),
+            Some('B')
+        );
+        assert_eq!(letter("a type I error, so the answer is E"), Some('E'));
+    }
+
+    #[test]
+    fn letters_come_from_the_options() {
+        assert_eq!(
+            extract("The answer is E", &Choice::letters(&["A", "B", "C", "D"])),
+            None
+        );
+        let eight = Choice::letters(&["A", "B", "C", "D", "E", "F", "G", "H"]);
+        assert_eq!(extract("The answer is H", &eight).map(|x| x.0), Some('H'));
+    }
+
+    #[test]
+    fn records_the_rule() {
+        let abcde = Choice::letters(ABCDE);
+        assert_eq!(
+            extract("\\boxed{B}", &abcde),
+            Some(('B', RobustRule::Boxed))
+        );
+        assert_eq!(
+            extract("<answer>D</answer>", &abcde),
+            Some(('D', RobustRule::Tagged))
+        );
+        assert_eq!(
+            extract("I'd go with B.", &abcde),
+            Some(('B', RobustRule::Phrase))
+        );
+        assert_eq!(
+            extract("blah\n**C**", &abcde),
+            Some(('C', RobustRule::FinalLine))
+        );
+        assert_eq!(extract("I cannot determine this.", &abcde), None);
+    }
+
+    fn clinical() -> Vec<Choice<'static>> {
+        [
+            ("A", "Viral meningitis"),
+            ("B", "Tuberculous meningitis"),
+            ("C", "Recent travel and animal exposure"),
+            ("D", "Start intravenous acyclovir"),
+            ("E", "Meningitis"),
+        ]
+        .iter()
+        .map(|(letter, text)| Choice { letter, text })
+        .collect()
+    }
+
+    #[test]
+    fn the_bare_option_line_is_read_in_its_usual_shapes() {
+        for reply in [
+            "C. Recent travel and animal exposure",
+            "C) Recent travel and animal exposure",
+            "(C) Recent travel and animal exposure",
+            "**C. Recent travel and animal exposure**",
+            "Option C: Recent travel and animal exposure",
+            "The exposure history matters most here.\n\nC. Recent travel and animal exposure",
+        ] {
+            assert_eq!(
+                extract(reply, &clinical()),
+                Some(('C', RobustRule::OptionLine)),
+                "{reply}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_option_named_only_by_its_text_is_read_when_it_is_the_only_one() {
+        let read = |reply: &str| extract(reply, &clinical());
+        assert_eq!(
+            read("The most likely diagnosis is tuberculous meningitis."),
+            Some(('B', RobustRule::OptionText))
+        );
+        assert_eq!(
+            read("I would \"start intravenous acyclovir\" now"),
+            Some(('D', RobustRule::OptionText))
+        );
+        // "Meningitis" inside "tuberculous meningitis" is not a second option named.
+        assert_eq!(
+            read("Tuberculous meningitis, given the CSF."),
+            Some(('B', RobustRule::OptionText))
+        );
+        // Two options named, or the only one named is denied: no single reading.
+        assert_eq!(
+            read("Viral meningitis or tuberculous meningitis; hard to say."),
+            None
+        );
+        assert_eq!(read("This is not viral meningitis."), None);
+        assert_eq!(
+            read("Rather than viral meningitis, tuberculous meningitis fits."),
+            Some(('B', RobustRule::OptionText))
+        );
+    }
+
+    #[test]
+    fn conflicting_readings_abstain_and_explicit_letters_still_win() {
+        // The letter says C, the text is B's: no single reading.
+        assert_eq!(extract("C. Tuberculous meningitis", &clinical()), None);
+        // An explicit commitment beats an option named by its text.
+        assert_eq!(
+            extract(
+                "Tuberculous meningitis is tempting, but the answer is A.",
+                &clinical()
+            )
+            .map(|x| x.0),
+            Some('A')
+        );
+        // Corrections: the later commitment wins.
+        assert_eq!(
+            extract("A, no wait, C", &clinical()).map(|x| x.0),
+            Some('C')
+        );
+        assert_eq!(
+            extract("Not A. The answer is C.", &clinical()).map(|x| x.0),
+            Some('C')
+        );
+    }
+}

@@ -1,0 +1,381 @@
+//! Readings that need the options' texts, or the reply's layout of them: an option's own
+//! line, a tick beside one option, an option named by its text, and a text cut off
+//! while it was being written.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Choice;
+
+/// What an option line says.
+pub(super) enum Line {
+    /// The letter it starts with (at this byte offset), its text agreeing or unknown.
+    Chosen(usize, char),
+    /// Its letter is one option and its text another's: no single reading.
+    Conflict,
+}
+
+/// A line that starts with an option's letter: `C. text`, `C) text`, `(C) text`,
+/// `**C. text**`, `Option C: text`. Groups: the letter (two alternatives), the text.
+static OPTION_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[\s*_#>`-]*(?:(?:option|choice|answer)\s*:?\s*)?(?:\(([A-J])\)|([A-J])[.):])[\s*_`]*(\S.*?)[\s*_`.]*$",
+    )
+    .unwrap()
+});
+
+/// The reply's option line, when it has exactly one letter's: the last line, or the first
+/// when its text is that option's own (the chosen line, then an explanation). A list of
+/// several options' lines ("Why not the others: A. ... E. ...") is not a choice. When the
+/// line's text is exactly another option's, the line conflicts with itself; a line whose
+/// text runs on past its option's and breaks off ("Option A: lumbar puncture would show")
+/// is a reply cut off while weighing that option.
+pub(super) fn option_line(text: &str, options: &[Choice]) -> Option<Line> {
+    let letter_of = |caps: &regex::Captures| {
+        caps.get(1)
+            .or(caps.get(2))
+            .map(|m| (m.start(), m.as_str().chars().next().unwrap_or('?')))
+    };
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(caps) = OPTION_LINE.captures(line.trim_end())
+            && let Some((at, c)) = letter_of(&caps)
+        {
+            lines.push((offset + at, c.to_ascii_uppercase(), caps[3].to_string()));
+        }
+        offset += line.len();
+    }
+    let (at, letter, said) = lines.last()?.clone();
+    if lines.iter().any(|(_, c, _)| *c != letter) {
+        return None;
+    }
+    let said = normalise(&said);
+    let own = options
+        .iter()
+        .find(|o| o.letter.eq_ignore_ascii_case(&letter.to_string()))
+        .map(|o| normalise(o.text))
+        .filter(|t| !t.is_empty());
+    let named = options
+        .iter()
+        .filter(|o| !o.text.is_empty() && normalise(o.text) == said)
+        .find_map(|o| o.letter.chars().next())
+        .map(|c| c.to_ascii_uppercase());
+    let last_line = text.trim_end().lines().last().unwrap_or("");
+    let is_last = OPTION_LINE.is_match(last_line.trim_end());
+    match named {
+        Some(other) if other != letter => Some(Line::Conflict),
+        Some(_) => Some(Line::Chosen(at, letter)),
+        None if !is_last => None,
+        None if own.is_some_and(|own| said.starts_with(&own)) && broke_off(text) => None,
+        None => Some(Line::Chosen(at, letter)),
+    }
+}
+
+/// The one option marked as chosen in a list or table: a tick (✓ ✔ ✅ ☑), a checked box
+/// `[x]` or an arrow `←` on its line and on no other option's, and no cross on it.
+pub(super) fn checked(text: &str) -> Option<char> {
+    static ROW: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^[\s>*_|#-]*(?:\d+[.)]\s*)?(?:\[[ xX]\]\s*)?[*_]*\(?([A-J])\)?[*_]*(?:[.):|\s]|$)",
+        )
+        .unwrap()
+    });
+    let ticked = |line: &str| {
+        (line.contains(['✓', '✔', '✅', '☑', '←']) || line.contains("[x]") || line.contains("[X]"))
+            && !line.contains(['✗', '✘', '❌', '☐'])
+    };
+    let mut chosen = None;
+    for line in text.lines() {
+        let Some(letter) = ROW.captures(line).and_then(|c| c[1].chars().next()) else {
+            continue;
+        };
+        if ticked(line) {
+            match chosen {
+                Some(c) if c != letter => return None,
+                _ => chosen = Some(letter),
+            }
+        }
+    }
+    chosen
+}
+
+/// The one option the reply names by its text, when it names exactly one: texts are
+/// compared normalised (case, punctuation, whitespace, articles, common abbreviations),
+/// an option's text without its parenthesis counts ("croup" for "Croup
+/// (laryngotracheobronchitis)"), a text inside a longer named text does not count on its
+/// own, and a text denied before or after ("not ...", "... is less likely") is no choice.
+pub(super) fn option_text(text: &str, options: &[Choice]) -> Option<char> {
+    match named_options(text, options).as_slice() {
+        [one] => Some(*one),
+        // Several named: the one the reply turns to last ("X and Y for diagnosis, but
+        // for prognosis Z") when it names only one there.
+        [_, _, ..] => match named_options(after_pivot(text), options).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        },
+        [] => None,
+    }
+}
+
+/// The options named by their texts, in letter order.
+fn named_options(text: &str, options: &[Choice]) -> Vec<char> {
+    let reply = format!(" {} ", normalise(text));
+    // Every occurrence of every option's text, as (letter, start, end).
+    let mut found: Vec<(char, usize, usize)> = Vec::new();
+    for o in options {
+        let Some(letter) = o.letter.chars().next() else {
+            continue;
+        };
+        let short = o.text.split(" (").next().unwrap_or(o.text);
+        let mut wanted = vec![normalise(o.text), normalise(short)];
+        wanted.dedup();
+        for wanted in wanted {
+            // Short texts ("Yes", "IV") would be found inside any explanation.
+            if wanted.len() < 4 {
+                continue;
+            }
+            let needle = format!(" {wanted} ");
+            for (at, _) in reply.match_indices(&needle) {
+                found.push((letter.to_ascii_uppercase(), at, at + needle.len()));
+            }
+        }
+    }
+    // An occurrence inside a longer option's occurrence ("meningitis" in "viral
+    // meningitis") names nothing on its own; a negated one names no choice.
+    let mut chosen: Vec<char> = found
+        .iter()
+        .filter(|(c, start, end)| {
+            let inside = found
+                .iter()
+                .any(|(d, s, e)| d != c && s <= start && end <= e && e - s > end - start);
+            !inside && !negated(&reply[..*start]) && !denied(&reply[*end - 1..])
+        })
+        .map(|(c, _, _)| *c)
+        .collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    chosen
+}
+
+/// A reply cut off while it named its answer: it ends, unfinished, after a commitment
+/// ("the most likely diagnosis is", "suggests") in exactly one option's text or in the
+/// middle of it ("... is thrombotic thrombocytopenic purp").
+pub(super) fn cut_off_text(text: &str, options: &[Choice]) -> Option<char> {
+    if !unfinished(text) {
+        return None;
+    }
+    let normalised = normalise(text);
+    let words: Vec<&str> = normalised.split(' ').collect();
+    const COMMITS: [&str; 12] = [
+        "is",
+        "are",
+        "be",
+        "suggests",
+        "indicates",
+        "likely",
+        "diagnosis",
+        "answer",
+        "choose",
+        "with",
+        "confirms",
+        "favour",
+    ];
+    for start in (words.len().saturating_sub(8)..words.len()).rev() {
+        let tail = words[start..].join(" ");
+        let committed = start > 0 && COMMITS.contains(&words[start - 1]);
+        if tail.len() < 8 || !committed {
+            continue;
+        }
+        let mut matching = options.iter().filter(|o| {
+            let t = normalise(o.text);
+            t.starts_with(&tail)
+        });
+        if let (Some(o), None) = (matching.next(), matching.next()) {
+            return o.letter.chars().next().map(|c| c.to_ascii_uppercase());
+        }
+    }
+    None
+}
+
+/// Whether the reply's last line ends without a closing mark (a full stop, a bracket, a
+/// tick): a reply can be cut off only there.
+fn unfinished(text: &str) -> bool {
+    let last = text.trim_end().lines().last().unwrap_or("").trim();
+    !last.is_empty()
+        && !last.ends_with([
+            '.', '!', '?', ')', ']', '}', '"', '\'', '*', '`', '。', '！', '？', '”', '’', '|',
+            '✓', '✔', '❌', '✗',
+        ])
+}
+
+/// Whether the reply broke off mid-sentence: it is unfinished and its last word is one a
+/// sentence cannot end with ("which", "if", "would", "probably", "typically"). Such a
+/// reply was still weighing the options, so an option it named is no answer.
+pub(super) fn broke_off(text: &str) -> bool {
+    const OPEN_ENDED: [&str; 40] = [
+        "which", "that", "who", "if", "the", "a", "an", "and", "or", "but", "of", "to", "in", "on",
+        "for", "with", "would", "could", "should", "will", "is", "are", "was", "be", "because",
+        "since", "as", "than", "then", "so", "by", "at", "from", "its", "their", "this", "not",
+        "more", "less", "most",
+    ];
+    let Some(last_word) = text.split_whitespace().last() else {
+        return false;
+    };
+    unfinished(text)
+        && last_word.chars().all(|c| c.is_lowercase())
+        && (OPEN_ENDED.contains(&last_word) || last_word.ends_with("ly"))
+}
+
+/// Whether the reply declines or hedges ("I can't determine...", "either A or B", "it
+/// depends on..."): then an option merely named in it is no answer.
+pub(super) fn hedged(text: &str) -> bool {
+    static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"(?i)\b(?:cannot|can't|can not|unable to|won't|will not|not able to)\s+(?:\w+\s+){0,2}",
+            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|select|be sure|provide)",
+            r"|\beither\b.{1,80}\bor\b|\bnot enough (?:information|data)|\binsufficient (?:information|data)",
+            r"|\b(?:hard|difficult|impossible) to (?:say|tell|decide)|\bdepend(?:s|ing)? on\b",
+        ))
+        .unwrap()
+    });
+    HEDGE.is_match(after_pivot(text))
+}
+
+/// The text after its last turn of argument ("However, ...", "..., but ..."), where a
+/// reply that began by declining or weighing gets to what it settles on; the whole text
+/// when it has none.
+fn after_pivot(text: &str) -> &str {
+    static PIVOT: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:however|that said|nonetheless|nevertheless|but)\b").unwrap()
+    });
+    PIVOT
+        .find_iter(text)
+        .last()
+        .map_or(text, |m| &text[m.end()..])
+}
+
+/// Whether normalised text ends in a negation of what follows.
+fn negated(before: &str) -> bool {
+    [
+        " not",
+        " no",
+        " rather than",
+        " instead of",
+        " unlikely",
+        " excluded",
+        " rule out",
+        " ruled out",
+    ]
+    .iter()
+    .any(|n| before.trim_end().ends_with(n))
+}
+
+/// Whether normalised text starts with a denial of what came before it ("... is less
+/// likely", "... would be harmful", "... would delay").
+fn denied(after: &str) -> bool {
+    [
+        " is less likely",
+        " less likely",
+        " are less likely",
+        " is unlikely",
+        " unlikely",
+        " would be harmful",
+        " is harmful",
+        " would delay",
+        " is wrong",
+        " is incorrect",
+        " is not",
+        " would not",
+        " is contraindicated",
+        " is excluded",
+        " can be excluded",
+        " is ruled out",
+        " can be dismissed",
+    ]
+    .iter()
+    .any(|d| after.starts_with(d))
+}
+
+/// Lowercase words separated by single spaces, without punctuation or the articles "an",
+/// "the" and a lowercase "a" (a capital A is a letter: "Vitamin A", "hepatitis A"), with
+/// "IV", "IM" and "MRI" spelled out so either spelling matches the other.
+pub(super) fn normalise(text: &str) -> String {
+    let words = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty() && *w != "a")
+        .map(str::to_lowercase)
+        .filter(|w| !matches!(w.as_str(), "an" | "the"))
+        .map(|w| match w.as_str() {
+            "iv" => "intravenous".to_string(),
+            "im" => "intramuscular".to_string(),
+            "mri" => "magnetic resonance imaging".to_string(),
+            _ => w,
+        });
+    words.collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choices(pairs: &[(&'static str, &'static str)]) -> Vec<Choice<'static>> {
+        pairs
+            .iter()
+            .map(|&(letter, text)| Choice { letter, text })
+            .collect()
+    }
+
+    #[test]
+    fn a_capital_a_is_a_letter_and_a_lowercase_a_an_article() {
+        assert_eq!(normalise("Vitamin A, a cause"), "vitamin a cause");
+        assert_eq!(normalise("An IV line"), "intravenous line");
+    }
+
+    #[test]
+    fn one_ticked_option_is_the_choice() {
+        assert_eq!(checked("- [x] A. One\n- [ ] B. Two"), Some('A'));
+        assert_eq!(checked("| A | One | ✗ |\n| B | Two | ✓ |"), Some('B'));
+        assert_eq!(checked("- A. One ❌\n- C. Three ✔️"), Some('C'));
+        assert_eq!(checked("- A. One ✓\n- C. Three ✔️"), None);
+        assert_eq!(checked("No ticks here"), None);
+    }
+
+    #[test]
+    fn a_reply_cut_off_inside_one_option_text_is_read() {
+        let options = choices(&[
+            ("A", "Immune thrombocytopenic purpura"),
+            ("B", "Thrombotic thrombocytopenic purpura"),
+        ]);
+        let read = |text: &str| cut_off_text(text, &options);
+        assert_eq!(
+            read("The most likely diagnosis is thrombotic thrombocytopenic purp"),
+            Some('B')
+        );
+        assert_eq!(read("Let me weigh thrombotic thrombocytopenic purp"), None);
+        assert_eq!(
+            read("The diagnosis is thrombotic thrombocytopenic purpura."),
+            None
+        );
+        assert_eq!(
+            read("The diagnosis is thrombotic thrombocytopenic purpura"),
+            Some('B')
+        );
+    }
+
+    #[test]
+    fn denied_texts_are_no_choice() {
+        let options = choices(&[
+            ("A", "Minimal change disease"),
+            ("C", "Focal segmental glomerulosclerosis"),
+        ]);
+        assert_eq!(
+            option_text(
+                "Minimal change disease is most likely; focal segmental glomerulosclerosis is less likely.",
+                &options
+            ),
+            Some('A')
+        );
+    }
+}

@@ -1,0 +1,404 @@
+//! Letters committed to in words, in JSON or in tags, and the guards that keep ordinary
+//! words (an article "a", a pronoun "I", a range "A-E", a list "A, C, D", a condition
+//! "B if ...") from being read as answers.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Structured answers: an `<answer>` element or an answer key in JSON-like text (double
+/// or single quotes, a one-element list allowed).
+static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
+    let keys = "answer|final_answer|revised_answer|corrected_answer|updated_answer|choice|\
+                selected_option|selected|option|letter|answer_letter|correct_option|\
+                correct_answer|prediction";
+    let value =
+        |q: &str| format!(r#"\[\s*{q}\(?([A-J])\)?{q}\s*\]|{q}\(?([A-J])\)?(?:[.)]\s[^{q}]*)?{q}"#);
+    Regex::new(&format!(
+        r#"(?i)<answer>\s*[(\[]?([A-J])[)\].]?\s*</answer>|"({keys})"\s*:\s*(?:{})|'({keys})'\s*:\s*(?:{})"#,
+        value("\""),
+        value("'")
+    ))
+    .unwrap()
+});
+
+/// The last structured answer. A key that names several different letters (a list of
+/// options with their probabilities) is not an answer; of the others, the last wins
+/// (`"answer": "D", "revised_answer": "A"` is A).
+pub(super) fn tagged(text: &str, allowed: &dyn Fn(char) -> bool) -> Option<char> {
+    let mut by_key: BTreeMap<String, Vec<(usize, char)>> = BTreeMap::new();
+    for caps in TAGGED.captures_iter(text) {
+        let key = caps
+            .get(2)
+            .or(caps.get(5))
+            .map_or("answer".to_string(), |k| k.as_str().to_ascii_lowercase());
+        let letter = [1, 3, 4, 6, 7]
+            .iter()
+            .find_map(|&i| caps.get(i))
+            .and_then(|m| m.as_str().chars().next());
+        if let Some(c) = letter.filter(|c| allowed(*c)) {
+            by_key
+                .entry(key)
+                .or_default()
+                .push((caps.get(0).map_or(0, |m| m.start()), c.to_ascii_uppercase()));
+        }
+    }
+    by_key
+        .into_values()
+        .filter(|found| found.iter().all(|(_, c)| *c == found[0].1))
+        .flatten()
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, c)| c)
+}
+
+/// Explicit commitments in words. Each has one letter group (or alternatives of one); a
+/// lowercase letter only counts when the clause ends after it ("the answer is a rare..."
+/// is not "A"). Articles before a letter are matched in lower case only, so that "A" is
+/// never taken for the Portuguese article.
+static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    let deco = r"[\s*_`'\x22(\[{]*";
+    let article = r"(?-i:la\s+|a\s+|le\s+|die\s+|l')?";
+    let letter_word = r"(?:(?i:letra|lettre|lettera|buchstabe)\s+)?";
+    [
+        // "the answer is C", "Final answer: C", "correct option here is (D)", "Answer — E"
+        format!(
+            r"(?i)\b(?:answer|option|choice|selection|response|pick|final)(?:\s+here)?\s*(?:(?:is|would\s+be|will\s+be|should\s+be|must\s+be)(?:\s+(?:actually|definitely|clearly|probably|therefore|still|then))?|[:：=]|\s[\-–—])\s*(?:option|choice|letter)?\s*[:：]?{deco}([A-J])"
+        ),
+        // "I'd go with B", "I would choose D", "Choose B.", "I'd say C", "I'll stay with C"
+        format!(
+            r"(?i)\b(?:choose|chose|select|pick|go\s+with|going\s+with|opt\s+for|say|stay\s+with|staying\s+with|stick\s+with|sticking\s+with|settle\s+on)\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])"
+        ),
+        // Corrections in passing: "A—sorry, I mean B", "A... no wait, actually B"
+        format!(
+            r"(?i)\b(?:i\s+mean|i\s+meant|meant\s+to\s+say|make\s+that|actually|no\s+wait|wait)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–-]|$))"
+        ),
+        // "Therefore, C.", "that's D.", "i.e. A.", "which is option D;" (the letter must end a clause)
+        format!(
+            r"(?i)(?:\btherefore|\bthus|\bhence|\bso|\bi\.e\.|\bthat's|\bthat\s+is|\bwhich\s+is|\bcorresponds\s+to)\s*,?\s*(?:the\s+)?(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])[*)\]]*(?:[.,;:!]|\s*$)"
+        ),
+        // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
+        r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer)".to_string(),
+        // "The most appropriate next step is E", "Preferred management is D", "Most likely diagnosis: A"
+        format!(
+            r"(?i)\b(?:best|most\s+appropriate|most\s+likely|preferred|correct)(?:\s+(?:next\s+|initial\s+)?(?:step|management|diagnosis|treatment|test|investigation|approach|option|choice|answer|guess))?\s*(?:(?:is|would\s+be)(?:\s+therefore)?\s*[:：]?|[:：]){deco}([A-J])"
+        ),
+        // "it is C", "it's probably b"
+        format!(
+            r"(?i)\bit(?:'s|’s|\s+is)\s+(?:probably\s+|definitely\s+|clearly\s+|actually\s+)?(?:option\s+)?{deco}([A-J])"
+        ),
+        // A reply that ends with "option b." / "Option D.", or an option named in
+        // apposition: "..., option B;", "intubation, choice D, despite ..."
+        r"(?i)\b(?:option|choice)\s+\(?([A-J])\)?[.!]?\s*$|[,:]\s*(?:option|choice)\s+\(?([A-J])\)?[*)\]]*(?:[.;,!]|\s*$)".to_string(),
+        // A clause that ends in a bare letter: "..., B." / ": E." / " - D." / " — C — is" / "type b: b"
+        r"(?:[,:：]|[ \t][\-–—])[ \t]*\**([A-Ja-j])\**[ \t]*(?:[.;]|$|[ \t][\-–—])".to_string(),
+        // An arrow or a bold letter after "is" or a colon: "→ C", "is **B**", ": **D**", "fna → b"
+        r"(?:→|=>|->|\bis|[:：])\s*\*\*\s*(?:→\s*)?\(?([A-J])\)?\*\*|(?:→|=>)\s*\**\(?([A-Ja-j])\b".to_string(),
+        // A line that opens with a bold or dashed letter: "**E** — refer ...", "G — ..."
+        r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\(?([A-J])\)?\s+[—–])".to_string(),
+        // A reply that opens with its letter: "b, calcium gluconate first", "B, but A or D
+        // could also help"; a sentence that does: "B? No. C, because ..."
+        r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*[,:—–-][ \t]+\S|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
+        // Chinese, Japanese, Korean: "答案是C", "【答案】A", "正解はC"
+        format!(
+            r"(?i)(?:答案|答え|正解|정답|選択|选择|选项|選|选)\s*[】\]]?\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
+        ),
+        // Spanish, Portuguese, French, German, Italian: "Risposta: A", "Réponse A.",
+        // "a resposta correta é a letra E", "a resposta certa é E"
+        format!(
+            r"(?i)\b(?:respuesta|resposta|réponse|reponse|antwort|risposta|opción|opcion)(?:\s+(?:correcta|correta|certa|cierta|final|finale|correcte|bonne|richtige|corretta|giusta))?\s*(?:es|é|est|ist|è|:|：)?\s*{article}{letter_word}(?:opción\s+|alternativa\s+|option\s+)?{deco}([A-J])"
+        ),
+        // "la correcta es D", "a alternativa correta é a B", "la bonne réponse est C"
+        format!(
+            r"(?i)\b(?:correcta|correcto|correta|correto|certa|corretta|richtige|bonne\s+réponse)\s+(?:es|é|est|ist|è)\s+{article}{letter_word}(?:opción\s+|alternativa\s+|option\s+)?{deco}([A-J])"
+        ),
+        // The letter first: "La opción D es la correcta", "D ist richtig"; "É a C: ..."
+        format!(
+            r"(?-i:\b([A-J]))\)?\s+(?i:es|é|est|ist|è)\s+{article}(?i:correcta|correcto|correta|correto|certa|corretta|richtig|richtige|juste|correcte|la\s+bonne)|(?i:(?:^|[.!?]\s+)(?:é|es|c'est))\s+{article}{deco}([A-J])"
+        ),
+        // "Je choisis la réponse C", "elijo la B", "escolho a C", "Eu escolheria a alternativa B"
+        format!(
+            r"(?i)\b(?:choisis|choisirais|choisir|elijo|elegiría|elegiria|escojo|escolho|escolheria|wähle|scelgo|sceglierei)\s+{article}(?:réponse\s+|respuesta\s+|resposta\s+|option\s+|opción\s+|alternativa\s+|antwort\s+)?{deco}([A-J])"
+        ),
+        // "Nicht B, sondern A", "no la B sino la D": the letter after the contrast wins
+        format!(r"(?i)\b(?:sondern|sino|mais\s+plutôt|but\s+rather)\s+{article}{deco}([A-J])"),
+        // A label, then markdown between it and the letter: "| **Answer** | **B** |",
+        // "*Answer*: __B__", "### Answer: **D**"
+        r"(?i)\b(?:final\s+)?answer\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;]|$)".to_string(),
+        // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
+        format!(
+            r"(?i)\b(?:correct|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
+        ),
+        // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
+        // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
+        format!(
+            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|leaning(?:\s+towards?)?|lean\s+towards?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b))"
+        ),
+        r"\b([A-J])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably))".to_string(),
+        // What the reasoning leaves: "That leaves A as the best answer", "B as the answer"
+        format!(
+            r"(?i)\bleaves?\s+(?:us\s+with\s+)?(?:option\s+|choice\s+)?{deco}([A-J])\b|(?-i:\b([A-J]))\s+as\s+(?i:the\s+)?(?i:best|correct|right|most|only|answer|final)"
+        ),
+        // What the findings point to: "This matches option B (anti-Sm", "most consistent
+        // with C", "making the answer C rather than A"
+        format!(
+            r"(?i)\b(?:matches|match|suggests|indicates|consistent\s+with|points\s+to|favou?rs?|mak(?:es|ing)\s+(?:the\s+answer|it))\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])\b"
+        ),
+        // A letter that ends a clause after "is": "the first drug is B, IM adrenaline"
+        // ("could be A, could be C" is not a commitment)
+        format!(r"(?-i:\b(?:is|are|(?:will|would|should|must)\s+be))\s+(?:option\s+|choice\s+)?{deco}(?-i:([A-J]))[*)\]]*(?:[.,;!]|\s*$)"),
+        // A line that is only a letter, anywhere: "C" after a struck-through "~~B~~".
+        r"(?m)^[ \t*_#>]*\(?([A-J])\)?[.)!]?[ \t*_]*$".to_string(),
+        format!(r"(?i)\bpriority\s+is\s+(?:option\s+)?{deco}([A-J])\b"),
+        // A last sentence that is only a letter: "... teratogenic. B." (the stop is needed:
+        // "... lymphocytes. B" is a reply cut off while it went through the options)
+        r"[.!?][ \t]+\**\(?([A-J])\)?\**[.!]\s*$".to_string(),
+    ]
+    .iter()
+    .map(|p| Regex::new(p).expect("robust patterns are valid"))
+    .collect()
+});
+
+/// The latest explicit commitment in words: its byte offset and letter.
+pub(super) fn phrase(text: &str, allowed: &dyn Fn(char) -> bool) -> Option<(usize, char)> {
+    PHRASES
+        .iter()
+        .filter_map(|re| last_capture(re, text, allowed))
+        .max_by_key(|(at, _)| *at)
+}
+
+/// The last match of `re` whose letter is allowed and stands alone: not followed by an
+/// ASCII letter or digit, and, in lower case, followed by nothing word-like at all.
+/// Returns the letter's byte offset and the letter.
+fn last_capture(re: &Regex, text: &str, allowed: &dyn Fn(char) -> bool) -> Option<(usize, char)> {
+    re.captures_iter(text)
+        .filter_map(|caps| {
+            let m = caps.iter().skip(1).flatten().next()?;
+            let c = m.as_str().chars().next()?;
+            let rest = &text[m.end()..];
+            let next = rest.chars().next();
+            if next.is_some_and(|n| n.is_ascii_alphanumeric()) || !allowed(c) {
+                return None;
+            }
+            if c.is_ascii_lowercase() && !ends_clause(rest) {
+                return None;
+            }
+            if matches!(c, 'A' | 'I') && pronoun_or_article(rest) {
+                return None;
+            }
+            let before = &text[..m.start()];
+            if in_range(before, rest)
+                || in_list(before)
+                || starts_list(rest)
+                || conditional(before, rest)
+                || list_item(before, rest, c)
+            {
+                return None;
+            }
+            Some((m.start(), c.to_ascii_uppercase()))
+        })
+        .last()
+}
+
+/// After a lowercase letter: end of text, punctuation, a line break, a gloss in
+/// parentheses or after a dash, a reason ("b given the lipase", "d because ..."), or a
+/// verdict ("a is right").
+fn ends_clause(rest: &str) -> bool {
+    let trimmed = rest.trim_start_matches([' ', '\t', '*', '_', ')', ']', '}', '"', '\'', '`']);
+    trimmed.is_empty()
+        || trimmed.starts_with([
+            '.', ',', ';', ':', '!', '?', '\n', '\r', '。', '(', '—', '–',
+        ])
+        || rest.starts_with(" - ")
+        || [
+            "given ",
+            "because ",
+            "since ",
+            "as ",
+            "is correct",
+            "is right",
+            "is the answer",
+            "is the best",
+            "is the correct",
+            "is my ",
+        ]
+        .iter()
+        .any(|w| trimmed.starts_with(w))
+}
+
+/// A letter that ends a list of two or more letters ("Incorrect: A, C, D, E") names no
+/// single option.
+fn in_list(before: &str) -> bool {
+    /// The text before a standalone letter that ends `text` (after separators), if any.
+    fn strip_letter(text: &str) -> Option<&str> {
+        let trimmed = text.trim_end_matches(|c: char| c.is_whitespace() || ",;/&*".contains(c));
+        let trimmed = trimmed
+            .strip_suffix(" and")
+            .or_else(|| trimmed.strip_suffix(" or"))
+            .unwrap_or(trimmed);
+        let rest = trimmed.strip_suffix(|c: char| ('A'..='J').contains(&c))?;
+        rest.chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+            .then_some(rest)
+    }
+    strip_letter(before).and_then(strip_letter).is_some()
+}
+
+/// A letter that opens a list ("A, B and E are all glucocorticoids", "A or C") names no
+/// single option.
+fn starts_list(rest: &str) -> bool {
+    let after = rest.trim_start_matches([')', '*']);
+    let Some(after) = [",", "/", "&", " and ", " or "]
+        .iter()
+        .find_map(|sep| after.strip_prefix(sep))
+    else {
+        return false;
+    };
+    let after = after.trim_start_matches([' ', '(', '*']);
+    let after = after
+        .strip_prefix("and ")
+        .or_else(|| after.strip_prefix("or "))
+        .unwrap_or(after);
+    let mut chars = after.chars();
+    chars
+        .next()
+        .is_some_and(|c| ('A'..='J').contains(&c.to_ascii_uppercase()))
+        && chars.next().is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// A letter that starts its line between the lines of the options before and after it
+/// ("A. Metformin - first-line" above "B. ...", or "C." below "B. Insulin - not
+/// first-line unless") is an item of a list being gone through, not an answer.
+pub(super) fn list_item(before: &str, rest: &str, c: char) -> bool {
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    if !before[line_start..]
+        .chars()
+        .all(|ch| ch.is_whitespace() || "*_#>(-".contains(ch))
+    {
+        return false;
+    }
+    let marks = |line: &str, letter: Option<char>| {
+        let line = line.trim_start_matches([' ', '\t', '-', '*', '(', '#', '>']);
+        letter.is_some_and(|l| {
+            line.starts_with(l) && line[l.len_utf8()..].starts_with(['.', ')', ':'])
+        })
+    };
+    let code = u32::from(c.to_ascii_uppercase());
+    let previous = before[..line_start].trim_end().lines().last().unwrap_or("");
+    let next = rest.split_once('\n').map_or("", |(_, after)| after);
+    let next = next.trim_start().lines().next().unwrap_or("");
+    marks(previous, char::from_u32(code - 1)) || marks(next, char::from_u32(code + 1))
+}
+
+/// A letter that is an end of a range of options ("A-E", "(A–E)") names no option.
+fn in_range(before: &str, rest: &str) -> bool {
+    let dash = |c: char| matches!(c, '-' | '–');
+    let letter = |c: Option<char>| c.is_some_and(|c| ('A'..='J').contains(&c));
+    let mut back = before.chars().rev();
+    let mut ahead = rest.chars();
+    (back.next().is_some_and(dash) && letter(back.next()))
+        || (ahead.next().is_some_and(dash) && letter(ahead.next()))
+}
+
+/// A letter said under a condition ("If the collection crosses sutures, B", "B if it
+/// respects them") is not a commitment, unless the condition is being made to choose
+/// ("if forced to choose, C", "C if I had to pick").
+fn conditional(before: &str, rest: &str) -> bool {
+    let forced = |text: &str| {
+        let text = text.trim_start().to_lowercase();
+        [
+            "if forced",
+            "if i had to",
+            "if i have to",
+            "if i must",
+            "if pushed",
+            "if made to",
+            "if required",
+        ]
+        .iter()
+        .any(|w| text.starts_with(w))
+    };
+    let clause = before
+        .rsplit(['.', ';', '!', '?', '\n'])
+        .next()
+        .unwrap_or(before)
+        .trim_start()
+        .to_lowercase();
+    let condition_before =
+        (clause.starts_with("if ") || clause.starts_with("unless ")) && !forced(&clause);
+    let condition_after = rest.starts_with(" if ") && !forced(rest);
+    condition_before || condition_after
+}
+
+/// "A rare ..." or "I think ...": a capital A or I followed by a lowercase word.
+fn pronoun_or_article(rest: &str) -> bool {
+    let mut chars = rest.chars();
+    chars.next() == Some(' ')
+        && chars.next().is_some_and(|c| c.is_lowercase())
+        && ![
+            "because",
+            "since",
+            "as ",
+            "is ",
+            "which",
+            "given",
+            "due ",
+            "seems",
+            "appears",
+            "looks",
+            "fits",
+            "remains",
+            "stays",
+            "instead",
+            "over ",
+            "rather",
+            "then",
+            "now",
+            "here",
+            "again",
+            "after all",
+            "anyway",
+            "if forced",
+        ]
+        .iter()
+        .any(|w| rest[1..].starts_with(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn any(_: char) -> bool {
+        true
+    }
+
+    #[test]
+    fn a_key_naming_several_letters_is_a_list_not_an_answer() {
+        let probabilities = r#"[{"option": "A", "p": 0.1}, {"option": "C", "p": 0.9}]"#;
+        assert_eq!(tagged(probabilities, &any), None);
+        assert_eq!(
+            tagged(r#"{"answer": "D", "revised_answer": "A"}"#, &any),
+            Some('A')
+        );
+        assert_eq!(tagged("{'answer': 'B'}", &any), Some('B'));
+        assert_eq!(tagged(r#"{"answer": ["A", "C"]}"#, &any), None);
+        assert_eq!(tagged(r#"{"letter": "a"}"#, &any), Some('A'));
+    }
+
+    #[test]
+    fn conditions_are_not_commitments_unless_forced() {
+        assert!(conditional("If the collection crosses sutures, ", ";"));
+        assert!(conditional("Give ", " if the level is high"));
+        assert!(!conditional("If forced to choose, ", "."));
+        assert!(!conditional("I'd go with ", " if forced to choose."));
+    }
+
+    #[test]
+    fn lists_of_letters_name_no_option() {
+        assert!(starts_list(", B and E are all steroids"));
+        assert!(starts_list(" or C"));
+        assert!(!starts_list(", because B is wrong"));
+        assert!(in_list("Incorrect: A, C, "));
+    }
+}
