@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use liveclin_net::httpd;
 use serde_json::Value;
 
 /// Requests `evaluate` makes before any case: one short preflight probe per endpoint
@@ -48,7 +49,7 @@ impl MockServer {
     }
 }
 
-/// An app of the test's own on a free loopback port, answering on a runtime of its own
+/// A server of the test's own on a free loopback port, answering on a runtime of its own
 /// for as long as the test holds it.
 pub(crate) struct LocalServer {
     /// `http://127.0.0.1:PORT`.
@@ -56,7 +57,12 @@ pub(crate) struct LocalServer {
     pub runtime: tokio::runtime::Runtime,
 }
 
-pub(crate) fn serve_local(app: axum::Router) -> LocalServer {
+/// Serves `handler` (which routes requests itself) as [`LocalServer`].
+pub(crate) fn serve_local<H, F>(handler: H) -> LocalServer
+where
+    H: Fn(httpd::Request) -> F + Send + Sync + 'static,
+    F: std::future::Future<Output = httpd::Response> + Send + 'static,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -66,7 +72,7 @@ pub(crate) fn serve_local(app: axum::Router) -> LocalServer {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let root = format!("http://{}", listener.local_addr().unwrap());
-    runtime.spawn(async move { axum::serve(listener, app).await });
+    runtime.spawn(httpd::serve(listener, httpd::BODY_LIMIT, handler));
     LocalServer { root, runtime }
 }
 

@@ -7,12 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode, header};
+use liveclin_net::httpd::{self, Body, Request, Response};
 use predicates::prelude::*;
 use serde_json::json;
 
@@ -24,9 +21,25 @@ struct Local {
     runtime: tokio::runtime::Runtime,
 }
 
-/// Serves `app` under `/v1` on a free loopback port.
-fn serve(app: Router) -> Local {
-    let server = serve_local(app);
+/// Serves `chat` as `POST /v1/chat/completions` on a free loopback port (any other path
+/// gets a 404).
+fn serve<F>(chat: impl Fn(Request) -> F + Send + Sync + 'static) -> Local
+where
+    F: std::future::Future<Output = Response> + Send + 'static,
+{
+    let server = serve_local(move |request: Request| {
+        let answer = match (request.method(), request.uri().path()) {
+            (&Method::POST, "/v1/chat/completions") => Ok(chat(request)),
+            (_, "/v1/chat/completions") => Err(httpd::method_not_allowed("POST")),
+            _ => Err(httpd::status(StatusCode::NOT_FOUND)),
+        };
+        async move {
+            match answer {
+                Ok(answer) => answer.await,
+                Err(refused) => refused,
+            }
+        }
+    });
     Local {
         base: format!("{}/v1", server.root),
         runtime: server.runtime,
@@ -35,12 +48,12 @@ fn serve(app: Router) -> Local {
 
 /// A chat completion answering `content` (and thinking `reasoning`).
 fn completion(content: &str, reasoning: &str) -> Response {
-    axum::Json(json!({
+    let body = json!({
         "choices": [{"message": {"content": content, "reasoning_content": reasoning},
                      "finish_reason": "stop"}],
         "usage": {"total_tokens": 3}
-    }))
-    .into_response()
+    });
+    httpd::json(StatusCode::OK, &body)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -98,22 +111,19 @@ fn flags_out_of_bounds_are_usage_errors() {
 fn an_absurd_retry_after_is_capped_and_told_once() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(move || {
-            let call = counted.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if call < 2 {
-                    let mut headers = HeaderMap::new();
-                    headers.insert(header::RETRY_AFTER, "1e20".parse().unwrap());
-                    (StatusCode::TOO_MANY_REQUESTS, headers, "slow down").into_response()
-                } else {
-                    completion("\\boxed{A}", "")
-                }
+    let server = serve(move |_| {
+        let call = counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if call < 2 {
+                let mut slow_down = httpd::text(StatusCode::TOO_MANY_REQUESTS, "slow down");
+                let forever = HeaderValue::from_static("1e20");
+                slow_down.headers_mut().insert(header::RETRY_AFTER, forever);
+                slow_down
+            } else {
+                completion("\\boxed{A}", "")
             }
-        }),
-    );
-    let server = serve(app);
+        }
+    });
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("run.json");
     let started = std::time::Instant::now();
@@ -174,14 +184,10 @@ fn an_endless_reply_body_is_abandoned_in_bounded_memory() {
     use liveclin_net::client::{ChatClient, ChatSettings, Conversation, Outcome, retry};
 
     let chunk = Bytes::from(vec![b' '; 64 * 1024]);
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(move || {
-            let endless = futures_util::stream::repeat(Ok::<_, Infallible>(chunk.clone()));
-            async move { Body::from_stream(endless) }
-        }),
-    );
-    let server = serve(app);
+    let server = serve(move |_| {
+        let endless = futures_util::stream::repeat(Ok::<_, Infallible>(chunk.clone()));
+        async move { http::Response::new(Body::from_stream(endless)) }
+    });
     let client = ChatClient::new(ChatSettings {
         api_base: server.base.clone(),
         api_key: "sk-test-key-123456".into(),
@@ -229,26 +235,25 @@ fn a_server_echoing_the_api_key_cannot_leak_it() {
     let secret = "sk-ECHOED-secret-0987654321";
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = calls.clone();
-    let app = Router::new().route(
-        "/v1/chat/completions",
-        post(
-            move |headers: HeaderMap, body: axum::Json<serde_json::Value>| {
-                counted.fetch_add(1, Ordering::SeqCst);
-                let first_turn = body["messages"].as_array().is_some_and(|m| m.len() == 1);
-                async move {
-                    let auth = headers[header::AUTHORIZATION].to_str().unwrap().to_string();
-                    if first_turn {
-                        completion(&format!("\\boxed{{A}} ({auth})"), &format!("I saw {auth}"))
-                    } else {
-                        let body = json!({"error": {"message": "bad request",
-                                                "received": {"authorization": auth}}});
-                        (StatusCode::BAD_REQUEST, body.to_string()).into_response()
-                    }
-                }
-            },
-        ),
-    );
-    let server = serve(app);
+    let server = serve(move |request: Request| {
+        let body = httpd::json_body::<serde_json::Value>(request.headers(), request.body());
+        let answer = body.map(|body| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let first_turn = body["messages"].as_array().is_some_and(|m| m.len() == 1);
+            let auth = request.headers()[header::AUTHORIZATION]
+                .to_str()
+                .unwrap()
+                .to_string();
+            if first_turn {
+                completion(&format!("\\boxed{{A}} ({auth})"), &format!("I saw {auth}"))
+            } else {
+                let body = json!({"error": {"message": "bad request",
+                                        "received": {"authorization": auth}}});
+                httpd::text(StatusCode::BAD_REQUEST, body.to_string())
+            }
+        });
+        async move { answer.unwrap_or_else(Response::from) }
+    });
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("run.json");
     let run = evaluate(

@@ -8,12 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::Body;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use liveclin_net::httpd::{self, Body, Request, Response};
 use serde_json::{Value, json};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -148,24 +144,17 @@ pub(crate) fn start(page_size: usize) -> HubServer {
             hub_listener.local_addr().unwrap(),
             cdn_listener.local_addr().unwrap(),
         );
-        let hub_routes = Router::new()
-            .route(
-                "/api/datasets/{owner}/{name}/revision/{*rev}",
-                get(revision),
-            )
-            .route("/api/datasets/{owner}/{name}/tree/{rev}/{*path}", get(tree))
-            .route(
-                "/datasets/{owner}/{name}/resolve/{rev}/{*path}",
-                get(resolve),
-            )
-            .fallback(not_found)
-            .with_state(hub.clone());
-        let cdn_routes = Router::new()
-            .route("/blobs/{sha}", get(blob))
-            .fallback(not_found)
-            .with_state(hub.clone());
-        tokio::spawn(async move { axum::serve(hub_listener, hub_routes).await });
-        tokio::spawn(async move { axum::serve(cdn_listener, cdn_routes).await });
+        for (listener, answer) in [
+            (
+                hub_listener,
+                hub_answer as fn(&Arc<Hub>, &Request) -> Response,
+            ),
+            (cdn_listener, cdn_answer),
+        ] {
+            let hub = hub.clone();
+            let handler = move |request: Request| std::future::ready(answer(&hub, &request));
+            tokio::spawn(httpd::serve(listener, httpd::BODY_LIMIT, handler));
+        }
         (hub_addr, cdn_addr)
     });
     *hub.hub_base.lock().unwrap() = format!("http://{hub_addr}");
@@ -198,7 +187,7 @@ impl Hub {
             .filter_map(|s| {
                 s.path
                     .split_once(&format!("/resolve/{COMMIT}/"))
-                    .map(|(_, p)| decode(p))
+                    .map(|(_, p)| httpd::percent_decode(p))
             })
             .collect()
     }
@@ -225,12 +214,8 @@ impl Hub {
         let mut faults = self.faults.lock().unwrap();
         (faults.rate_limit_files > 0).then(|| {
             faults.rate_limit_files -= 1;
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, "1")],
-                "slow down",
-            )
-                .into_response()
+            let slow_down = httpd::text(StatusCode::TOO_MANY_REQUESTS, "slow down");
+            with_header(slow_down, header::RETRY_AFTER, "1")
         })
     }
 
@@ -249,14 +234,7 @@ impl Hub {
         } else {
             "Invalid credentials in Authorization header"
         };
-        Some(
-            (
-                StatusCode::UNAUTHORIZED,
-                [("x-error-code", "GatedRepo")],
-                axum::Json(json!({ "error": message })),
-            )
-                .into_response(),
-        )
+        Some(error(StatusCode::UNAUTHORIZED, "GatedRepo", message))
     }
 
     /// `bytes` from `start` on, in 1 KiB chunks (slowed by the throttle), stopping with an
@@ -307,15 +285,12 @@ impl Hub {
                     .ok()
             });
         match start {
-            Some(start) if start >= total => {
-                let status = StatusCode::RANGE_NOT_SATISFIABLE;
-                (
-                    status,
-                    [(header::CONTENT_RANGE, format!("bytes */{total}"))],
-                )
-                    .into_response()
-            }
-            Some(start) => Response::builder()
+            Some(start) if start >= total => with_header(
+                httpd::status(StatusCode::RANGE_NOT_SATISFIABLE),
+                header::CONTENT_RANGE,
+                &format!("bytes */{total}"),
+            ),
+            Some(start) => http::Response::builder()
                 .status(StatusCode::PARTIAL_CONTENT)
                 .header(header::CONTENT_LENGTH, total - start)
                 .header(
@@ -324,7 +299,7 @@ impl Hub {
                 )
                 .body(self.body(bytes, start, cut))
                 .unwrap(),
-            None => Response::builder()
+            None => http::Response::builder()
                 .header(header::CONTENT_LENGTH, total)
                 .header(header::ACCEPT_RANGES, "bytes")
                 .body(self.body(bytes, 0, cut))
@@ -369,35 +344,94 @@ impl Hub {
     }
 }
 
-/// A percent-encoded URL path back to text.
-fn decode(path: &str) -> String {
-    let mut out = Vec::new();
-    let mut rest = path.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'%' && tail.len() >= 2 {
-            let hex = std::str::from_utf8(&tail[..2]).unwrap();
-            out.push(u8::from_str_radix(hex, 16).unwrap());
-            rest = &tail[2..];
-        } else {
-            out.push(b);
-            rest = tail;
-        }
-    }
-    String::from_utf8(out).unwrap()
+/// `response` with one more header.
+fn with_header(mut response: Response, name: header::HeaderName, value: &str) -> Response {
+    let value = HeaderValue::try_from(value).unwrap();
+    response.headers_mut().insert(name, value);
+    response
 }
 
 fn error(status: StatusCode, code: &'static str, message: &str) -> Response {
-    (
-        status,
-        [("x-error-code", code)],
-        axum::Json(json!({ "error": message })),
+    let response = httpd::json(status, &json!({ "error": message }));
+    with_header(
+        response,
+        header::HeaderName::from_static("x-error-code"),
+        code,
     )
-        .into_response()
 }
 
-async fn not_found(State(hub): State<Arc<Hub>>, uri: Uri, headers: HeaderMap) -> Response {
-    hub.record(false, &uri, &headers, StatusCode::NOT_FOUND);
-    StatusCode::NOT_FOUND.into_response()
+/// A path's parameters after `prefix`: `n` non-empty segments, the last one holding the
+/// rest of the path, slashes and all (a router's `{param}`s and `{*rest}`).
+fn params<'a>(path: &'a str, prefix: &str, n: usize) -> Option<Vec<&'a str>> {
+    let params: Vec<&str> = path.strip_prefix(prefix)?.splitn(n, '/').collect();
+    (params.len() == n && params.iter().all(|p| !p.is_empty())).then_some(params)
+}
+
+/// `{rev}/{*path}`: a revision and the path after it, both non-empty, decoded.
+fn rev_and_path(rest: &str) -> Option<(String, String)> {
+    let (rev, path) = rest.split_once('/')?;
+    (!rev.is_empty() && !path.is_empty())
+        .then(|| (httpd::percent_decode(rev), httpd::percent_decode(path)))
+}
+
+/// The Hub's API (revision, tree) and its file downloads (resolve); anything else is a
+/// logged 404.
+fn hub_answer(hub: &Arc<Hub>, request: &Request) -> Response {
+    let (uri, headers) = (request.uri(), request.headers());
+    let decode = httpd::percent_decode;
+    let get = request.method() == http::Method::GET;
+    let api = params(uri.path(), "/api/datasets/", 4).filter(|_| get);
+    let files = params(uri.path(), "/datasets/", 4).filter(|_| get);
+    let answer = match (api.as_deref(), files.as_deref()) {
+        (Some([owner, name, "revision", rev]), _) => Some(revision(
+            hub,
+            &decode(owner),
+            &decode(name),
+            &decode(rev),
+            uri,
+            headers,
+        )),
+        (Some([owner, name, "tree", rest]), _) => rev_and_path(rest).map(|(rev, path)| {
+            tree(
+                hub,
+                &decode(owner),
+                &decode(name),
+                &rev,
+                &path,
+                uri,
+                headers,
+            )
+        }),
+        (_, Some([owner, name, "resolve", rest])) => rev_and_path(rest).map(|(rev, path)| {
+            resolve(
+                hub,
+                &decode(owner),
+                &decode(name),
+                &rev,
+                &path,
+                uri,
+                headers,
+            )
+        }),
+        _ => None,
+    };
+    answer.unwrap_or_else(|| not_found(hub, uri, headers))
+}
+
+/// The CDN's `/blobs/{sha}`; anything else is a logged 404.
+fn cdn_answer(hub: &Arc<Hub>, request: &Request) -> Response {
+    let (uri, headers) = (request.uri(), request.headers());
+    match params(uri.path(), "/blobs/", 1).as_deref() {
+        Some([sha]) if !sha.contains('/') && request.method() == http::Method::GET => {
+            blob(hub, &httpd::percent_decode(sha), uri, headers)
+        }
+        _ => not_found(hub, uri, headers),
+    }
+}
+
+fn not_found(hub: &Hub, uri: &Uri, headers: &HeaderMap) -> Response {
+    hub.record(false, uri, headers, StatusCode::NOT_FOUND);
+    httpd::status(StatusCode::NOT_FOUND)
 }
 
 fn known_repo(owner: &str, name: &str) -> Option<Response> {
@@ -410,43 +444,47 @@ fn known_repo(owner: &str, name: &str) -> Option<Response> {
     })
 }
 
-async fn revision(
-    State(hub): State<Arc<Hub>>,
-    Path((owner, name, rev)): Path<(String, String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
+fn revision(
+    hub: &Hub,
+    owner: &str,
+    name: &str,
+    rev: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
 ) -> Response {
     let response = hub
-        .gate(&headers)
-        .or_else(|| known_repo(&owner, &name))
+        .gate(headers)
+        .or_else(|| known_repo(owner, name))
         .unwrap_or_else(|| {
             if rev == "main" || rev == COMMIT {
-                axum::Json(json!({ "id": REPO, "sha": COMMIT, "private": false })).into_response()
+                let revision = json!({ "id": REPO, "sha": COMMIT, "private": false });
+                httpd::json(StatusCode::OK, &revision)
             } else {
                 error(StatusCode::NOT_FOUND, "RevisionNotFound", "Invalid rev id")
             }
         });
-    hub.record(false, &uri, &headers, response.status());
+    hub.record(false, uri, headers, response.status());
     response
 }
 
-async fn tree(
-    State(hub): State<Arc<Hub>>,
-    Path((owner, name, rev, path)): Path<(String, String, String, String)>,
-    Query(query): Query<HashMap<String, String>>,
-    uri: Uri,
-    headers: HeaderMap,
+fn tree(
+    hub: &Hub,
+    owner: &str,
+    name: &str,
+    rev: &str,
+    path: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
 ) -> Response {
+    let query = |key| httpd::query_value(uri.query(), key);
     let response = hub
-        .gate(&headers)
-        .or_else(|| known_repo(&owner, &name))
+        .gate(headers)
+        .or_else(|| known_repo(owner, name))
         .unwrap_or_else(|| {
             if rev != COMMIT && rev != "main" {
                 return error(StatusCode::NOT_FOUND, "RevisionNotFound", "Invalid rev id");
             }
-            let recursive = query
-                .get("recursive")
-                .is_some_and(|r| r == "true" || r == "True");
+            let recursive = query("recursive").is_some_and(|r| r == "true" || r == "True");
             let mut entries = hub.entries(path.trim_end_matches('/'), recursive);
             if entries.is_empty() {
                 return error(
@@ -456,13 +494,10 @@ async fn tree(
                 );
             }
             entries.extend(hub.faults.lock().unwrap().inject.iter().cloned());
-            let cursor: usize = query
-                .get("cursor")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(0);
+            let cursor: usize = query("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
             let end = (cursor + hub.page_size).min(entries.len());
             let page = entries[cursor.min(end)..end].to_vec();
-            let mut response = axum::Json(page).into_response();
+            let mut response = httpd::json(StatusCode::OK, &page);
             if end < entries.len() {
                 let base = hub.hub_base.lock().unwrap().clone();
                 let next = format!(
@@ -475,54 +510,53 @@ async fn tree(
             }
             response
         });
-    hub.record(false, &uri, &headers, response.status());
+    hub.record(false, uri, headers, response.status());
     response
 }
 
-async fn resolve(
-    State(hub): State<Arc<Hub>>,
-    Path((owner, name, rev, path)): Path<(String, String, String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
+fn resolve(
+    hub: &Arc<Hub>,
+    owner: &str,
+    name: &str,
+    rev: &str,
+    path: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
 ) -> Response {
     let response = hub
-        .gate(&headers)
-        .or_else(|| known_repo(&owner, &name))
+        .gate(headers)
+        .or_else(|| known_repo(owner, name))
         .or_else(|| hub.rate_limited())
         .unwrap_or_else(|| {
             if rev != COMMIT && rev != "main" {
                 return error(StatusCode::NOT_FOUND, "RevisionNotFound", "Invalid rev id");
             }
-            if !hub.files.contains_key(&path) {
+            if !hub.files.contains_key(path) {
                 return error(StatusCode::NOT_FOUND, "EntryNotFound", "Entry not found");
             }
-            if hub.faults.lock().unwrap().fail_first.remove(&path) {
-                return (StatusCode::INTERNAL_SERVER_ERROR, "try again").into_response();
+            if hub.faults.lock().unwrap().fail_first.remove(path) {
+                return httpd::text(StatusCode::INTERNAL_SERVER_ERROR, "try again");
             }
-            if is_lfs(&path) {
-                let sha = hex::<Sha256>(&hub.files[&path], b"");
+            if is_lfs(path) {
+                let sha = hex::<Sha256>(&hub.files[path], b"");
                 let cdn = hub.cdn_base.lock().unwrap().clone();
                 let location = format!("{cdn}/blobs/{sha}?expires=1999999999&signature=abc");
-                return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+                let found = httpd::status(StatusCode::FOUND);
+                return with_header(found, header::LOCATION, &location);
             }
-            hub.serve(&path, &headers)
+            hub.serve(path, headers)
         });
-    hub.record(false, &uri, &headers, response.status());
+    hub.record(false, uri, headers, response.status());
     response
 }
 
-async fn blob(
-    State(hub): State<Arc<Hub>>,
-    Path(sha): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let response = match hub.by_sha256.get(&sha) {
+fn blob(hub: &Arc<Hub>, sha: &str, uri: &Uri, headers: &HeaderMap) -> Response {
+    let response = match hub.by_sha256.get(sha) {
         Some(path) if uri.query().is_some_and(|q| q.contains("signature=")) => {
-            hub.serve(&path.clone(), &headers)
+            hub.serve(&path.clone(), headers)
         }
-        _ => StatusCode::FORBIDDEN.into_response(),
+        _ => httpd::status(StatusCode::FORBIDDEN),
     };
-    hub.record(true, &uri, &headers, response.status());
+    hub.record(true, uri, headers, response.status());
     response
 }

@@ -6,9 +6,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use http::{Method, StatusCode};
+use liveclin_net::httpd::{self, Request, Response};
 use liveclin_net::mock::MockConfig;
 use liveclin_net::vision::checks::url_colours;
 use liveclin_net::vision::picture::look;
@@ -24,21 +23,30 @@ struct PictureServer {
     _runtime: tokio::runtime::Runtime,
 }
 
-type Served = (PathBuf, Arc<Mutex<Vec<String>>>);
+/// `GET /{file}`: the file's bytes as a PNG, or a 404.
+async fn serve_file(
+    dir: PathBuf,
+    requested: Arc<Mutex<Vec<String>>>,
+    request: Request,
+) -> Response {
+    let file = match request.uri().path().strip_prefix('/') {
+        Some(file) if !file.is_empty() && !file.contains('/') => httpd::percent_decode(file),
+        _ => return httpd::status(StatusCode::NOT_FOUND),
+    };
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return httpd::method_not_allowed("GET,HEAD");
+    }
+    requested.lock().unwrap().push(file.clone());
+    match tokio::fs::read(dir.join(file)).await {
+        Ok(bytes) => httpd::with_type(StatusCode::OK, "image/png", bytes),
+        Err(_) => httpd::status(StatusCode::NOT_FOUND),
+    }
+}
 
 fn picture_server(dir: &std::path::Path) -> PictureServer {
-    let serve = |State((dir, requested)): State<Served>, Path(file): Path<String>| async move {
-        requested.lock().unwrap().push(file.clone());
-        match tokio::fs::read(dir.join(file)).await {
-            Ok(bytes) => ([(header::CONTENT_TYPE, "image/png")], bytes).into_response(),
-            Err(_) => StatusCode::NOT_FOUND.into_response(),
-        }
-    };
-    let requested = Arc::default();
-    let app = axum::Router::new()
-        .route("/{file}", axum::routing::get(serve))
-        .with_state((dir.to_path_buf(), Arc::clone(&requested)));
-    let server = serve_local(app);
+    let requested: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (dir, files) = (dir.to_path_buf(), Arc::clone(&requested));
+    let server = serve_local(move |request| serve_file(dir.clone(), files.clone(), request));
     PictureServer {
         base: server.root,
         requested,

@@ -3,10 +3,12 @@
 //! resumable (`engine`, with the run's files in `runfiles` and `shard` for several
 //! machines), the Hugging Face Hub download (`hub`), the model-server launcher (`serve`),
 //! the vision checks (`vision`) and the mock model used by the demo and the tests
-//! (`mock`). Built on `liveclin-core`; knows nothing of the command line.
+//! (`mock`, served by `httpd`, which serves the tests' own servers too). Built on
+//! `liveclin-core`; knows nothing of the command line.
 
 pub mod client;
 pub mod engine;
+pub mod httpd;
 pub mod hub;
 pub mod mock;
 pub mod runfiles;

@@ -478,10 +478,7 @@ mod tests {
         };
         let client = HubClient::new(Hub::new(&args).unwrap(), ProgressBar::hidden()).unwrap();
         let body = format!(r#"{{"error":"bad token: Bearer {token}"}}"#);
-        let answer = axum::http::Response::builder()
-            .status(401)
-            .body(body)
-            .unwrap();
+        let answer = http::Response::builder().status(401).body(body).unwrap();
         let error = client.refused(Response::from(answer), "cannot list").await;
         let error = format!("{error:#}");
         assert!(error.contains("(bad token: Bearer ***)"), "{error}");

@@ -11,9 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
 use super::{Mock, error, hash};
@@ -21,6 +19,7 @@ use crate::engine::batch::wire::{
     BatchObject, BatchPage, BatchStatus, CHAT_ENDPOINT, CreateBatch, EXPIRED, RequestCounts,
     RequestLine, ResultError, ResultLine, ResultResponse,
 };
+use crate::httpd::{self, Response};
 
 /// What the mock's batches did, for tests (in `Stats`).
 #[derive(Debug, Default, Clone, Serialize)]
@@ -65,12 +64,12 @@ impl Batches {
 }
 
 /// `POST /v1/batches`.
-pub(crate) async fn create(
-    State(mock): State<Arc<Mock>>,
-    headers: HeaderMap,
-    axum::Json(create): axum::Json<CreateBatch>,
-) -> Response {
-    if let Some(refused) = mock.refuse_key(&headers) {
+pub(super) fn create(mock: &Arc<Mock>, headers: &HeaderMap, body: &[u8]) -> Response {
+    let create: CreateBatch = match httpd::json_body(headers, body) {
+        Ok(create) => create,
+        Err(refused) => return refused.into(),
+    };
+    if let Some(refused) = mock.refuse_key(headers) {
         return refused;
     }
     if create.endpoint != CHAT_ENDPOINT {
@@ -144,8 +143,13 @@ pub(crate) async fn create(
             input_file_id: batch.input_file_id.clone(),
             requests: requests.len(),
         });
-    tokio::spawn(process(mock.clone(), batch.id.clone(), headers, requests));
-    (StatusCode::OK, axum::Json(batch)).into_response()
+    tokio::spawn(process(
+        mock.clone(),
+        batch.id.clone(),
+        headers.clone(),
+        requests,
+    ));
+    httpd::json(StatusCode::OK, &batch)
 }
 
 /// Answers a batch's requests after the processing delay, then writes its files.
@@ -177,7 +181,7 @@ async fn process(mock: Arc<Mock>, id: String, headers: HeaderMap, requests: Vec<
         }
         let response = mock.chat(&headers, &body).await;
         let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        let bytes = httpd::collect(response.into_body(), usize::MAX)
             .await
             .unwrap_or_default();
         let body = serde_json::from_slice(&bytes)
@@ -253,9 +257,9 @@ impl Mock {
 }
 
 /// `GET /v1/batches/{id}`.
-pub(crate) async fn retrieve(State(mock): State<Arc<Mock>>, Path(id): Path<String>) -> Response {
-    match mock.batches.get(&id) {
-        Some(batch) => (StatusCode::OK, axum::Json(batch)).into_response(),
+pub(super) fn retrieve(mock: &Mock, id: &str) -> Response {
+    match mock.batches.get(id) {
+        Some(batch) => httpd::json(StatusCode::OK, &batch),
         None => error(
             StatusCode::NOT_FOUND,
             &format!("No such Batch object: {id}"),
@@ -263,17 +267,18 @@ pub(crate) async fn retrieve(State(mock): State<Arc<Mock>>, Path(id): Path<Strin
     }
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct ListQuery {
-    after: Option<String>,
-    limit: Option<usize>,
-}
-
 /// `GET /v1/batches`: newest first, paged with `after` and `limit` (default 20).
-pub(crate) async fn list(
-    State(mock): State<Arc<Mock>>,
-    Query(query): Query<ListQuery>,
-) -> Response {
+pub(super) fn list(mock: &Mock, query: Option<&str>) -> Response {
+    let limit = match httpd::query_value(query, "limit").map(|l| l.parse::<usize>()) {
+        None => None,
+        Some(Ok(limit)) => Some(limit),
+        Some(Err(e)) => {
+            return httpd::text(
+                StatusCode::BAD_REQUEST,
+                format!("Failed to deserialize query string: {e}"),
+            );
+        }
+    };
     let all: Vec<BatchObject> = mock
         .batches
         .list
@@ -283,16 +288,15 @@ pub(crate) async fn list(
         .rev()
         .cloned()
         .collect();
-    let start = query
-        .after
+    let start = httpd::query_value(query, "after")
         .and_then(|after| all.iter().position(|b| b.id == after).map(|i| i + 1))
         .unwrap_or(0);
-    let limit = query.limit.unwrap_or(20).clamp(1, 100);
+    let limit = limit.unwrap_or(20).clamp(1, 100);
     let data: Vec<BatchObject> = all.iter().skip(start).take(limit).cloned().collect();
     let page = BatchPage {
         has_more: start + data.len() < all.len(),
         last_id: data.last().map(|b| b.id.clone()),
         data,
     };
-    (StatusCode::OK, axum::Json(page)).into_response()
+    httpd::json(StatusCode::OK, &page)
 }

@@ -3,15 +3,14 @@
 //! stored here too. Every file created is logged in `Stats::batch`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use http::{HeaderMap, StatusCode, header};
 
 use super::{Mock, error};
 use crate::engine::batch::wire::FileObject;
+use crate::httpd::{self, Response};
 
 /// The files the mock holds.
 #[derive(Default)]
@@ -40,12 +39,8 @@ impl Files {
 }
 
 /// `POST /v1/files`.
-pub(crate) async fn upload(
-    State(mock): State<Arc<Mock>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(refused) = mock.refuse_key(&headers) {
+pub(super) fn upload(mock: &Mock, headers: &HeaderMap, body: Bytes) -> Response {
+    if let Some(refused) = mock.refuse_key(headers) {
         return refused;
     }
     let boundary = headers
@@ -73,18 +68,13 @@ pub(crate) async fn upload(
         .batch
         .files_uploaded
         .push(object.id.clone());
-    (StatusCode::OK, axum::Json(object)).into_response()
+    httpd::json(StatusCode::OK, &object)
 }
 
 /// `GET /v1/files/{id}/content`.
-pub(crate) async fn content(State(mock): State<Arc<Mock>>, Path(id): Path<String>) -> Response {
-    match mock.files.content(&id) {
-        Some(content) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            content,
-        )
-            .into_response(),
+pub(super) fn content(mock: &Mock, id: &str) -> Response {
+    match mock.files.content(id) {
+        Some(content) => httpd::with_type(StatusCode::OK, "application/octet-stream", content),
         None => error(StatusCode::NOT_FOUND, &format!("No such File object: {id}")),
     }
 }

@@ -15,6 +15,7 @@
 mod batch;
 mod files;
 pub mod ratelimit;
+mod routes;
 mod usage;
 
 pub use batch::{BatchLog, CreatedBatch};
@@ -25,14 +26,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine as _;
+use http::{HeaderMap, StatusCode, header};
 use serde_json::{Value, json};
 
+use crate::httpd::{self, Response};
 use crate::vision::picture::{self, Look};
 use liveclin_core::cost::picture::ImageTokens;
 use liveclin_core::cost::tokens::Counter;
@@ -396,7 +394,7 @@ impl Mock {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
                 }
                 "malformed" => {
-                    return (StatusCode::OK, "{\"choices\": [ (injected)").into_response();
+                    return httpd::text(StatusCode::OK, "{\"choices\": [ (injected)");
                 }
                 "empty" => return self.reply(&request, String::new()),
                 _ => {}
@@ -530,7 +528,16 @@ impl Mock {
         if let Some(usage) = usage {
             body["usage"] = usage.to_value();
         }
-        (StatusCode::OK, axum::Json(body)).into_response()
+        httpd::json(StatusCode::OK, &body)
+    }
+
+    /// `GET /v1/models`: the one model it serves.
+    fn models(&self) -> Value {
+        let mut model = json!({"id": self.config.model, "object": "model"});
+        if let Some(context) = self.config.context_length {
+            model["max_model_len"] = json!(context);
+        }
+        json!({"object": "list", "data": [model]})
     }
 }
 
@@ -627,7 +634,7 @@ fn describe(question: PictureQuestion, looks: &[Result<Look, String>]) -> String
 fn error(status: StatusCode, message: &str) -> Response {
     let body =
         json!({"error": {"message": message, "type": "mock_error", "code": status.as_u16()}});
-    (status, axum::Json(body)).into_response()
+    httpd::json(status, &body)
 }
 
 /// The user-message contents of a well-formed request, or what is wrong with it.
@@ -731,44 +738,17 @@ fn hash(parts: &[&str]) -> u64 {
     h
 }
 
-/// The mock's HTTP routes.
-pub(crate) fn router(mock: Arc<Mock>) -> Router {
-    Router::new()
-        .route(
-            "/v1/chat/completions",
-            post(|State(m): State<Arc<Mock>>, headers: HeaderMap, body: axum::body::Bytes| async move {
-                m.limited_chat(&headers, &body).await
-            }),
-        )
-        .route(
-            "/v1/models",
-            get(|State(m): State<Arc<Mock>>| async move {
-                let mut model = json!({"id": m.config.model, "object": "model"});
-                if let Some(context) = m.config.context_length {
-                    model["max_model_len"] = json!(context);
-                }
-                axum::Json(json!({"object": "list", "data": [model]}))
-            }),
-        )
-        .route("/v1/files", post(files::upload))
-        .route("/v1/files/{id}/content", get(files::content))
-        .route("/v1/batches", post(batch::create).get(batch::list))
-        .route("/v1/batches/{id}", get(batch::retrieve))
-        .route("/v1/mock/stats", get(|State(m): State<Arc<Mock>>| async move { axum::Json(m.stats()) }))
-        .with_state(mock)
-}
-
-/// Serves the mock on 127.0.0.1:`port` (0 picks a free port) until the task is dropped.
+/// Serves the mock on 127.0.0.1:`port` (0 picks a free port) until the task ends, with
+/// the request body limit it has always had.
 pub async fn start(
     mock: Arc<Mock>,
     port: u16,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
-    let app = router(mock);
-    let handle = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let handle = tokio::spawn(httpd::serve(listener, httpd::BODY_LIMIT, move |request| {
+        routes::answer(mock.clone(), request)
+    }));
     Ok((addr, handle))
 }
 

@@ -12,14 +12,14 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
 use liveclin_core::cost::tokens::Counter;
 
 use super::{Mock, error, usage};
 use crate::client::ratelimit::write_go_duration;
+use crate::httpd::Response;
 
 /// The limits the mock enforces.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,7 +83,7 @@ impl Bucket {
         for (kind, value) in values {
             let name = format!("x-ratelimit-{kind}-{}", self.name);
             headers.insert(
-                axum::http::HeaderName::try_from(name).expect("a valid header name"),
+                HeaderName::try_from(name).expect("a valid header name"),
                 HeaderValue::try_from(value).expect("a valid header value"),
             );
         }
