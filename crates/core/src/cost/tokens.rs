@@ -23,9 +23,7 @@ pub const REPLY_PRIMING: u64 = 3;
 /// Tokens of a text by o200k_base, the tokenizer of GPT-4o, GPT-4.1, GPT-5 and the
 /// o-series (its ranks are built into the binary; loaded once, on first use).
 pub fn text_tokens(text: &str) -> u64 {
-    tiktoken_rs::o200k_base_singleton()
-        .encode_ordinary(text)
-        .len() as u64
+    liveclin_o200k::count(text) as u64
 }
 
 /// Whether o200k_base is the model's own tokenizer (OpenAI's models since GPT-4o), judged
