@@ -319,4 +319,86 @@ mod tests {
             Some('C')
         );
     }
+
+    #[test]
+    fn shapes_added_from_the_development_corpora() {
+        let options = clinical();
+        let read = |reply: &str| extract(reply, &options).map(|(c, rule)| (c, rule));
+        let phrase = |c| Some((c, RobustRule::Phrase));
+        // Other scripts: full-width, circled numbers, Cyrillic and Arabic letters.
+        assert_eq!(read("答案：Ｃ"), phrase('C'));
+        assert_eq!(read("정답: ③ 설명"), phrase('C'));
+        assert_eq!(read("Ответ: В — вирусный"), phrase('B'));
+        assert_eq!(read("الإجابة الصحيحة هي (ج)"), phrase('C'));
+        assert_eq!(read("Chọn đáp án D."), phrase('D'));
+        assert_eq!(read("Doğru cevap: A şıkkı"), phrase('A'));
+        assert_eq!(read("Alternativa C."), phrase('C'));
+        // Corrections in passing, and going back.
+        assert_eq!(read("The answer is A—sorry, I mean B."), phrase('B'));
+        assert_eq!(
+            read("B at first. Then A. I'm going back to B."),
+            phrase('B')
+        );
+        assert_eq!(read("A — scratch that. B."), phrase('B'));
+        // Conditions and lists are not commitments; a forced choice is.
+        assert_eq!(read("If it crosses sutures, B; if not, A. Unclear."), None);
+        assert_eq!(
+            read("Possibly C; I'd go with C if forced to choose."),
+            phrase('C')
+        );
+        assert_eq!(
+            read("Each option:\nA. Viral - often\nB. Tuberculous - when\nC."),
+            None
+        );
+        assert_eq!(read("A is unlikely because of the CSF. B"), None);
+        // Lowercase letters with a gloss, an arrow or a verdict.
+        assert_eq!(read("answer - b (tuberculous)"), phrase('B'));
+        assert_eq!(read("lymphocytic csf -> b"), phrase('B'));
+        assert_eq!(read("e is wrong, a is right."), phrase('A'));
+        // JSON: a revised key wins, a list of probabilities is no answer.
+        assert_eq!(
+            read(r#"{"answer": "D", "revised_answer": "A"}"#),
+            Some(('A', RobustRule::Tagged))
+        );
+        assert_eq!(
+            read(r#"[{"option": "A", "p": 0.1}, {"option": "C", "p": 0.9}]"#),
+            None
+        );
+        // A tick beside one option.
+        assert_eq!(
+            read("| A | Viral | ✗ |\n| B | Tuberculous | ✓ |"),
+            Some(('B', RobustRule::Checked))
+        );
+        // The chosen option's line first, then why.
+        assert_eq!(
+            read("B. Tuberculous meningitis\n\nNot viral (A): the glucose is low."),
+            Some(('B', RobustRule::OptionLine))
+        );
+        // Cut off inside the one option being named; cut off while weighing one.
+        assert_eq!(
+            read("The most likely diagnosis is tuberculous menin"),
+            Some(('B', RobustRule::CutOff))
+        );
+        assert_eq!(read("Comparing with viral meningitis (A), which"), None);
+        // Answers left inside reasoning count in words only.
+        assert_eq!(
+            read("<think>It fits. The answer is B.</think>"),
+            phrase('B')
+        );
+        assert_eq!(read("<think>Viral meningitis? Or not?</think>"), None);
+        // An option named by its text among others: the one affirmed.
+        assert_eq!(
+            read("Viral meningitis was considered; the diagnosis is tuberculous meningitis."),
+            Some(('B', RobustRule::OptionText))
+        );
+        // A refusal that still answers after "however"; one that does not.
+        assert_eq!(
+            read("I cannot diagnose from one image. However, this fits tuberculous meningitis."),
+            Some(('B', RobustRule::OptionText))
+        );
+        assert_eq!(
+            read("I can't distinguish viral meningitis from the rest here."),
+            None
+        );
+    }
 }

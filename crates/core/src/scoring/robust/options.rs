@@ -107,20 +107,28 @@ pub(super) fn checked(text: &str) -> Option<char> {
 /// (laryngotracheobronchitis)"), a text inside a longer named text does not count on its
 /// own, and a text denied before or after ("not ...", "... is less likely") is no choice.
 pub(super) fn option_text(text: &str, options: &[Choice]) -> Option<char> {
-    match named_options(text, options).as_slice() {
-        [one] => Some(*one),
-        // Several named: the one the reply turns to last ("X and Y for diagnosis, but
-        // for prognosis Z") when it names only one there.
-        [_, _, ..] => match named_options(after_pivot(text), options).as_slice() {
+    let only = |named: Vec<(char, bool)>| -> Option<char> {
+        let mut letters: Vec<char> = named.iter().map(|(c, _)| *c).collect();
+        letters.dedup();
+        match letters.as_slice() {
             [one] => Some(*one),
             _ => None,
-        },
-        [] => None,
+        }
+    };
+    let named = named_options(text, options);
+    if let Some(one) = only(named.clone()) {
+        return Some(one);
     }
+    // Several named: the one said to be the diagnosis or the step ("The diagnosis is
+    // hepatitis A", "needle decompression is the immediate step"), else the one the
+    // reply turns to last ("X and Y for diagnosis, but for prognosis Z").
+    let affirmed = named.into_iter().filter(|(_, yes)| *yes).collect();
+    only(affirmed).or_else(|| only(named_options(after_pivot(text), options)))
 }
 
-/// The options named by their texts, in letter order.
-fn named_options(text: &str, options: &[Choice]) -> Vec<char> {
+/// The options named by their texts, in letter order, each with whether some mention of
+/// it affirms it.
+fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
     let reply = format!(" {} ", normalise(text));
     // Every occurrence of every option's text, as (letter, start, end).
     let mut found: Vec<(char, usize, usize)> = Vec::new();
@@ -144,7 +152,7 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<char> {
     }
     // An occurrence inside a longer option's occurrence ("meningitis" in "viral
     // meningitis") names nothing on its own; a negated one names no choice.
-    let mut chosen: Vec<char> = found
+    let mut chosen: Vec<(char, bool)> = found
         .iter()
         .filter(|(c, start, end)| {
             let inside = found
@@ -152,11 +160,53 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<char> {
                 .any(|(d, s, e)| d != c && s <= start && end <= e && e - s > end - start);
             !inside && !negated(&reply[..*start]) && !denied(&reply[*end - 1..])
         })
-        .map(|(c, _, _)| *c)
+        .map(|&(c, start, end)| (c, affirmed(&reply[..start], &reply[end - 1..])))
         .collect();
     chosen.sort_unstable();
-    chosen.dedup();
+    // One entry per letter, affirmed when any mention is.
+    chosen.dedup_by(|later, first| {
+        let same = later.0 == first.0;
+        first.1 |= same && later.1;
+        same
+    });
     chosen
+}
+
+/// Whether a mention of an option's text says it is the answer: after "the diagnosis
+/// is", "this is", "the answer is", "I would give", or before "is the immediate step",
+/// "is the answer", "is correct" (normalised text on both sides).
+fn affirmed(before: &str, after: &str) -> bool {
+    let before = before.trim_end();
+    [
+        " diagnosis is",
+        " answer is",
+        " this is",
+        " it is",
+        " is therefore",
+        " most likely",
+        " would give",
+        " would start",
+        " would choose",
+        " next step is",
+        " treatment is",
+        " cause is",
+        " confirm diagnosis of",
+    ]
+    .iter()
+    .any(|cue| before.ends_with(cue))
+        || [
+            " is immediate step",
+            " is first step",
+            " is next step",
+            " is answer",
+            " is correct",
+            " is most likely",
+            " is best",
+            " is diagnosis",
+            " is treatment of choice",
+        ]
+        .iter()
+        .any(|cue| after.starts_with(cue))
 }
 
 /// A reply cut off while it named its answer: it ends, unfinished, after a commitment
@@ -234,13 +284,29 @@ pub(super) fn hedged(text: &str) -> bool {
     static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
             r"(?i)\b(?:cannot|can't|can not|unable to|won't|will not|not able to)\s+(?:\w+\s+){0,2}",
-            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|select|be sure|provide)",
+            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|select|be sure|provide|commit|settle|resolve)",
             r"|\beither\b.{1,80}\bor\b|\bnot enough (?:information|data)|\binsufficient (?:information|data)",
             r"|\b(?:hard|difficult|impossible) to (?:say|tell|decide)|\bdepend(?:s|ing)? on\b",
+            r"|\bboth (?:remain|are|seem) (?:possible|plausible|reasonable)|\b(?:doesn't|does not|can't|cannot) resolve",
+            r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)",
+            // German, Spanish, Portuguese, French, Chinese, Japanese
+            r"|\bnicht (?:sicher|festlegen|entscheiden)|\bno (?:puedo|es posible) (?:determinar|decidir|elegir)",
+            r"|\bnão (?:posso|é possível) (?:determinar|decidir|escolher)|\bje ne peux pas|无法(?:确定|判断)|判断できません",
         ))
         .unwrap()
     });
-    HEDGE.is_match(after_pivot(text))
+    // "I can't diagnose this. However, ... sarcoidosis": what follows a strong turn counts.
+    static TURN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(?:however|that said|nonetheless|nevertheless|for (?:\w+ ){0,2}purposes?)\b",
+        )
+        .unwrap()
+    });
+    let after = TURN
+        .find_iter(text)
+        .last()
+        .map_or(text, |m| &text[m.end()..]);
+    HEDGE.is_match(after)
 }
 
 /// The text after its last turn of argument ("However, ...", "..., but ..."), where a
@@ -267,6 +333,8 @@ fn negated(before: &str) -> bool {
         " excluded",
         " rule out",
         " ruled out",
+        " against",
+        " wait for",
     ]
     .iter()
     .any(|n| before.trim_end().ends_with(n))

@@ -67,7 +67,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // "I'd go with B", "I would choose D", "Choose B.", "I'd say C", "I'll stay with C"
         format!(
-            r"(?i)\b(?:choose|chose|select|pick|go\s+with|going\s+with|opt\s+for|say|stay\s+with|staying\s+with|stick\s+with|sticking\s+with|settle\s+on)\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])"
+            r"(?i)\b(?:choose|chose|select|pick|go\s+with|going\s+with|opt\s+for|say|stay\s+with|staying\s+with|stick\s+with|sticking\s+with|settle\s+on|back\s+to|(?:i'?d|i\s+would|i'll|i\s+will)\s+answer)\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])"
         ),
         // Corrections in passing: "A—sorry, I mean B", "A... no wait, actually B"
         format!(
@@ -78,7 +78,9 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
             r"(?i)(?:\btherefore|\bthus|\bhence|\bso|\bi\.e\.|\bthat's|\bthat\s+is|\bwhich\s+is|\bcorresponds\s+to)\s*,?\s*(?:the\s+)?(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])[*)\]]*(?:[.,;:!]|\s*$)"
         ),
         // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
-        r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer)".to_string(),
+        r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better)".to_string(),
+        // "with B slightly more probable", "C much more likely"
+        r"\b([A-J])\)?\s+(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
         // "The most appropriate next step is E", "Preferred management is D", "Most likely diagnosis: A"
         format!(
             r"(?i)\b(?:best|most\s+appropriate|most\s+likely|preferred|correct)(?:\s+(?:next\s+|initial\s+)?(?:step|management|diagnosis|treatment|test|investigation|approach|option|choice|answer|guess))?\s*(?:(?:is|would\s+be)(?:\s+therefore)?\s*[:：]?|[:：]){deco}([A-J])"
@@ -89,11 +91,11 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // A reply that ends with "option b." / "Option D.", or an option named in
         // apposition: "..., option B;", "intubation, choice D, despite ..."
-        r"(?i)\b(?:option|choice)\s+\(?([A-J])\)?[.!]?\s*$|[,:]\s*(?:option|choice)\s+\(?([A-J])\)?[*)\]]*(?:[.;,!]|\s*$)".to_string(),
+        r"(?i)\b(?:option|choice)\s+\(?([A-J])\)?[.!]?\s*$|(?:[,:]|\s[\-–—])\s*(?:option|choice)\s+\(?([A-J])\)?[*)\]]*(?:[.;,!]|\s*$)|(?:^|[.!?]\s+)(?:option|choice)\s+\(?([A-J])\)?[.!]\s".to_string(),
         // A clause that ends in a bare letter: "..., B." / ": E." / " - D." / " — C — is" / "type b: b"
         r"(?:[,:：]|[ \t][\-–—])[ \t]*\**([A-Ja-j])\**[ \t]*(?:[.;]|$|[ \t][\-–—])".to_string(),
         // An arrow or a bold letter after "is" or a colon: "→ C", "is **B**", ": **D**", "fna → b"
-        r"(?:→|=>|->|\bis|[:：])\s*\*\*\s*(?:→\s*)?\(?([A-J])\)?\*\*|(?:→|=>)\s*\**\(?([A-Ja-j])\b".to_string(),
+        r"(?:→|➡\x{FE0F}?|⇒|=>|->|\bis|[:：])\s*\*\*\s*(?:→\s*)?\(?([A-J])\)?\*\*|(?:→|➡\x{FE0F}?|⇒|=>|->)\s*\**\(?([A-Ja-j])\b".to_string(),
         // A line that opens with a bold or dashed letter: "**E** — refer ...", "G — ..."
         r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\(?([A-J])\)?\s+[—–])".to_string(),
         // A reply that opens with its letter: "b, calcium gluconate first", "B, but A or D
@@ -101,12 +103,12 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*[,:—–-][ \t]+\S|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
         // Chinese, Japanese, Korean: "答案是C", "【答案】A", "正解はC"
         format!(
-            r"(?i)(?:答案|答え|正解|정답|選択|选择|选项|選|选)\s*[】\]]?\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
+            r"(?i)(?:答案|答え|正解|정답|답|選択|选择|选项|選|选)\s*[】\]]?\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
         ),
         // Spanish, Portuguese, French, German, Italian: "Risposta: A", "Réponse A.",
         // "a resposta correta é a letra E", "a resposta certa é E"
         format!(
-            r"(?i)\b(?:respuesta|resposta|réponse|reponse|antwort|risposta|opción|opcion)(?:\s+(?:correcta|correta|certa|cierta|final|finale|correcte|bonne|richtige|corretta|giusta))?\s*(?:es|é|est|ist|è|:|：)?\s*{article}{letter_word}(?:opción\s+|alternativa\s+|option\s+)?{deco}([A-J])"
+            r"(?i)\b(?:respuesta|resposta|réponse|reponse|antwort|risposta|opción|opcion|alternativa)(?:\s+(?:correcta|correta|certa|cierta|final|finale|correcte|bonne|richtige|corretta|giusta))?\s*(?:es|é|est|ist|è|:|：)?\s*{article}{letter_word}(?:opción\s+|alternativa\s+|option\s+)?{deco}([A-J])"
         ),
         // "la correcta es D", "a alternativa correta é a B", "la bonne réponse est C"
         format!(
@@ -120,11 +122,16 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         format!(
             r"(?i)\b(?:choisis|choisirais|choisir|elijo|elegiría|elegiria|escojo|escolho|escolheria|wähle|scelgo|sceglierei)\s+{article}(?:réponse\s+|respuesta\s+|resposta\s+|option\s+|opción\s+|alternativa\s+|antwort\s+)?{deco}([A-J])"
         ),
+        // Vietnamese, Turkish, Russian, Arabic, Indonesian, Polish, Dutch, Hindi: "Chọn đáp
+        // án B", "Doğru cevap: C şıkkı", "Ответ: B", "الإجابة الصحيحة هي (C)", "Jawaban: B"
+        format!(
+            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर)(?:\s+(?:đúng|là|doğru|правильный|الصحيحة|yang\s+benar|poprawna|juiste|सही))?\s*(?:là|hi|هي|adalah|is|:|：|—|-)?\s*(?:đáp\s+án\s+)?{deco}([A-J])"
+        ),
         // "Nicht B, sondern A", "no la B sino la D": the letter after the contrast wins
         format!(r"(?i)\b(?:sondern|sino|mais\s+plutôt|but\s+rather)\s+{article}{deco}([A-J])"),
         // A label, then markdown between it and the letter: "| **Answer** | **B** |",
         // "*Answer*: __B__", "### Answer: **D**"
-        r"(?i)\b(?:final\s+)?answer\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;]|$)".to_string(),
+        r"(?i)\b(?:(?:final\s+)?answer|best\s+fit|best\s+answer|verdict)\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;]|$)".to_string(),
         // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
         format!(
             r"(?i)\b(?:correct|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
@@ -132,7 +139,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
         // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
         format!(
-            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|leaning(?:\s+towards?)?|lean\s+towards?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b))"
+            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|lean(?:ing)?(?:\s+towards?)?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b|given\b|because\b|since\b|for\b|if\s+forced\b))"
         ),
         r"\b([A-J])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably))".to_string(),
         // What the reasoning leaves: "That leaves A as the best answer", "B as the answer"
@@ -142,17 +149,20 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // What the findings point to: "This matches option B (anti-Sm", "most consistent
         // with C", "making the answer C rather than A"
         format!(
-            r"(?i)\b(?:matches|match|suggests|indicates|consistent\s+with|points\s+to|favou?rs?|mak(?:es|ing)\s+(?:the\s+answer|it))\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])\b"
+            r"(?i)\b(?:matches|match|suggests|indicates|consistent\s+with|points\s+to|favou?rs?|mak(?:e|es|ing)\s+(?:the\s+answer|it|this))\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])\b"
         ),
+        // A reply that ends by naming what to treat with: "... stabilize first with A."
+        r"(?i)\bwith\s+(?:option\s+)?\(?([A-J])\)?[.!]?\s*$".to_string(),
         // A letter that ends a clause after "is": "the first drug is B, IM adrenaline"
         // ("could be A, could be C" is not a commitment)
         format!(r"(?-i:\b(?:is|are|(?:will|would|should|must)\s+be))\s+(?:option\s+|choice\s+)?{deco}(?-i:([A-J]))[*)\]]*(?:[.,;!]|\s*$)"),
         // A line that is only a letter, anywhere: "C" after a struck-through "~~B~~".
         r"(?m)^[ \t*_#>]*\(?([A-J])\)?[.)!]?[ \t*_]*$".to_string(),
         format!(r"(?i)\bpriority\s+is\s+(?:option\s+)?{deco}([A-J])\b"),
-        // A last sentence that is only a letter: "... teratogenic. B." (the stop is needed:
-        // "... lymphocytes. B" is a reply cut off while it went through the options)
-        r"[.!?][ \t]+\**\(?([A-J])\)?\**[.!]\s*$".to_string(),
+        // A last sentence that is only a letter: "... teratogenic. B.", "... vasa previa. C"
+        // (not when the sentence before went through the option before it: "A is unlikely
+        // because ... B" is a reply cut off while it went through the options)
+        r"[.!?][ \t]+\**\(?([A-J])\)?\**[.!]?\s*$".to_string(),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("robust patterns are valid"))
@@ -192,6 +202,7 @@ fn last_capture(re: &Regex, text: &str, allowed: &dyn Fn(char) -> bool) -> Optio
                 || starts_list(rest)
                 || conditional(before, rest)
                 || list_item(before, rest, c)
+                || after_sentence_on_previous_option(before, c)
             {
                 return None;
             }
@@ -291,6 +302,37 @@ pub(super) fn list_item(before: &str, rest: &str, c: char) -> bool {
     marks(previous, char::from_u32(code - 1)) || marks(next, char::from_u32(code + 1))
 }
 
+/// A letter that opens a sentence right after a sentence about the option before it ("A
+/// is unlikely because the CSF shows lymphocytes. B") is the next one being gone through,
+/// unless that sentence took the option back ("A — scratch that. B.").
+fn after_sentence_on_previous_option(before: &str, c: char) -> bool {
+    let trimmed = before.trim_end_matches([' ', '\t', '*', '(']);
+    if !trimmed.ends_with(['.', '!', '?']) {
+        return false;
+    }
+    let body = &trimmed[..trimmed.len() - 1];
+    let sentence = body
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(body, |i| &body[i + 1..])
+        .trim_start_matches([' ', '\t', '*', '(', '-']);
+    let Some(previous) = char::from_u32(u32::from(c.to_ascii_uppercase()) - 1) else {
+        return false;
+    };
+    let retracted = [
+        "scratch",
+        "wait",
+        "sorry",
+        "actually",
+        "i mean",
+        "correction",
+    ]
+    .iter()
+    .any(|w| sentence.to_lowercase().contains(w));
+    sentence.starts_with(previous)
+        && sentence[previous.len_utf8()..].starts_with([' ', ')', ',', ':'])
+        && !retracted
+}
+
 /// A letter that is an end of a range of options ("A-E", "(A–E)") names no option.
 fn in_range(before: &str, rest: &str) -> bool {
     let dash = |c: char| matches!(c, '-' | '–');
@@ -331,11 +373,12 @@ fn conditional(before: &str, rest: &str) -> bool {
     condition_before || condition_after
 }
 
-/// "A rare ..." or "I think ...": a capital A or I followed by a lowercase word.
+/// "A rare ..." or "I think ...": a capital A or I followed by a lowercase English word
+/// ("A şıkkı", Turkish for "option A", is not one).
 fn pronoun_or_article(rest: &str) -> bool {
     let mut chars = rest.chars();
     chars.next() == Some(' ')
-        && chars.next().is_some_and(|c| c.is_lowercase())
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && ![
             "because",
             "since",

@@ -22,10 +22,10 @@ pub(super) enum Source {
 /// that forgot to close the tag still ends with its answer). When nothing is left after
 /// a closed section, the section itself is read: a model that put its answer inside
 /// and stopped still answered. Struck-through markdown (`~~B~~`) is a retracted answer
-/// and is removed; full-width letters and digits (`答案：Ａ`) become ASCII.
+/// and is removed; letters written otherwise become Latin capitals ([`plain_letters`]).
 pub(super) fn final_text(reply: &str) -> (String, Source) {
     static STRUCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"~~[^~\n]*~~").unwrap());
-    let reply = ascii_width(reply);
+    let reply = plain_letters(reply);
     let reply = &*STRUCK.replace_all(&reply, "");
     static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?is)<(?:think|thinking|reasoning)>(.*?)</(?:think|thinking|reasoning)>")
@@ -56,14 +56,55 @@ pub(super) fn final_text(reply: &str) -> (String, Source) {
     }
 }
 
-/// Full-width ASCII forms (U+FF01..U+FF5E: `Ａ`, `（`, `：`) as their ASCII characters.
-fn ascii_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            wide @ 0xFF01..=0xFF5E => char::from_u32(wide - 0xFF01 + 0x21).unwrap_or(c),
-            _ => c,
-        })
-        .collect()
+/// Letters as Latin capitals where a reply writes them otherwise: full-width forms
+/// (`Ａ`, `（`, `：`), circled numbers (`③` is option C, as Korean and Japanese exams number
+/// them), and a Cyrillic or Arabic letter standing alone (`Ответ: В —`, `(ج)`). A Cyrillic
+/// letter that looks like a Latin one is read as that letter (`В` is B, `С` is C: a model
+/// answering in Russian types the option's letter in its own script); the others by their
+/// place in the alphabet (`Б` B, `Г` D, `Д` E), as are the Arabic ones (`أ ب ج د ه`).
+fn plain_letters(text: &str) -> String {
+    // The Arabic fifth letter is often written with a joining stroke: `هـ`.
+    let chars: Vec<char> = text.replace("هـ", "ه").chars().collect();
+    // Alone: no letter on either side, and no word of its own script right after it
+    // ("В случае" is the preposition "in").
+    let alone = |i: usize| {
+        let letter = |j: Option<&char>| j.is_some_and(|c| c.is_alphabetic());
+        let next_word = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+        !letter(i.checked_sub(1).and_then(|j| chars.get(j)))
+            && !letter(chars.get(i + 1))
+            && !next_word.is_some_and(|c| c.is_alphabetic() && !c.is_ascii())
+    };
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\u{FF01}'..='\u{FF5E}' => {
+                out.push(char::from_u32(u32::from(c) - 0xFF01 + 0x21).unwrap_or(c));
+            }
+            '①'..='⑩' => {
+                let letter = char::from_u32(u32::from('A') + u32::from(c) - u32::from('①'));
+                out.push('(');
+                out.extend(letter);
+                out.push(')');
+            }
+            _ => match (alone(i), other_script_letter(c)) {
+                (true, Some(latin)) => out.push(latin),
+                _ => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+/// The Latin option letter a Cyrillic or Arabic letter stands for.
+fn other_script_letter(c: char) -> Option<char> {
+    Some(match c {
+        'А' | 'أ' | 'ا' => 'A',
+        'В' | 'Б' | 'ب' => 'B',
+        'С' | 'ج' => 'C',
+        'Г' | 'د' => 'D',
+        'Е' | 'Д' | 'ه' => 'E',
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -89,5 +130,10 @@ mod tests {
         );
         assert_eq!(read("~~B~~ C").0, " C");
         assert_eq!(read("答案：Ａ（Ｂ）").0, "答案:A(B)");
+        assert_eq!(read("정답: ③").0, "정답: (C)");
+        assert_eq!(read("Ответ: В — выпот").0, "Ответ: B — выпот");
+        assert_eq!(read("В случае").0, "В случае");
+        assert_eq!(read("هي (ج) الشريان").0, "هي (C) الشريان");
+        assert_eq!(read("(هـ)").0, "(E)");
     }
 }
