@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn shapes_added_from_the_development_corpora() {
         let options = clinical();
-        let read = |reply: &str| extract(reply, &options).map(|(c, rule)| (c, rule));
+        let read = |reply: &str| extract(reply, &options);
         let phrase = |c| Some((c, RobustRule::Phrase));
         // Other scripts: full-width, circled numbers, Cyrillic and Arabic letters.
         assert_eq!(read("答案：Ｃ"), phrase('C'));
