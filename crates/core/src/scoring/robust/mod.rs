@@ -83,51 +83,74 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
         }
     };
     let (text, source) = reasoning::final_text(reply);
+    let found = read(&text, source, options, &allowed);
+    // A short answer part that commits to nothing ("The answer is..." cut off): the
+    // answer its reasoning gave in so many words, if any.
+    let short = text.split_whitespace().count() <= 6;
+    if found.is_some() || source != Source::Answer || !short || options::hedged(&text) {
+        return found;
+    }
+    let inside = reasoning::last_section(reply)?;
+    read(&inside, Source::ReasoningOnly, options, &allowed)
+}
+
+/// Reads one text, with the rules its source allows.
+fn read(
+    text: &str,
+    source: Source,
+    options: &[Choice],
+    allowed: &dyn Fn(char) -> bool,
+) -> Option<(char, RobustRule)> {
     let letter = |c: char| allowed(c).then(|| c.to_ascii_uppercase());
-    if let Some(c) = boxed::boxed(&text).into_iter().rev().find_map(letter) {
+    if let Some(c) = boxed::boxed(text).into_iter().rev().find_map(letter) {
         return Some((c, RobustRule::Boxed));
     }
-    if let Some(c) = phrases::tagged(&text, &allowed) {
+    if let Some(c) = phrases::tagged(text, allowed) {
         return Some((c, RobustRule::Tagged));
     }
     // A reasoning section the model never closed, broken off mid-sentence: it never
     // got to its answer.
-    if source == Source::UnclosedReasoning && options::broke_off(&text) {
+    if source == Source::UnclosedReasoning && options::broke_off(text) {
         return None;
     }
-    let phrase = phrases::phrase(&text, &allowed).map(|(at, c)| (at, c, RobustRule::Phrase));
-    let line = final_line(&text)
+    let phrase = phrases::phrase(text, allowed).map(|(at, c)| (at, c, RobustRule::Phrase));
+    let line = final_line(text)
         .filter(|(_, c)| allowed(*c))
         .map(|(at, c)| (at, c, RobustRule::FinalLine));
-    let option_line = match options::option_line(&text, options) {
+    let option_line = match options::option_line(text, options) {
         Some(Line::Chosen(at, c)) if allowed(c) => Some((at, c, RobustRule::OptionLine)),
         Some(Line::Conflict) => return None,
         _ => None,
     };
-    if let Some((_, c, rule)) = [phrase, line, option_line]
+    if let Some((at, c, rule)) = [phrase, line, option_line]
         .into_iter()
         .flatten()
         .max_by_key(|(at, _, _)| *at)
     {
+        // "... V/Q would be better: C. But ... I'm not sure which the question wants":
+        // what follows takes the commitment back.
+        if options::undecided(&text[at..]) {
+            return None;
+        }
         return Some((c.to_ascii_uppercase(), rule));
     }
-    if let Some(c) = options::checked(&text).and_then(letter) {
+    if let Some(c) = options::checked(text, options).and_then(letter) {
         return Some((c, RobustRule::Checked));
     }
     // Reasoning read as the answer commits only in so many words: an option it merely
     // names was one being weighed.
-    if source != Source::Answer || options::hedged(&text) {
+    if source != Source::Answer || options::hedged(text) {
         return None;
     }
-    if !options::broke_off(&text) {
-        if let Some(c) = sole_mention(&text, &allowed) {
+    if !options::broke_off(text) {
+        if let Some(c) = sole_mention(text, allowed) {
             return Some((c, RobustRule::SoleMention));
         }
-        if let Some(c) = options::option_text(&text, options) {
+        if let Some(c) = options::option_text(text, options) {
             return Some((c, RobustRule::OptionText));
         }
     }
-    options::cut_off_text(&text, options)
+    options::cut_off_text(text, options)
         .and_then(letter)
         .map(|c| (c, RobustRule::CutOff))
 }
@@ -400,5 +423,67 @@ mod tests {
             read("I can't distinguish viral meningitis from the rest here."),
             None
         );
+    }
+
+    #[test]
+    fn shapes_added_from_heldout4() {
+        let options = clinical();
+        let read = |reply: &str| extract(reply, &options);
+        let phrase = |c| Some((c, RobustRule::Phrase));
+        // XML-like tags and more JSON keys.
+        assert_eq!(
+            read("<result><choice>B</choice><confidence>0.8</confidence></result>"),
+            Some(('B', RobustRule::Tagged))
+        );
+        assert_eq!(
+            read(r#"{"question_id": 3, "predicted_answer": "D"}"#),
+            Some(('D', RobustRule::Tagged))
+        );
+        // A letter opening the reply with its gloss; a lowercase verdict.
+        assert_eq!(read("C (recent travel)."), phrase('C'));
+        assert_eq!(read("a is my answer"), phrase('A'));
+        // Leaning with a gloss, tentatively, slightly.
+        assert_eq!(read("Likely B (tuberculous) – most common."), phrase('B'));
+        assert_eq!(read("Hard to be certain. B, tentatively."), phrase('B'));
+        assert_eq!(
+            read("Close call; I'd lean slightly towards D."),
+            phrase('D')
+        );
+        assert_eq!(read("The labs fit B."), phrase('B'));
+        assert_eq!(
+            read("My answer is A. Correction: I should have said D."),
+            phrase('D')
+        );
+        // A commitment taken back by what follows.
+        assert_eq!(
+            read("I'll go with B. Or C? I'm torn between B and C and can't settle it."),
+            None
+        );
+        // Reasoning: an answer that ends in a bare opening tag, a closing tag after the
+        // answer, and an answer part that says nothing.
+        assert_eq!(read("<think>It is B.</think>\n\n<think>"), phrase('B'));
+        assert_eq!(
+            read("<think>hmm</think>\nB. Tuberculous meningitis</think>"),
+            Some(('B', RobustRule::OptionLine))
+        );
+        assert_eq!(read("<think>So B.</think>\nThe answer is..."), phrase('B'));
+        // Option texts: plurals, glosses, the one affirmed, the one concluded with, a
+        // ticked line without its letter.
+        assert_eq!(
+            read("CSF shows lymphocytes; this is tuberculous (chronic) meningitis."),
+            Some(('B', RobustRule::OptionText))
+        );
+        assert_eq!(
+            read(
+                "Viral meningitis and meningitis in general were weighed. Only one fits: tuberculous meningitis."
+            ),
+            Some(('B', RobustRule::OptionText))
+        );
+        assert_eq!(
+            read("* ❌ Viral meningitis\n* ✅ **Tuberculous meningitis**"),
+            Some(('B', RobustRule::Checked))
+        );
+        // Hedges in other words.
+        assert_eq!(read("Viral meningitis or not: I'd give it 50/50."), None);
     }
 }

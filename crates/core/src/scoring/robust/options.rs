@@ -73,9 +73,20 @@ pub(super) fn option_line(text: &str, options: &[Choice]) -> Option<Line> {
     }
 }
 
+/// Whether the reply has option lines of two or more letters (`A. ...`, `D. ...`).
+fn listed_options(text: &str) -> bool {
+    let mut letters = text.lines().filter_map(|line| {
+        let caps = OPTION_LINE.captures(line.trim_end())?;
+        caps.get(1).or(caps.get(2))?.as_str().chars().next()
+    });
+    let first = letters.next();
+    letters.any(|c| Some(c) != first)
+}
+
 /// The one option marked as chosen in a list or table: a tick (✓ ✔ ✅ ☑), a checked box
-/// `[x]` or an arrow `←` on its line and on no other option's, and no cross on it.
-pub(super) fn checked(text: &str) -> Option<char> {
+/// `[x]` or an arrow `←` on its line and on no other option's, and no cross on it. The
+/// line names its option by letter, or by its text alone (`* ✅ **IV fluids**`).
+pub(super) fn checked(text: &str, options: &[Choice]) -> Option<char> {
     static ROW: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"^[\s>*_|#-]*(?:\d+[.)]\s*)?(?:\[[ xX]\]\s*)?[*_]*\(?([A-J])\)?[*_]*(?:[.):|\s]|$)",
@@ -88,7 +99,15 @@ pub(super) fn checked(text: &str) -> Option<char> {
     };
     let mut chosen = None;
     for line in text.lines() {
-        let Some(letter) = ROW.captures(line).and_then(|c| c[1].chars().next()) else {
+        let by_text = || match named_options(line, options).as_slice() {
+            [(one, _)] => Some(*one),
+            _ => None,
+        };
+        let Some(letter) = ROW
+            .captures(line)
+            .and_then(|c| c[1].chars().next())
+            .or_else(by_text)
+        else {
             continue;
         };
         if ticked(line) {
@@ -107,6 +126,10 @@ pub(super) fn checked(text: &str) -> Option<char> {
 /// (laryngotracheobronchitis)"), a text inside a longer named text does not count on its
 /// own, and a text denied before or after ("not ...", "... is less likely") is no choice.
 pub(super) fn option_text(text: &str, options: &[Choice]) -> Option<char> {
+    // A reply that lists the options' lines is going through them, not naming one.
+    if listed_options(text) {
+        return None;
+    }
     let only = |named: Vec<(char, bool)>| -> Option<char> {
         let mut letters: Vec<char> = named.iter().map(|(c, _)| *c).collect();
         letters.dedup();
@@ -123,13 +146,65 @@ pub(super) fn option_text(text: &str, options: &[Choice]) -> Option<char> {
     // hepatitis A", "needle decompression is the immediate step"), else the one the
     // reply turns to last ("X and Y for diagnosis, but for prognosis Z").
     let affirmed = named.into_iter().filter(|(_, yes)| *yes).collect();
-    only(affirmed).or_else(|| only(named_options(after_pivot(text), options)))
+    only(affirmed)
+        .or_else(|| only(named_options(after_pivot(text), options)))
+        .or_else(|| {
+            let concluded = !unfinished(text);
+            concluded
+                .then(|| only(named_options(last_sentence(text), options)))
+                .flatten()
+        })
+        .or_else(|| named_by_start(text, options))
+}
+
+/// The one option whose text a sentence's conclusion begins ("Most likely: acute angle
+/// closure." for "Acute angle-closure glaucoma", "...: iron deficiency." for "Iron
+/// deficiency anaemia"): the words after a colon or "is" up to the sentence's end, two
+/// words or more, the start of exactly one option's text and of no other.
+fn named_by_start(text: &str, options: &[Choice]) -> Option<char> {
+    static CONCLUSION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:[:：]|\bis)\s+([^.:;!?\n]{6,80})[.!]?\s*(?:$|\n)|(?:[:：]|\bis)\s+([^.:;!?\n]{6,80})[.!]\s")
+            .unwrap()
+    });
+    let mut found = Vec::new();
+    for caps in CONCLUSION.captures_iter(text) {
+        let said = normalise(caps.get(1).or(caps.get(2))?.as_str());
+        if said.split(' ').count() < 2 {
+            continue;
+        }
+        let mut starting = options
+            .iter()
+            .filter(|o| normalise(o.text).starts_with(&format!("{said} ")));
+        if let (Some(o), None) = (starting.next(), starting.next()) {
+            found.extend(o.letter.chars().next().map(|c| c.to_ascii_uppercase()));
+        }
+    }
+    found.dedup();
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// The reply's last sentence (or line), where a reply that went through the options
+/// states the one it concludes with ("Only one of these would explain it: X.").
+fn last_sentence(text: &str) -> &str {
+    let trimmed = text.trim_end().trim_end_matches(['.', '!', '*', ' ']);
+    trimmed
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(trimmed, |i| &trimmed[i + 1..])
 }
 
 /// The options named by their texts, in letter order, each with whether some mention of
 /// it affirms it.
 fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
-    let reply = format!(" {} ", normalise(text));
+    static GLOSS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\s*\([^()]*\)").unwrap());
+    // Read with its glosses and without: "secondary (central) hypothyroidism".
+    let reply = format!(
+        " {} | {} ",
+        normalise(text),
+        normalise(&GLOSS.replace_all(text, ""))
+    );
     // Every occurrence of every option's text, as (letter, start, end).
     let mut found: Vec<(char, usize, usize)> = Vec::new();
     for o in options {
@@ -172,12 +247,14 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
     chosen
 }
 
-/// Whether a mention of an option's text says it is the answer: after "the diagnosis
-/// is", "this is", "the answer is", "I would give", or before "is the immediate step",
-/// "is the answer", "is correct" (normalised text on both sides).
+/// Whether a mention of an option's text says it is the answer: as the complement of
+/// "is" ("the diagnosis is", "the first-line drug is", "this is"), after "I would give",
+/// or before "is the immediate step", "is the answer", "is correct" (normalised text on
+/// both sides).
 fn affirmed(before: &str, after: &str) -> bool {
     let before = before.trim_end();
     [
+        " is",
         " diagnosis is",
         " answer is",
         " this is",
@@ -283,12 +360,15 @@ pub(super) fn broke_off(text: &str) -> bool {
 pub(super) fn hedged(text: &str) -> bool {
     static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
-            r"(?i)\b(?:cannot|can't|can not|unable to|won't|will not|not able to)\s+(?:\w+\s+){0,2}",
-            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|select|be sure|provide|commit|settle|resolve)",
+            r"(?i)\b(?:cannot|can't|can not|unable to|won't|will not|not able to)\s+(?:\w+\s+){0,3}",
+            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|pick|select|be sure|provide|give|commit|settle|resolve)",
             r"|\beither\b.{1,80}\bor\b|\bnot enough (?:information|data)|\binsufficient (?:information|data)",
             r"|\b(?:hard|difficult|impossible) to (?:say|tell|decide)|\bdepend(?:s|ing)? on\b",
             r"|\bboth (?:remain|are|seem) (?:possible|plausible|reasonable)|\b(?:doesn't|does not|can't|cannot) resolve",
-            r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)",
+            r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)|\b50 ?[/-] ?50\b",
+            r"|\b(?:needed|required|necessary|enough) to (?:separate|distinguish|differentiate|tell|decide|choose)",
+            r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)",
+            r"|\bi (?:don't|do not) (?:feel|think) i should",
             // German, Spanish, Portuguese, French, Chinese, Japanese
             r"|\bnicht (?:sicher|festlegen|entscheiden)|\bno (?:puedo|es posible) (?:determinar|decidir|elegir)",
             r"|\bnão (?:posso|é possível) (?:determinar|decidir|escolher)|\bje ne peux pas|无法(?:确定|判断)|判断できません",
@@ -307,6 +387,20 @@ pub(super) fn hedged(text: &str) -> bool {
         .last()
         .map_or(text, |m| &text[m.end()..]);
     HEDGE.is_match(after)
+}
+
+/// Whether a text says the reply has not decided ("I'm torn between A and B", "I'm not
+/// sure which the question wants", "I can't settle this"): said after a commitment, it
+/// takes the commitment back.
+pub(super) fn undecided(text: &str) -> bool {
+    static UNDECIDED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(concat!(
+            r"(?i)\btorn between\b|\bnot sure which\b|\b(?:can't|cannot|can not) (?:settle|decide|choose|pick)\b",
+            r"|\bdon't think i can (?:settle|decide|choose)\b|\b50 ?[/-] ?50\b",
+        ))
+        .unwrap()
+    });
+    UNDECIDED.is_match(text)
 }
 
 /// The text after its last turn of argument ("However, ...", "..., but ..."), where a
@@ -379,9 +473,23 @@ pub(super) fn normalise(text: &str) -> String {
             "iv" => "intravenous".to_string(),
             "im" => "intramuscular".to_string(),
             "mri" => "magnetic resonance imaging".to_string(),
-            _ => w,
+            _ => singular(w),
         });
     words.collect::<Vec<_>>().join(" ")
+}
+
+/// A word without a plural `s` ("granulomas", "crystals"), leaving words whose `s` is
+/// not one ("class", "virus", "sepsis", "pancreas"). Crude, but applied to both sides.
+fn singular(word: String) -> String {
+    let keeps_s = ["ss", "us", "is", "os", "ys"]
+        .iter()
+        .any(|e| word.ends_with(e))
+        || ["pancreas", "atlas", "alias"].contains(&word.as_str());
+    if word.len() > 4 && word.ends_with('s') && !keeps_s {
+        word[..word.len() - 1].to_string()
+    } else {
+        word
+    }
 }
 
 #[cfg(test)]
@@ -403,11 +511,11 @@ mod tests {
 
     #[test]
     fn one_ticked_option_is_the_choice() {
-        assert_eq!(checked("- [x] A. One\n- [ ] B. Two"), Some('A'));
-        assert_eq!(checked("| A | One | ✗ |\n| B | Two | ✓ |"), Some('B'));
-        assert_eq!(checked("- A. One ❌\n- C. Three ✔️"), Some('C'));
-        assert_eq!(checked("- A. One ✓\n- C. Three ✔️"), None);
-        assert_eq!(checked("No ticks here"), None);
+        assert_eq!(checked("- [x] A. One\n- [ ] B. Two", &[]), Some('A'));
+        assert_eq!(checked("| A | One | ✗ |\n| B | Two | ✓ |", &[]), Some('B'));
+        assert_eq!(checked("- A. One ❌\n- C. Three ✔️", &[]), Some('C'));
+        assert_eq!(checked("- A. One ✓\n- C. Three ✔️", &[]), None);
+        assert_eq!(checked("No ticks here", &[]), None);
     }
 
     #[test]
@@ -444,6 +552,33 @@ mod tests {
                 &options
             ),
             Some('A')
+        );
+    }
+
+    #[test]
+    fn a_conclusion_that_begins_one_option_text_names_it() {
+        let options = choices(&[
+            ("A", "Iron deficiency anaemia"),
+            ("B", "Anaemia of chronic disease"),
+            ("D", "Acute angle-closure glaucoma"),
+        ]);
+        assert_eq!(
+            named_by_start("Low ferritin in a young woman: iron deficiency.", &options),
+            Some('A')
+        );
+        assert_eq!(
+            named_by_start("Most likely: acute angle closure. Treat now.", &options),
+            Some('D')
+        );
+        assert_eq!(named_by_start("The answer is anaemia.", &options), None);
+    }
+
+    #[test]
+    fn a_list_of_option_lines_names_no_option_by_text() {
+        let options = choices(&[("A", "Nitrofurantoin"), ("D", "Fosfomycin")]);
+        assert_eq!(
+            option_text("A. Nitrofurantoin\nD. Fosfomycin", &options),
+            None
         );
     }
 }

@@ -12,11 +12,11 @@ use regex::Regex;
 static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
     let keys = "answer|final_answer|revised_answer|corrected_answer|updated_answer|choice|\
                 selected_option|selected|option|letter|answer_letter|correct_option|\
-                correct_answer|prediction";
+                correct_answer|prediction|predicted_answer|predicted_option";
     let value =
         |q: &str| format!(r#"\[\s*{q}\(?([A-J])\)?{q}\s*\]|{q}\(?([A-J])\)?(?:[.)]\s[^{q}]*)?{q}"#);
     Regex::new(&format!(
-        r#"(?i)<answer>\s*[(\[]?([A-J])[)\].]?\s*</answer>|"({keys})"\s*:\s*(?:{})|'({keys})'\s*:\s*(?:{})"#,
+        r#"(?i)<(?:answer|final_answer|choice|option|letter|selected)>\s*[(\[]?([A-J])[)\].]?\s*</(?:answer|final_answer|choice|option|letter|selected)>|"({keys})"\s*:\s*(?:{})|'({keys})'\s*:\s*(?:{})"#,
         value("\""),
         value("'")
     ))
@@ -71,14 +71,14 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // Corrections in passing: "A—sorry, I mean B", "A... no wait, actually B"
         format!(
-            r"(?i)\b(?:i\s+mean|i\s+meant|meant\s+to\s+say|make\s+that|actually|no\s+wait|wait)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–-]|$))"
+            r"(?i)\b(?:i\s+mean|i\s+meant|meant\s+to\s+say|make\s+that|should\s+have\s+(?:said|chosen|picked|answered)|actually|no\s+wait|wait)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–-]|$))"
         ),
         // "Therefore, C.", "that's D.", "i.e. A.", "which is option D;" (the letter must end a clause)
         format!(
             r"(?i)(?:\btherefore|\bthus|\bhence|\bso|\bi\.e\.|\bthat's|\bthat\s+is|\bwhich\s+is|\bcorresponds\s+to)\s*,?\s*(?:the\s+)?(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])[*)\]]*(?:[.,;:!]|\s*$)"
         ),
         // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
-        r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better)".to_string(),
+        r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better|closest)".to_string(),
         // "with B slightly more probable", "C much more likely"
         r"\b([A-J])\)?\s+(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
         // "The most appropriate next step is E", "Preferred management is D", "Most likely diagnosis: A"
@@ -100,7 +100,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\(?([A-J])\)?\s+[—–])".to_string(),
         // A reply that opens with its letter: "b, calcium gluconate first", "B, but A or D
         // could also help"; a sentence that does: "B? No. C, because ..."
-        r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*[,:—–-][ \t]+\S|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
+        r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*(?:[,:—–-][ \t]+\S|\()|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
         // Chinese, Japanese, Korean: "答案是C", "【答案】A", "正解はC"
         format!(
             r"(?i)(?:答案|答え|正解|정답|답|選択|选择|选项|選|选)\s*[】\]]?\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
@@ -125,13 +125,13 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Vietnamese, Turkish, Russian, Arabic, Indonesian, Polish, Dutch, Hindi: "Chọn đáp
         // án B", "Doğru cevap: C şıkkı", "Ответ: B", "الإجابة الصحيحة هي (C)", "Jawaban: B"
         format!(
-            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर)(?:\s+(?:đúng|là|doğru|правильный|الصحيحة|yang\s+benar|poprawna|juiste|सही))?\s*(?:là|hi|هي|adalah|is|:|：|—|-)?\s*(?:đáp\s+án\s+)?{deco}([A-J])"
+            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर)(?:\s+(?:đúng|là|doğru|правильный|الصحيحة|yang\s+benar|poprawna|juiste|सही))?\s*(?:là|hi|هي|adalah|is|to|:|：|—|-)?\s*(?:đáp\s+án\s+)?{deco}([A-J])"
         ),
         // "Nicht B, sondern A", "no la B sino la D": the letter after the contrast wins
         format!(r"(?i)\b(?:sondern|sino|mais\s+plutôt|but\s+rather)\s+{article}{deco}([A-J])"),
         // A label, then markdown between it and the letter: "| **Answer** | **B** |",
         // "*Answer*: __B__", "### Answer: **D**"
-        r"(?i)\b(?:(?:final\s+)?answer|best\s+fit|best\s+answer|verdict)\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;]|$)".to_string(),
+        r"(?i)\b(?:(?:final\s+)?answer|best\s+fit|best\s+answer|verdict)\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;—–]|$)".to_string(),
         // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
         format!(
             r"(?i)\b(?:correct|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
@@ -139,9 +139,9 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
         // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
         format!(
-            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|lean(?:ing)?(?:\s+towards?)?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b|given\b|because\b|since\b|for\b|if\s+forced\b))"
+            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|lean(?:ing)?(?:\s+slightly)?(?:\s+towards?)?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:\s*\([^)\n]*\))?(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b|given\b|because\b|since\b|for\b|but\b|if\s+forced\b))"
         ),
-        r"\b([A-J])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably))".to_string(),
+        r"\b([A-Ja-j])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably|tentatively|i\s+think|i\s+guess|i\s+suppose|maybe))".to_string(),
         // What the reasoning leaves: "That leaves A as the best answer", "B as the answer"
         format!(
             r"(?i)\bleaves?\s+(?:us\s+with\s+)?(?:option\s+|choice\s+)?{deco}([A-J])\b|(?-i:\b([A-J]))\s+as\s+(?i:the\s+)?(?i:best|correct|right|most|only|answer|final)"
@@ -149,7 +149,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // What the findings point to: "This matches option B (anti-Sm", "most consistent
         // with C", "making the answer C rather than A"
         format!(
-            r"(?i)\b(?:matches|match|suggests|indicates|consistent\s+with|points\s+to|favou?rs?|mak(?:e|es|ing)\s+(?:the\s+answer|it|this))\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])\b"
+            r"(?i)\b(?:matches|match|fits?|suggests|indicates|consistent\s+with|points\s+to|favou?rs?|mak(?:e|es|ing)\s+(?:the\s+answer|it|this))\s+(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])\b"
         ),
         // A reply that ends by naming what to treat with: "... stabilize first with A."
         r"(?i)\bwith\s+(?:option\s+)?\(?([A-J])\)?[.!]?\s*$".to_string(),

@@ -5,6 +5,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// A closed reasoning section; group 1 is its text.
+static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?is)<(?:think|thinking|reasoning)>(.*?)</(?:think|thinking|reasoning)>").unwrap()
+});
+
 /// Where the text to read came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Source {
@@ -27,16 +32,29 @@ pub(super) fn final_text(reply: &str) -> (String, Source) {
     static STRUCK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"~~[^~\n]*~~").unwrap());
     let reply = plain_letters(reply);
     let reply = &*STRUCK.replace_all(&reply, "");
-    static CLOSED: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?is)<(?:think|thinking|reasoning)>(.*?)</(?:think|thinking|reasoning)>")
-            .unwrap()
-    });
     static STRAY_CLOSE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?is)^(.*)</(?:think|thinking|reasoning)>").unwrap());
     static OPEN: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"(?i)<(?:think|thinking|reasoning)>").unwrap());
     let text = CLOSED.replace_all(reply, "");
-    let text = STRAY_CLOSE.replace(&text, "");
+    // After a closed section, a second closing tag with nothing after it is debris at the
+    // end of the answer ("</think>B. Clarithromycin</think>"); otherwise what came before
+    // a stray closing tag was reasoning whose opening tag the server stripped.
+    let closed_before = text.len() < reply.len();
+    let text = match STRAY_CLOSE.captures(&text) {
+        Some(caps)
+            if closed_before && text[caps.get(0).map_or(0, |m| m.end())..].trim().is_empty() =>
+        {
+            caps[1].to_string()
+        }
+        Some(_) => STRAY_CLOSE.replace(&text, "").into_owned(),
+        None => text.into_owned(),
+    };
+    // An opening tag with nothing after it ends a reply that is otherwise all reasoning.
+    let text = match OPEN.find_iter(&text).last() {
+        Some(open) if text[open.end()..].trim().is_empty() => text[..open.start()].to_string(),
+        _ => text,
+    };
     if text.trim().is_empty() {
         let inside = CLOSED
             .captures_iter(reply)
@@ -52,8 +70,16 @@ pub(super) fn final_text(reply: &str) -> (String, Source) {
             let text = format!("{}\n{}", &text[..open.start()], last);
             (text, Source::UnclosedReasoning)
         }
-        None => (text.into_owned(), Source::Answer),
+        None => (text, Source::Answer),
     }
+}
+
+/// The text of the reply's last closed reasoning section, if it has one.
+pub(super) fn last_section(reply: &str) -> Option<String> {
+    CLOSED
+        .captures_iter(&plain_letters(reply))
+        .last()
+        .map(|caps| caps[1].to_string())
 }
 
 /// Letters as Latin capitals where a reply writes them otherwise: full-width forms
