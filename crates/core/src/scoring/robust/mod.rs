@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::official::OfficialRule;
 use options::Line;
 use reasoning::Source;
 
@@ -49,6 +50,11 @@ pub enum RobustRule {
     OptionText,
     /// The reply was cut off after a commitment, in (or at the end of) one option's text.
     CutOff,
+    /// Nothing above, in a reply that neither hedges nor breaks off: the official rules'
+    /// letter by one of their explicit rules (a box, an answer word, a letter line) on the
+    /// answer part, when it is one of the options. The robust reading departs from the official one only
+    /// where it has a reason to.
+    Official,
 }
 
 /// One option of a question: its letter and its text (empty when unknown).
@@ -84,6 +90,17 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
     };
     let (text, source) = reasoning::final_text(reply);
     let found = read(&text, source, options, &allowed);
+    if found.is_none() && source == Source::Answer && !abstains(&text) {
+        // Its explicit rules only ("the last capital anywhere" is a guess), and on the
+        // answer part only: the official rules would read the reasoning too.
+        let official = super::official::extract(&text)
+            .filter(|(_, rule)| !matches!(rule, OfficialRule::LastCapital))
+            .and_then(|(letter, _)| letter.chars().next())
+            .filter(|c| allowed(*c));
+        if let Some(c) = official {
+            return Some((c.to_ascii_uppercase(), RobustRule::Official));
+        }
+    }
     // A short answer part that commits to nothing ("The answer is..." cut off): the
     // answer its reasoning gave in so many words, if any.
     let short = text.split_whitespace().count() <= 6;
@@ -92,6 +109,15 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
     }
     let inside = reasoning::last_section(reply)?;
     read(&inside, Source::ReasoningOnly, options, &allowed)
+}
+
+/// Whether the reply gives reasons to read no answer: it hedges or declines, takes its
+/// commitment back, breaks off mid-sentence, or lists options' lines.
+fn abstains(text: &str) -> bool {
+    options::hedged(text)
+        || options::undecided(text)
+        || options::broke_off(text)
+        || options::listed_options(text)
 }
 
 /// Reads one text, with the rules its source allows.
@@ -143,6 +169,11 @@ fn read(
         return None;
     }
     if !options::broke_off(text) {
+        // An option text given as the answer ("Answer: **Wilson disease**") outranks a
+        // letter in parentheses elsewhere.
+        if let Some(c) = options::affirmed_text(text, options) {
+            return Some((c, RobustRule::OptionText));
+        }
         if let Some(c) = sole_mention(text, allowed) {
             return Some((c, RobustRule::SoleMention));
         }
@@ -485,5 +516,56 @@ mod tests {
         );
         // Hedges in other words.
         assert_eq!(read("Viral meningitis or not: I'd give it 50/50."), None);
+    }
+
+    #[test]
+    fn shapes_added_from_heldout5() {
+        let options = clinical();
+        let read = |reply: &str| extract(reply, &options);
+        let phrase = |c| Some((c, RobustRule::Phrase));
+        assert_eq!(read("PLASMIC 7. Diagnosis A (viral)."), phrase('A'));
+        assert_eq!(read("Low glucose. TB = option B. Not viral."), phrase('B'));
+        assert_eq!(read("So B (tuberculous), not A."), phrase('B'));
+        assert_eq!(read("<think>Obviously A.</think>"), phrase('A'));
+        assert_eq!(read("Hmm. I'm around 70% on B."), phrase('B'));
+        assert_eq!(read("Could be C or B. B seems more likely."), phrase('B'));
+        assert_eq!(
+            read("Viral meningitis (A) — the CSF is clear and"),
+            phrase('A')
+        );
+        assert_eq!(
+            read("If this is a practice question: TB, choice B."),
+            phrase('B')
+        );
+        assert_eq!(read("csf lymphocytic, low glucose. b"), phrase('B'));
+        assert_eq!(read("คำตอบคือ C: ..."), phrase('C'));
+        assert_eq!(read("پاسخ صحیح گزینه D است."), phrase('D'));
+        assert_eq!(read("Η σωστή απάντηση είναι η B."), phrase('B'));
+        assert_eq!(read("התשובה הנכונה היא A."), phrase('A'));
+        assert_eq!(
+            read("```yaml\nfinal_answer: D\nreason: x\n```"),
+            Some(('D', RobustRule::Tagged))
+        );
+        assert_eq!(
+            read(r#"{"most_likely": "E", "differential": ["A", "D"]}"#),
+            Some(('E', RobustRule::Tagged))
+        );
+        // A prose "Answer: A" later corrected is a phrase, not a tag.
+        assert_eq!(
+            read("Answer: A\n\nCorrection: the answer is B."),
+            phrase('B')
+        );
+        // An option text given as the answer beats a letter in parentheses.
+        assert_eq!(
+            read("## Answer: **Tuberculous meningitis**\n\nViral meningitis (A) is less likely."),
+            Some(('B', RobustRule::OptionText))
+        );
+        // Nothing stronger: the official rules' explicit reading, never their last-capital
+        // guess, never in a reply that breaks off.
+        assert_eq!(
+            read("Option B fits the CSF"),
+            Some(('B', RobustRule::Official))
+        );
+        assert_eq!(read("Option A (viral) is usually first. However,"), None);
     }
 }

@@ -74,7 +74,7 @@ pub(super) fn option_line(text: &str, options: &[Choice]) -> Option<Line> {
 }
 
 /// Whether the reply has option lines of two or more letters (`A. ...`, `D. ...`).
-fn listed_options(text: &str) -> bool {
+pub(super) fn listed_options(text: &str) -> bool {
     let mut letters = text.lines().filter_map(|line| {
         let caps = OPTION_LINE.captures(line.trim_end())?;
         caps.get(1).or(caps.get(2))?.as_str().chars().next()
@@ -195,6 +195,20 @@ fn last_sentence(text: &str) -> &str {
         .map_or(trimmed, |i| &trimmed[i + 1..])
 }
 
+/// The one option whose text the reply gives as its answer, when exactly one is.
+pub(super) fn affirmed_text(text: &str, options: &[Choice]) -> Option<char> {
+    if listed_options(text) {
+        return None;
+    }
+    let mut affirmed = named_options(text, options)
+        .into_iter()
+        .filter(|(_, yes)| *yes);
+    match (affirmed.next(), affirmed.next()) {
+        (Some((one, _)), None) => Some(one),
+        _ => None,
+    }
+}
+
 /// The options named by their texts, in letter order, each with whether some mention of
 /// it affirms it.
 fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
@@ -255,6 +269,8 @@ fn affirmed(before: &str, after: &str) -> bool {
     let before = before.trim_end();
     [
         " is",
+        " answer",
+        " diagnosis",
         " diagnosis is",
         " answer is",
         " this is",
@@ -341,18 +357,21 @@ fn unfinished(text: &str) -> bool {
 /// sentence cannot end with ("which", "if", "would", "probably", "typically"). Such a
 /// reply was still weighing the options, so an option it named is no answer.
 pub(super) fn broke_off(text: &str) -> bool {
-    const OPEN_ENDED: [&str; 40] = [
+    const OPEN_ENDED: [&str; 41] = [
         "which", "that", "who", "if", "the", "a", "an", "and", "or", "but", "of", "to", "in", "on",
         "for", "with", "would", "could", "should", "will", "is", "are", "was", "be", "because",
         "since", "as", "than", "then", "so", "by", "at", "from", "its", "their", "this", "not",
-        "more", "less", "most",
+        "more", "less", "most", "however",
     ];
     let Some(last_word) = text.split_whitespace().last() else {
         return false;
     };
+    let last_word = last_word
+        .trim_end_matches([',', ';', '—', '–', '-'])
+        .to_lowercase();
     unfinished(text)
-        && last_word.chars().all(|c| c.is_lowercase())
-        && (OPEN_ENDED.contains(&last_word) || last_word.ends_with("ly"))
+        && last_word.chars().all(char::is_alphabetic)
+        && (OPEN_ENDED.contains(&last_word.as_str()) || last_word.ends_with("ly"))
 }
 
 /// Whether the reply declines or hedges ("I can't determine...", "either A or B", "it

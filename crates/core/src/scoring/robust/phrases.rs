@@ -12,7 +12,8 @@ use regex::Regex;
 static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
     let keys = "answer|final_answer|revised_answer|corrected_answer|updated_answer|choice|\
                 selected_option|selected|option|letter|answer_letter|correct_option|\
-                correct_answer|prediction|predicted_answer|predicted_option";
+                correct_answer|prediction|predicted_answer|predicted_option|final|most_likely|\
+                best_answer|best_option|result";
     let value =
         |q: &str| format!(r#"\[\s*{q}\(?([A-J])\)?{q}\s*\]|{q}\(?([A-J])\)?(?:[.)]\s[^{q}]*)?{q}"#);
     Regex::new(&format!(
@@ -21,6 +22,13 @@ static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
         value("'")
     ))
     .unwrap()
+});
+
+/// An answer key on a line of its own, unquoted: `final_answer: D` (YAML; keys in
+/// snake case only, so that a prose "Answer: A" later corrected stays a phrase).
+static YAML: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?m)^\s*(?:final_answer|selected_option|correct_answer|predicted_answer|most_likely|answer_letter)\s*:\s*["']?\(?([A-J])\)?["']?\s*$"#)
+        .unwrap()
 });
 
 /// The last structured answer. A key that names several different letters (a list of
@@ -42,6 +50,16 @@ pub(super) fn tagged(text: &str, allowed: &dyn Fn(char) -> bool) -> Option<char>
                 .entry(key)
                 .or_default()
                 .push((caps.get(0).map_or(0, |m| m.start()), c.to_ascii_uppercase()));
+        }
+    }
+    for caps in YAML.captures_iter(text) {
+        if let Some(m) = caps.get(1)
+            && let Some(c) = m.as_str().chars().next().filter(|c| allowed(*c))
+        {
+            by_key
+                .entry("yaml".into())
+                .or_default()
+                .push((m.start(), c.to_ascii_uppercase()));
         }
     }
     by_key
@@ -75,12 +93,19 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // "Therefore, C.", "that's D.", "i.e. A.", "which is option D;" (the letter must end a clause)
         format!(
-            r"(?i)(?:\btherefore|\bthus|\bhence|\bso|\bi\.e\.|\bthat's|\bthat\s+is|\bwhich\s+is|\bcorresponds\s+to)\s*,?\s*(?:the\s+)?(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])[*)\]]*(?:[.,;:!]|\s*$)"
+            r"(?i)(?:\btherefore|\bthus|\bhence|\bso|\bi\.e\.|\bthat's|\bthat\s+is|\bwhich\s+is|\bcorresponds\s+to|\bobviously|\bclearly|\bcertainly)\s*,?\s*(?:the\s+)?(?:option\s+|choice\s+|answer\s+)?{deco}([A-J])[*)\]]*(?:\s*\([^)\n]*\))?(?:[.,;:!]|\s*$)"
         ),
         // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
         r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better|closest)".to_string(),
         // "with B slightly more probable", "C much more likely"
-        r"\b([A-J])\)?\s+(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
+        r"\b([A-J])\)?\s+(?i:(?:seems|is|looks|appears)\s+)?(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
+        // "I'm around 70% on B", "80% B"
+        r"(?i)\b\d{2}\s*%\s+(?:on\s+|for\s+|sure\s+(?:it's\s+|of\s+)?)?\(?([A-J])\)?\b".to_string(),
+        // A label word, the letter and its gloss: "Diagnosis A (TTP).", "choice C."
+        r"(?i)\b(?:diagnosis|answer|choice|option)\s+\(?([A-J])\)?\s*(?:\([^)\n]*\)\s*)?[.;](?:\s|$)".to_string(),
+        // A reply that opens with the chosen option's text and letter: "Magnesium
+        // sulfate (A) — it is ...", "Cause: drug-induced (C) — ..."
+        r"^\s*[^\n()]{3,80}\(([A-J])\)\s*[—–:-]".to_string(),
         // "The most appropriate next step is E", "Preferred management is D", "Most likely diagnosis: A"
         format!(
             r"(?i)\b(?:best|most\s+appropriate|most\s+likely|preferred|correct)(?:\s+(?:next\s+|initial\s+)?(?:step|management|diagnosis|treatment|test|investigation|approach|option|choice|answer|guess))?\s*(?:(?:is|would\s+be)(?:\s+therefore)?\s*[:：]?|[:：]){deco}([A-J])"
@@ -91,7 +116,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // A reply that ends with "option b." / "Option D.", or an option named in
         // apposition: "..., option B;", "intubation, choice D, despite ..."
-        r"(?i)\b(?:option|choice)\s+\(?([A-J])\)?[.!]?\s*$|(?:[,:]|\s[\-–—])\s*(?:option|choice)\s+\(?([A-J])\)?[*)\]]*(?:[.;,!]|\s*$)|(?:^|[.!?]\s+)(?:option|choice)\s+\(?([A-J])\)?[.!]\s".to_string(),
+        r"(?i)\b(?:option|choice)\s+\(?([A-J])\)?[.!]?\s*$|(?:[,:=→]|\s[\-–—])\s*[*_]*(?:option|choice)\s+\(?([A-J])\)?[*)\]]*(?:[.;,!]|\s*$)|(?:^|[.!?]\s+)(?:option|choice)\s+\(?([A-J])\)?[.!]\s".to_string(),
         // A clause that ends in a bare letter: "..., B." / ": E." / " - D." / " — C — is" / "type b: b"
         r"(?:[,:：]|[ \t][\-–—])[ \t]*\**([A-Ja-j])\**[ \t]*(?:[.;]|$|[ \t][\-–—])".to_string(),
         // An arrow or a bold letter after "is" or a colon: "→ C", "is **B**", ": **D**", "fna → b"
@@ -125,7 +150,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Vietnamese, Turkish, Russian, Arabic, Indonesian, Polish, Dutch, Hindi: "Chọn đáp
         // án B", "Doğru cevap: C şıkkı", "Ответ: B", "الإجابة الصحيحة هي (C)", "Jawaban: B"
         format!(
-            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर)(?:\s+(?:đúng|là|doğru|правильный|الصحيحة|yang\s+benar|poprawna|juiste|सही))?\s*(?:là|hi|هي|adalah|is|to|:|：|—|-)?\s*(?:đáp\s+án\s+)?{deco}([A-J])"
+            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|відповідь|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर|คำตอบ|پاسخ|απάντηση|התשובה|jibu)(?:\s*(?:đúng|là|doğru|правильный|правильна|الصحيحة|yang\s+benar|poprawna|juiste|सही|صحیح|ที่ถูกต้อง|σωστή|הנכונה|sahihi))?\s*(?:là|hi|هي|adalah|is|to|คือ|گزینه|είναι(?:\s+η)?|היא|ni|:|：|—|-)?\s*(?:đáp\s+án\s+|گزینه\s*)?{deco}([A-J])"
         ),
         // "Nicht B, sondern A", "no la B sino la D": the letter after the contrast wins
         format!(r"(?i)\b(?:sondern|sino|mais\s+plutôt|but\s+rather)\s+{article}{deco}([A-J])"),
@@ -162,7 +187,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // A last sentence that is only a letter: "... teratogenic. B.", "... vasa previa. C"
         // (not when the sentence before went through the option before it: "A is unlikely
         // because ... B" is a reply cut off while it went through the options)
-        r"[.!?][ \t]+\**\(?([A-J])\)?\**[.!]?\s*$".to_string(),
+        r"[.!?][ \t]+\**\(?([A-Ja-j])\)?\**[.!]?\s*$".to_string(),
     ]
     .iter()
     .map(|p| Regex::new(p).expect("robust patterns are valid"))
@@ -351,6 +376,8 @@ fn conditional(before: &str, rest: &str) -> bool {
         let text = text.trim_start().to_lowercase();
         [
             "if forced",
+            "if this is a",
+            "if you need",
             "if i had to",
             "if i have to",
             "if i must",
