@@ -568,4 +568,30 @@ mod tests {
         );
         assert_eq!(read("Option A (viral) is usually first. However,"), None);
     }
+
+    #[test]
+    fn shapes_added_from_heldout6() {
+        let options = clinical();
+        let read = |reply: &str| extract(reply, &options);
+        let phrase = |c| Some((c, RobustRule::Phrase));
+        assert_eq!(read("Initially B. Correcting to A."), phrase('A'));
+        assert_eq!(read("Perhaps viral? Tentatively B."), phrase('B'));
+        assert_eq!(read("i think it's d but not sure"), phrase('D'));
+        assert_eq!(read("ans: c\nbecause of the history"), phrase('C'));
+        assert_eq!(read("คำตอบคือข้อ A"), phrase('A'));
+        assert_eq!(read("گزینه A صحیح است."), phrase('A'));
+        assert_eq!(
+            read("Answer:\n```json\n{\"label\": \"E\"}\n```"),
+            Some(('E', RobustRule::Tagged))
+        );
+        assert_eq!(
+            read("# Answer\n\n## **B — Tuberculous meningitis**"),
+            phrase('B')
+        );
+        assert_eq!(read("Answer: E. Hmm, no. I'll withdraw my answer."), None);
+        assert_eq!(
+            read("d. start intravenous acyclovir — check renal function monthly"),
+            Some(('D', RobustRule::OptionLine))
+        );
+    }
 }

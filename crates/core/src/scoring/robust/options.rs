@@ -357,11 +357,62 @@ fn unfinished(text: &str) -> bool {
 /// sentence cannot end with ("which", "if", "would", "probably", "typically"). Such a
 /// reply was still weighing the options, so an option it named is no answer.
 pub(super) fn broke_off(text: &str) -> bool {
-    const OPEN_ENDED: [&str; 41] = [
-        "which", "that", "who", "if", "the", "a", "an", "and", "or", "but", "of", "to", "in", "on",
-        "for", "with", "would", "could", "should", "will", "is", "are", "was", "be", "because",
-        "since", "as", "than", "then", "so", "by", "at", "from", "its", "their", "this", "not",
-        "more", "less", "most", "however",
+    const OPEN_ENDED: [&str; 55] = [
+        "which",
+        "that",
+        "who",
+        "if",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "would",
+        "could",
+        "should",
+        "will",
+        "is",
+        "are",
+        "was",
+        "be",
+        "because",
+        "since",
+        "as",
+        "than",
+        "then",
+        "so",
+        "by",
+        "at",
+        "from",
+        "its",
+        "their",
+        "this",
+        "not",
+        "more",
+        "less",
+        "most",
+        "however",
+        "probably",
+        "typically",
+        "usually",
+        "likely",
+        "possibly",
+        "generally",
+        "mostly",
+        "clearly",
+        "actually",
+        "especially",
+        "particularly",
+        "initially",
+        "currently",
+        "potentially",
     ];
     let Some(last_word) = text.split_whitespace().last() else {
         return false;
@@ -371,7 +422,7 @@ pub(super) fn broke_off(text: &str) -> bool {
         .to_lowercase();
     unfinished(text)
         && last_word.chars().all(char::is_alphabetic)
-        && (OPEN_ENDED.contains(&last_word.as_str()) || last_word.ends_with("ly"))
+        && OPEN_ENDED.contains(&last_word.as_str())
 }
 
 /// Whether the reply declines or hedges ("I can't determine...", "either A or B", "it
@@ -386,7 +437,8 @@ pub(super) fn hedged(text: &str) -> bool {
             r"|\bboth (?:remain|are|seem) (?:possible|plausible|reasonable)|\b(?:doesn't|does not|can't|cannot) resolve",
             r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)|\b50 ?[/-] ?50\b",
             r"|\b(?:needed|required|necessary|enough) to (?:separate|distinguish|differentiate|tell|decide|choose)",
-            r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)",
+            r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)|\bcoin (?:flip|toss)\b",
+            r"|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b",
             r"|\bi (?:don't|do not) (?:feel|think) i should",
             // German, Spanish, Portuguese, French, Chinese, Japanese
             r"|\bnicht (?:sicher|festlegen|entscheiden)|\bno (?:puedo|es posible) (?:determinar|decidir|elegir)",
@@ -415,7 +467,8 @@ pub(super) fn undecided(text: &str) -> bool {
     static UNDECIDED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
             r"(?i)\btorn between\b|\bnot sure which\b|\b(?:can't|cannot|can not) (?:settle|decide|choose|pick)\b",
-            r"|\bdon't think i can (?:settle|decide|choose)\b|\b50 ?[/-] ?50\b",
+            r"|\bdon't think i can (?:settle|decide|choose)\b|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b",
+            r"|\bwithdraw my answer\b|\bnone (?:of the options )?is (?:appropriate|correct)\b",
         ))
         .unwrap()
     });

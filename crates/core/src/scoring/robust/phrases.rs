@@ -13,7 +13,7 @@ static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
     let keys = "answer|final_answer|revised_answer|corrected_answer|updated_answer|choice|\
                 selected_option|selected|option|letter|answer_letter|correct_option|\
                 correct_answer|prediction|predicted_answer|predicted_option|final|most_likely|\
-                best_answer|best_option|result";
+                best_answer|best_option|result|label";
     let value =
         |q: &str| format!(r#"\[\s*{q}\(?([A-J])\)?{q}\s*\]|{q}\(?([A-J])\)?(?:[.)]\s[^{q}]*)?{q}"#);
     Regex::new(&format!(
@@ -99,6 +99,10 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better|closest)".to_string(),
         // "with B slightly more probable", "C much more likely"
         r"\b([A-J])\)?\s+(?i:(?:seems|is|looks|appears)\s+)?(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
+        // "Tentatively B.", "I'm fairly confident in C", "i think it's d", "ans: c"
+        format!(
+            r"(?i)\b(?:tentatively|confident\s+in|confident\s+it'?s|i\s+think\s+it'?s|i\s+think\s+it\s+is|ans|ans\.)\s*[:：]?\s*(?:option\s+)?{deco}([A-J])\b"
+        ),
         // "I'm around 70% on B", "80% B"
         r"(?i)\b\d{2}\s*%\s+(?:on\s+|for\s+|sure\s+(?:it's\s+|of\s+)?)?\(?([A-J])\)?\b".to_string(),
         // A label word, the letter and its gloss: "Diagnosis A (TTP).", "choice C."
@@ -122,7 +126,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // An arrow or a bold letter after "is" or a colon: "→ C", "is **B**", ": **D**", "fna → b"
         r"(?:→|➡\x{FE0F}?|⇒|=>|->|\bis|[:：])\s*\*\*\s*(?:→\s*)?\(?([A-J])\)?\*\*|(?:→|➡\x{FE0F}?|⇒|=>|->)\s*\**\(?([A-Ja-j])\b".to_string(),
         // A line that opens with a bold or dashed letter: "**E** — refer ...", "G — ..."
-        r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\(?([A-J])\)?\s+[—–])".to_string(),
+        r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\**\(?([A-J])\)?\s+[—–])".to_string(),
         // A reply that opens with its letter: "b, calcium gluconate first", "B, but A or D
         // could also help"; a sentence that does: "B? No. C, because ..."
         r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*(?:[,:—–-][ \t]+\S|\()|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
@@ -150,8 +154,10 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Vietnamese, Turkish, Russian, Arabic, Indonesian, Polish, Dutch, Hindi: "Chọn đáp
         // án B", "Doğru cevap: C şıkkı", "Ответ: B", "الإجابة الصحيحة هي (C)", "Jawaban: B"
         format!(
-            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|відповідь|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर|คำตอบ|پاسخ|απάντηση|התשובה|jibu)(?:\s*(?:đúng|là|doğru|правильный|правильна|الصحيحة|yang\s+benar|poprawna|juiste|सही|صحیح|ที่ถูกต้อง|σωστή|הנכונה|sahihi))?\s*(?:là|hi|هي|adalah|is|to|คือ|گزینه|είναι(?:\s+η)?|היא|ni|:|：|—|-)?\s*(?:đáp\s+án\s+|گزینه\s*)?{deco}([A-J])"
+            r"(?i)(?:đáp\s+án|chọn|câu\s+trả\s+lời|cevap|yanıt|ответ|відповідь|الإجابة|الجواب|jawaban(?:nya)?|odpowiedź|odpowiedz|antwoord|उत्तर|คำตอบ|پاسخ|απάντηση|התשובה|jibu)(?:\s*(?:đúng|là|doğru|правильный|правильна|الصحيحة|yang\s+benar|poprawna|juiste|सही|صحیح|ที่ถูกต้อง|σωστή|הנכונה|sahihi))?\s*(?:là|hi|هي|adalah|is|to|คือ|گزینه|είναι(?:\s+η)?|היא|ni|:|：|—|-)?\s*(?:đáp\s+án\s+|گزینه\s*|ข้อ\s*)?{deco}([A-J])"
         ),
+        // The letter first, then "is correct": "گزینه A صحیح است", "ข้อ A ถูกต้อง"
+        r"(?:گزینه|ข้อ)\s*([A-J])\s*(?:صحیح|درست|ถูก)".to_string(),
         // "Nicht B, sondern A", "no la B sino la D": the letter after the contrast wins
         format!(r"(?i)\b(?:sondern|sino|mais\s+plutôt|but\s+rather)\s+{article}{deco}([A-J])"),
         // A label, then markdown between it and the letter: "| **Answer** | **B** |",
@@ -159,7 +165,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?i)\b(?:(?:final\s+)?answer|best\s+fit|best\s+answer|verdict)\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;—–]|$)".to_string(),
         // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
         format!(
-            r"(?i)\b(?:correct|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
+            r"(?i)\b(?:correct|correcting|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
         ),
         // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
         // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
@@ -248,6 +254,7 @@ fn ends_clause(rest: &str) -> bool {
         || rest.starts_with(" - ")
         || [
             "given ",
+            "but ",
             "because ",
             "since ",
             "as ",
