@@ -6,4 +6,6 @@
 
 pub mod advice;
 pub mod checks;
+mod inflate;
 pub mod picture;
+mod png;

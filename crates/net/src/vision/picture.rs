@@ -4,8 +4,9 @@
 //! the picture it actually received. Both speak through one small palette, so whether a
 //! model saw a picture is decided by colour names, never by pixels.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
+
+use super::png::{self, ColourType};
 
 /// The side of every generated test picture, in pixels (the official smoke test's size).
 pub(crate) const SIDE: u32 = 64;
@@ -83,17 +84,7 @@ pub fn colour(name: &str) -> Colour {
 /// A `SIDE` x `SIDE` PNG of one colour, 8-bit RGB, as the official smoke test makes it.
 pub(crate) fn solid_png(colour: Colour) -> Vec<u8> {
     let pixels = colour.rgb.repeat((SIDE * SIDE) as usize);
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, SIDE, SIDE);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let write = || -> Result<(), png::EncodingError> {
-        let mut writer = encoder.write_header()?;
-        writer.write_image_data(&pixels)?;
-        writer.finish()
-    };
-    write().expect("encoding a PNG in memory cannot fail");
-    bytes
+    png::encode(SIDE, SIDE, ColourType::Rgb, &pixels)
 }
 
 /// The file name of the test picture of the colour `name`: one convention for the local
@@ -131,18 +122,8 @@ const MAX_SAMPLES: usize = 65_536;
 
 /// Decodes a PNG (any colour type and depth) and finds its dominant colour.
 pub fn look(png_bytes: &[u8]) -> Result<Look, String> {
-    let mut decoder = png::Decoder::new(Cursor::new(png_bytes));
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(|e| format!("not a PNG: {e}"))?;
-    let size = reader
-        .output_buffer_size()
-        .ok_or("the PNG is too large to decode")?;
-    let mut buffer = vec![0; size];
-    let frame = reader
-        .next_frame(&mut buffer)
-        .map_err(|e| format!("broken PNG: {e}"))?;
-    let samples = frame.color_type.samples();
-    let pixels = buffer[..frame.buffer_size()].chunks_exact(samples);
+    let image = png::decode(png_bytes)?;
+    let pixels = image.pixels.chunks_exact(image.samples);
     let step = pixels.len().div_ceil(MAX_SAMPLES).max(1);
     let mut counts = [0usize; PALETTE.len()];
     for pixel in pixels.step_by(step) {
@@ -167,8 +148,8 @@ pub fn look(png_bytes: &[u8]) -> Result<Look, String> {
     }
     Ok(Look {
         colour: PALETTE[best].name,
-        width: frame.width,
-        height: frame.height,
+        width: image.width,
+        height: image.height,
     })
 }
 
@@ -223,15 +204,7 @@ mod tests {
     /// colour is that of the opaque pixels, whatever the PNG's colour type.
     #[test]
     fn transparent_pixels_do_not_count() {
-        let grey_alpha = |pixels: &[u8]| {
-            let mut bytes = Vec::new();
-            let mut encoder = png::Encoder::new(&mut bytes, 4, 1);
-            encoder.set_color(png::ColorType::GrayscaleAlpha);
-            let mut writer = encoder.write_header().unwrap();
-            writer.write_image_data(pixels).unwrap();
-            writer.finish().unwrap();
-            bytes
-        };
+        let grey_alpha = |pixels: &[u8]| png::encode(4, 1, ColourType::GreyAlpha, pixels);
         let found = look(&grey_alpha(&[250, 255, 250, 255, 10, 0, 10, 0])).unwrap();
         assert_eq!(found.colour, "white");
         let clear = look(&grey_alpha(&[0; 8])).unwrap_err();
