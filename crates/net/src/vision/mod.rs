@@ -6,6 +6,5 @@
 
 pub mod advice;
 pub mod checks;
-mod inflate;
 pub mod picture;
 mod png;

@@ -1,8 +1,5 @@
-//! PNG in the two ways the vision check needs: writing a solid picture (8-bit, stored
-//! deflate: larger than a compressed one, identical pixels) and reading any
-//! non-interlaced PNG back to 8-bit samples.
-
-use super::inflate;
+//! PNG in the two ways the vision check needs: writing a solid picture (8-bit, no row
+//! filters) and reading any non-interlaced PNG back to 8-bit samples.
 
 const SIGNATURE: &[u8; 8] = b"\x89PNG\r\n\x1a\n";
 
@@ -56,19 +53,7 @@ pub(crate) fn encode(width: u32, height: u32, colour: ColourType, pixels: &[u8])
         raw.push(0); // filter: none
         raw.extend_from_slice(row);
     }
-    let mut zlib = vec![0x78, 0x01];
-    let mut blocks = raw.chunks(0xFFFF).peekable();
-    if blocks.peek().is_none() {
-        zlib.extend_from_slice(&[1, 0, 0, 0xFF, 0xFF]);
-    }
-    while let Some(block) = blocks.next() {
-        let len = block.len() as u16;
-        zlib.push(u8::from(blocks.peek().is_none()));
-        zlib.extend_from_slice(&len.to_le_bytes());
-        zlib.extend_from_slice(&(!len).to_le_bytes());
-        zlib.extend_from_slice(block);
-    }
-    zlib.extend_from_slice(&adler32(&raw).to_be_bytes());
+    let zlib = liveclin_zlib::compress(&raw);
 
     let mut header = Vec::with_capacity(13);
     header.extend_from_slice(&width.to_be_bytes());
@@ -151,7 +136,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Image, String> {
         .checked_mul(height as usize)
         .filter(|&size| size <= 256 << 20)
         .ok_or("the PNG is too large to decode")?;
-    let mut raw = inflate::zlib(&data, size).map_err(|e| format!("broken PNG: {e}"))?;
+    let mut raw = liveclin_zlib::inflate(&data, size).map_err(|e| format!("broken PNG: {e}"))?;
     if raw.len() != size {
         return Err("broken PNG: its pixel data is short".into());
     }
@@ -250,27 +235,13 @@ fn crc32(bytes: &[u8]) -> u32 {
     })
 }
 
-fn adler32(bytes: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for chunk in bytes.chunks(5552) {
-        for &byte in chunk {
-            a += u32::from(byte);
-            b += a;
-        }
-        a %= 65521;
-        b %= 65521;
-    }
-    b << 16 | a
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn checksums_are_the_standard_ones() {
+    fn the_chunk_checksum_is_the_standard_one() {
         assert_eq!(crc32(b"IEND"), 0xAE42_6082);
-        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! Every piece of text that comes from the dataset, the model or the results file goes
 //! through [`escape`], in element content and in attribute values alike; the data the
 //! filters need sits in escaped data-attributes. The one exception is the report page's
-//! transcripts: JSON, compressed ([`deflate`]) and base64-encoded in its script, which
+//! transcripts: JSON, compressed (`liveclin_zlib`) and base64-encoded in its script, which
 //! draws them as text, never as HTML.
 //!
 //! This module is the shell both pages share (head, style, footer, [`write_page`]) and
@@ -15,7 +15,6 @@
 //! `transcripts` (its cases, with their filters) and `compare_page` (several runs).
 
 mod compare_page;
-mod deflate;
 mod report_page;
 mod transcripts;
 

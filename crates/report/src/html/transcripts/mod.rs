@@ -29,7 +29,7 @@ use std::path::Path;
 use base64::Engine;
 use serde_json::Value;
 
-use super::{deflate, escape};
+use super::escape;
 use liveclin_core::dataset::Dataset;
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::ResultsFile;
@@ -117,7 +117,7 @@ fn questions_note(out: &mut String, questions: &Questions, mode: ImageMode) {
 /// keep a page of many cases light, then [`SCRIPT`].
 fn script(data: &[transcript::CaseData]) -> String {
     let json = serde_json::to_vec(data).expect("the transcripts serialise");
-    let packed = base64::engine::general_purpose::STANDARD.encode(deflate::zlib(&json));
+    let packed = base64::engine::general_purpose::STANDARD.encode(liveclin_zlib::compress(&json));
     let mut script = String::with_capacity(packed.len() + SCRIPT.len() + 64);
     let _ = write!(script, "\n{DATA_START}{packed}\";\n{SCRIPT}");
     script
@@ -132,7 +132,7 @@ pub fn page_cases(page: &str) -> Option<Value> {
     let packed = base64::engine::general_purpose::STANDARD
         .decode(&page[start..end])
         .ok()?;
-    serde_json::from_slice(&deflate::inflate_zlib(&packed).ok()?).ok()
+    serde_json::from_slice(&liveclin_zlib::inflate(&packed, usize::MAX).ok()?).ok()
 }
 
 /// A value of the results as text: strings as they are, null as `None`.

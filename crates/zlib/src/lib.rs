@@ -1,8 +1,9 @@
-//! A small zlib compressor (RFC 1950 around RFC 1951 deflate: LZ77 with hash chains and
-//! lazy matching, dynamic Huffman blocks), for the report page's transcripts: a
-//! full-size run's transcripts are 7-8 MB of text and about a quarter of that compressed,
-//! and the browser inflates them natively (`DecompressionStream("deflate")`). The
-//! inflater beside it reads a page's data back (tests, tools).
+//! zlib streams (RFC 1950 around RFC 1951 deflate), written from the RFCs: a small
+//! compressor (LZ77 with hash chains and lazy matching, dynamic Huffman blocks) for the
+//! report page's transcripts (a full-size run's are 7-8 MB of text and about a quarter of
+//! that compressed, and the browser inflates them natively), and an inflater for the PNGs
+//! the mock model looks at and for reading a page's data back. A crate of its own so that
+//! the report and the network side share one, with no compression library in the build.
 
 /// The LZ77 window (the most deflate allows).
 const WINDOW: usize = 1 << 15;
@@ -17,7 +18,7 @@ const HASH_BITS: u32 = 15;
 const BLOCK_SYMBOLS: usize = 1 << 16;
 
 /// `data` as a zlib stream.
-pub(crate) fn zlib(data: &[u8]) -> Vec<u8> {
+pub fn compress(data: &[u8]) -> Vec<u8> {
     let mut out = BitWriter::default();
     // CMF: deflate with a 32 KB window; FLG: no dictionary, check bits making it % 31 == 0.
     out.bytes.extend_from_slice(&[0x78, 0x5e]);
@@ -401,174 +402,234 @@ fn dynamic_block(out: &mut BitWriter, symbols: &[Symbol], last: bool) {
     out.code(lit_code[256], lit_len[256]);
 }
 
-/// Inflates a zlib stream (stored, fixed and dynamic blocks; RFC 1950 and 1951, written
-/// from the RFCs): the way back from [`zlib`], for tests and tools that read a report
-/// page's data. Checks the header, the codes, the distances and the Adler-32.
-pub(crate) fn inflate_zlib(data: &[u8]) -> Result<Vec<u8>, String> {
-    if data.len() < 6
-        || (u16::from(data[0]) << 8 | u16::from(data[1])) % 31 != 0
-        || data[0] & 0x0f != 8
-    {
-        return Err("not a zlib stream".into());
-    }
-    let mut r = Reader {
-        data: &data[2..],
-        pos: 0,
-        bit: 0,
+pub fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    let [cmf, flg, ..] = *data else {
+        return Err("the zlib stream is empty".into());
     };
-    let mut out: Vec<u8> = Vec::new();
+    if cmf & 0x0F != 8 || (u16::from(cmf) << 8 | u16::from(flg)) % 31 != 0 || flg & 0x20 != 0 {
+        return Err("not a zlib stream of deflate data".into());
+    }
+    let mut bits = Bits {
+        data: &data[2..],
+        at: 0,
+        buffer: 0,
+        count: 0,
+    };
+    let mut out = Vec::new();
     loop {
-        let last = r.bits(1)? == 1;
-        match r.bits(2)? {
-            0 => {
-                r.align();
-                let len = r.bits(16)? as usize;
-                let _nlen = r.bits(16)?;
-                for _ in 0..len {
-                    out.push(r.bits(8)? as u8);
-                }
+        let last = bits.take(1)? == 1;
+        match bits.take(2)? {
+            0 => stored(&mut bits, &mut out, limit)?,
+            1 => {
+                let (lengths, distances) = fixed();
+                compressed(&mut bits, &mut out, limit, &lengths, &distances)?;
             }
-            kind @ (1 | 2) => {
-                let (lit, dist) = if kind == 1 {
-                    let mut l = vec![8u8; 144];
-                    l.extend([9u8; 112]);
-                    l.extend([7u8; 24]);
-                    l.extend([8u8; 8]);
-                    (Decoder::new(&l)?, Decoder::new(&[5u8; 30])?)
-                } else {
-                    let hlit = r.bits(5)? as usize + 257;
-                    let hdist = r.bits(5)? as usize + 1;
-                    let hclen = r.bits(4)? as usize + 4;
-                    let mut cl = [0u8; 19];
-                    for &s in &CL_ORDER[..hclen] {
-                        cl[s] = r.bits(3)? as u8;
-                    }
-                    let cl = Decoder::new(&cl)?;
-                    let mut lengths = Vec::new();
-                    while lengths.len() < hlit + hdist {
-                        let (value, n) = match cl.decode(&mut r)? {
-                            s @ 0..=15 => (s as u8, 1),
-                            16 => (
-                                *lengths.last().ok_or("a repeat with nothing before")?,
-                                3 + r.bits(2)? as usize,
-                            ),
-                            17 => (0, 3 + r.bits(3)? as usize),
-                            _ => (0, 11 + r.bits(7)? as usize),
-                        };
-                        lengths.extend(std::iter::repeat_n(value, n));
-                    }
-                    if lengths.len() != hlit + hdist {
-                        return Err("code lengths overrun".into());
-                    }
-                    (
-                        Decoder::new(&lengths[..hlit])?,
-                        Decoder::new(&lengths[hlit..])?,
-                    )
-                };
-                loop {
-                    let s = lit.decode(&mut r)?;
-                    if s < 256 {
-                        out.push(s as u8);
-                    } else if s == 256 {
-                        break;
-                    } else {
-                        let c = s - 257;
-                        if c >= LENGTH_BASE.len() {
-                            return Err("bad length code".into());
-                        }
-                        let len =
-                            LENGTH_BASE[c] as usize + r.bits(u32::from(LENGTH_EXTRA[c]))? as usize;
-                        let d = dist.decode(&mut r)?;
-                        if d >= DIST_BASE.len() {
-                            return Err("bad distance code".into());
-                        }
-                        let back =
-                            DIST_BASE[d] as usize + r.bits(u32::from(DIST_EXTRA[d]))? as usize;
-                        if back > out.len() || back > WINDOW {
-                            return Err("distance too far back".into());
-                        }
-                        for _ in 0..len {
-                            out.push(out[out.len() - back]);
-                        }
-                    }
-                }
+            2 => {
+                let (lengths, distances) = dynamic(&mut bits)?;
+                compressed(&mut bits, &mut out, limit, &lengths, &distances)?;
             }
-            _ => return Err("reserved block type".into()),
+            _ => return Err("a deflate block of the reserved type".into()),
         }
         if last {
-            break;
+            bits.align();
+            let stored =
+                (0..4).try_fold(0u32, |sum, _| Ok::<_, String>(sum << 8 | bits.take(8)?))?;
+            if stored != adler32(&out) {
+                return Err("the zlib checksum does not match".into());
+            }
+            return Ok(out);
         }
     }
-    r.align();
-    if r.data.get(r.pos..) != Some(&adler32(&out).to_be_bytes()[..]) {
-        return Err("bad Adler-32, or bytes after the stream".into());
-    }
-    Ok(out)
 }
 
-struct Reader<'a> {
+/// Least-significant-bit-first reading of a byte slice.
+struct Bits<'a> {
     data: &'a [u8],
-    pos: usize,
-    bit: u32,
+    at: usize,
+    buffer: u64,
+    count: u32,
 }
 
-impl Reader<'_> {
-    fn bits(&mut self, n: u32) -> Result<u32, String> {
-        let mut v = 0;
-        for i in 0..n {
-            let byte = self.data.get(self.pos).ok_or("the stream ends early")?;
-            v |= u32::from((byte >> self.bit) & 1) << i;
-            self.bit += 1;
-            if self.bit == 8 {
-                self.bit = 0;
-                self.pos += 1;
-            }
+impl Bits<'_> {
+    fn take(&mut self, n: u32) -> Result<u32, String> {
+        while self.count < n {
+            let byte = *self
+                .data
+                .get(self.at)
+                .ok_or("the deflate data ends early")?;
+            self.at += 1;
+            self.buffer |= u64::from(byte) << self.count;
+            self.count += 8;
         }
-        Ok(v)
+        let value = (self.buffer & ((1u64 << n) - 1)) as u32;
+        self.buffer >>= n;
+        self.count -= n;
+        Ok(value)
     }
 
+    /// Drops the bits left of the current byte (stored blocks start on a byte).
     fn align(&mut self) {
-        if self.bit > 0 {
-            self.bit = 0;
-            self.pos += 1;
-        }
+        let partial = self.count % 8;
+        self.buffer >>= partial;
+        self.count -= partial;
     }
 }
 
-/// Canonical decoding by (length, code) lookup; refuses an over-subscribed code.
-struct Decoder(std::collections::HashMap<(u8, u32), usize>);
-
-impl Decoder {
-    fn new(lengths: &[u8]) -> Result<Self, String> {
-        let kraft: u64 = lengths
-            .iter()
-            .filter(|&&l| l > 0)
-            .map(|&l| 1u64 << (15 - l.min(15)))
-            .sum();
-        if kraft > 1 << 15 || lengths.iter().any(|&l| l > 15) {
-            return Err("over-subscribed code".into());
-        }
-        let codes = canonical(lengths);
-        Ok(Decoder(
-            lengths
-                .iter()
-                .zip(codes)
-                .enumerate()
-                .filter(|(_, (l, _))| **l > 0)
-                .map(|(s, (l, c))| ((*l, c), s))
-                .collect(),
-        ))
+fn push(out: &mut Vec<u8>, byte: u8, limit: usize) -> Result<(), String> {
+    if out.len() >= limit {
+        return Err("the picture inflates to more than its header says".into());
     }
+    out.push(byte);
+    Ok(())
+}
 
-    fn decode(&self, r: &mut Reader) -> Result<usize, String> {
-        let mut code = 0;
-        for len in 1..=15u8 {
-            code = code << 1 | r.bits(1)?;
-            if let Some(&s) = self.0.get(&(len, code)) {
-                return Ok(s);
+fn stored(bits: &mut Bits, out: &mut Vec<u8>, limit: usize) -> Result<(), String> {
+    bits.align();
+    let len = bits.take(16)?;
+    let nlen = bits.take(16)?;
+    if len != !nlen & 0xFFFF {
+        return Err("a stored deflate block with a broken length".into());
+    }
+    for _ in 0..len {
+        push(out, bits.take(8)? as u8, limit)?;
+    }
+    Ok(())
+}
+
+/// A canonical Huffman code: how many codes of each length, and the symbols in code order.
+struct Huffman {
+    counts: [u16; 16],
+    symbols: Vec<u16>,
+}
+
+impl Huffman {
+    fn new(lengths: &[u8]) -> Result<Huffman, String> {
+        let mut counts = [0u16; 16];
+        for &l in lengths {
+            counts[usize::from(l)] += 1;
+        }
+        counts[0] = 0;
+        let mut offsets = [0u16; 16];
+        for len in 1..15 {
+            offsets[len + 1] = offsets[len] + counts[len];
+        }
+        let mut symbols = vec![0; lengths.len()];
+        for (symbol, &l) in lengths.iter().enumerate() {
+            if l != 0 {
+                symbols[usize::from(offsets[usize::from(l)])] = symbol as u16;
+                offsets[usize::from(l)] += 1;
             }
         }
-        Err("no such code".into())
+        Ok(Huffman { counts, symbols })
+    }
+
+    fn decode(&self, bits: &mut Bits) -> Result<u16, String> {
+        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
+        for len in 1..16 {
+            code |= bits.take(1)? as i32;
+            let count = i32::from(self.counts[len]);
+            if code - first < count {
+                return Ok(self.symbols[(index + code - first) as usize]);
+            }
+            index += count;
+            first = (first + count) << 1;
+            code <<= 1;
+        }
+        Err("a deflate code that is not in its table".into())
+    }
+}
+
+fn fixed() -> (Huffman, Huffman) {
+    let mut lengths = [0u8; 288];
+    lengths[..144].fill(8);
+    lengths[144..256].fill(9);
+    lengths[256..280].fill(7);
+    lengths[280..].fill(8);
+    let lengths = Huffman::new(&lengths).expect("the fixed code is valid");
+    let distances = Huffman::new(&[5; 30]).expect("the fixed code is valid");
+    (lengths, distances)
+}
+
+fn dynamic(bits: &mut Bits) -> Result<(Huffman, Huffman), String> {
+    const ORDER: [usize; 19] = [
+        16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+    ];
+    let literals = bits.take(5)? as usize + 257;
+    let distances = bits.take(5)? as usize + 1;
+    let code_lengths = bits.take(4)? as usize + 4;
+    let mut lengths_of_lengths = [0u8; 19];
+    for &i in &ORDER[..code_lengths] {
+        lengths_of_lengths[i] = bits.take(3)? as u8;
+    }
+    let lengths_code = Huffman::new(&lengths_of_lengths)?;
+    let mut lengths = Vec::with_capacity(literals + distances);
+    while lengths.len() < literals + distances {
+        let (value, repeat) = match lengths_code.decode(bits)? {
+            symbol @ 0..=15 => (symbol as u8, 1),
+            16 => {
+                let previous = *lengths.last().ok_or("a repeat before any code length")?;
+                (previous, 3 + bits.take(2)?)
+            }
+            17 => (0, 3 + bits.take(3)?),
+            _ => (0, 11 + bits.take(7)?),
+        };
+        lengths.extend(std::iter::repeat_n(value, repeat as usize));
+    }
+    if lengths.len() != literals + distances {
+        return Err("code lengths that overrun their table".into());
+    }
+    Ok((
+        Huffman::new(&lengths[..literals])?,
+        Huffman::new(&lengths[literals..])?,
+    ))
+}
+
+fn compressed(
+    bits: &mut Bits,
+    out: &mut Vec<u8>,
+    limit: usize,
+    lengths: &Huffman,
+    distances: &Huffman,
+) -> Result<(), String> {
+    const LENGTH_BASE: [u16; 29] = [
+        3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115,
+        131, 163, 195, 227, 258,
+    ];
+    const LENGTH_EXTRA: [u8; 29] = [
+        0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+    ];
+    const DISTANCE_BASE: [u16; 30] = [
+        1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+        2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    ];
+    const DISTANCE_EXTRA: [u8; 30] = [
+        0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12,
+        13, 13,
+    ];
+    loop {
+        let symbol = usize::from(lengths.decode(bits)?);
+        match symbol {
+            0..=255 => push(out, symbol as u8, limit)?,
+            256 => return Ok(()),
+            257..=285 => {
+                let i = symbol - 257;
+                let len =
+                    usize::from(LENGTH_BASE[i]) + bits.take(u32::from(LENGTH_EXTRA[i]))? as usize;
+                let d = usize::from(distances.decode(bits)?);
+                let (&base, &extra) = DISTANCE_BASE
+                    .get(d)
+                    .zip(DISTANCE_EXTRA.get(d))
+                    .ok_or("a deflate distance code out of range")?;
+                let distance = usize::from(base) + bits.take(u32::from(extra))? as usize;
+                if distance > out.len() {
+                    return Err("a deflate distance before the start".into());
+                }
+                for _ in 0..len {
+                    push(out, out[out.len() - distance], limit)?;
+                }
+            }
+            _ => return Err("a deflate length code out of range".into()),
+        }
     }
 }
 
@@ -577,8 +638,8 @@ mod tests {
     use super::*;
 
     fn round_trip(data: &[u8]) -> usize {
-        let z = zlib(data);
-        assert_eq!(inflate_zlib(&z).unwrap(), data);
+        let z = compress(data);
+        assert_eq!(inflate(&z, data.len()).unwrap(), data);
         z.len()
     }
 
@@ -615,13 +676,13 @@ mod tests {
 
     #[test]
     fn broken_streams_are_errors() {
-        let z = zlib(b"some text, some text, some text");
-        assert!(inflate_zlib(&z[..z.len() - 1]).is_err());
+        let z = compress(b"some text, some text, some text");
+        assert!(inflate(&z[..z.len() - 1], 100).is_err());
         let mut bad = z.clone();
         let n = bad.len();
         bad[n - 1] ^= 1;
-        assert!(inflate_zlib(&bad).is_err());
-        assert!(inflate_zlib(b"not zlib").is_err());
+        assert!(inflate(&bad, 100).is_err());
+        assert!(inflate(b"not zlib", 100).is_err());
     }
 
     #[test]
@@ -638,5 +699,25 @@ mod tests {
         .unwrap();
         let size = round_trip(&json);
         assert!(size * 3 < json.len(), "{size} of {}", json.len());
+    }
+
+    #[test]
+    fn stored_fixed_and_dynamic_blocks_inflate() {
+        // Python's zlib.compress(b"", 0) (a stored block) and zlib.compress(b"hello hello
+        // hello hello") (a fixed block).
+        let stored = [0x78, 0x01, 0x01, 0x00, 0x00, 0xff, 0xff, 0, 0, 0, 1];
+        assert_eq!(inflate(&stored, 10).unwrap(), b"");
+        let fixed = [
+            120, 156, 203, 72, 205, 201, 201, 87, 200, 64, 39, 1, 104, 3, 8, 177,
+        ];
+        assert_eq!(inflate(&fixed, 100).unwrap(), b"hello hello hello hello");
+        assert!(inflate(&fixed, 10).unwrap_err().contains("more than"));
+        assert!(inflate(&fixed[..8], 100).is_err());
+        assert!(inflate(b"\x00\x00", 100).is_err());
+        // zlib.compress(text, 9) of 2,362 bytes of words: one dynamic block.
+        let dynamic = include_bytes!("../testdata/dynamic-block.zlib");
+        let text = include_bytes!("../testdata/dynamic-block.txt");
+        assert_eq!((dynamic[2] >> 1) & 3, 2, "the block is dynamic");
+        assert_eq!(inflate(dynamic, 10_000).unwrap(), text);
     }
 }
