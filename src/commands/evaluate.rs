@@ -14,7 +14,8 @@ use liveclin_core::analysis::outcome::{self, OutcomeCounts};
 use liveclin_core::analysis::summarize;
 use liveclin_core::cost::picture::ImageTokens;
 use liveclin_core::cost::tokens::Counter;
-use liveclin_core::identity::{RunIdentity, Setting};
+use liveclin_core::dataset::LoadedCase;
+use liveclin_core::identity::{Difference, RunIdentity, Setting};
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::{self, ResultsFile, RunMeta};
 use liveclin_core::timestamp::Timestamp;
@@ -28,7 +29,7 @@ use liveclin_net::engine::preflight;
 use liveclin_net::engine::progress::Progress;
 use liveclin_net::engine::resume::Prior;
 use liveclin_net::engine::stop::{Stop, StopReason};
-use liveclin_net::engine::{self, Engine, Plan};
+use liveclin_net::engine::{self, Engine, Plan, RunOutcome};
 use liveclin_net::runfiles::journal_path;
 use liveclin_net::runfiles::{OutputLock, Protected, RunFiles};
 use liveclin_net::shard::Shard;
@@ -144,40 +145,10 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     }
     let pool = Arc::new(Pool::new(clients, args.concurrency as usize));
 
-    let mut accepted = Vec::new();
-    let prior = if args.resume {
-        let mut prior = Prior::load(&output)?;
-        let pending = engine::batch::pending(&prior.batch);
-        if pending > 0 && !args.batch && args.batch_import.is_none() {
-            bail!(
-                "{} of the earlier run {} still with the provider (batch mode): resume with --batch to collect {}; a live resume would ask and pay for their requests again",
-                liveclin_core::plural::count(pending as u64, "file or batch", "files or batches"),
-                if pending == 1 { "is" } else { "are" },
-                if pending == 1 { "it" } else { "them" },
-            );
-        }
-        if let Some(note) = prior.match_unnamed(&dataset.cases)? {
-            eprintln!("{} {note}", liveclin_term::warning());
-        }
-        let differences = identity.differences(&prior.recorded);
-        let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
-        if let Some(refusal) =
-            liveclin_core::identity::refusal(&differences, &allowed, &prior.source)
-        {
-            bail!("{refusal}");
-        }
-        for difference in &differences {
-            eprintln!(
-                "--allow-change {}: answers made with {} are kept beside this run's {}",
-                difference.setting.flag_name(),
-                difference.recorded,
-                difference.now
-            );
-        }
-        accepted = differences;
-        prior
+    let (prior, accepted) = if args.resume {
+        prior_run(&args, &output, &identity, &dataset.cases)?
     } else {
-        Prior::default()
+        (Prior::default(), Vec::new())
     };
     let offline = args.batch_export.is_some() || args.batch_import.is_some();
     if !offline {
@@ -197,36 +168,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         cases.len(),
         dataset.path.display()
     );
-    if args.resume {
-        if prior.is_empty() {
-            liveclin_term::say!(
-                "Resuming: nothing to resume at {}; running every case.",
-                output.display()
-            );
-        } else {
-            liveclin_term::say!(
-                "Resuming from {}: {} cases finished, {} to run ({} answered turns kept).",
-                prior.source,
-                plan.finished_cases(),
-                plan.pending_cases(),
-                plan.kept_turns()
-            );
-        }
-    }
-    let remaining = plan.remaining_mcqs(&cases);
-    liveclin_term::say!(
-        "Evaluating {} cases ({remaining} MCQs), concurrency={}; model {}, image mode {}",
-        plan.pending_cases(),
-        args.concurrency,
-        args.model,
-        args.image_mode.as_str()
-    );
-    if pool.endpoints() > 1 {
-        liveclin_term::say!(
-            "{} endpoints: each case stays on one; new cases go to the least loaded",
-            pool.endpoints()
-        );
-    }
+    announce(&args, &output, &prior, &plan, &cases, pool.endpoints());
 
     let mut meta = RunMeta {
         identity,
@@ -247,6 +189,11 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         stop.clone(),
     )?;
     watch_signals(interrupts, stop.clone(), journal.flusher());
+    let progress = Progress::new(
+        plan.remaining_mcqs(&cases) as u64,
+        plan.pending_cases() as u64,
+        Duration::from_secs_f64(args.progress_interval),
+    );
     let engine = Arc::new(Engine {
         pool: pool.clone(),
         mode: args.image_mode,
@@ -254,43 +201,13 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
         max_retries: args.max_retries,
         verbose: liveclin_term::verbose(1),
         journal,
-        progress: Progress::new(
-            remaining as u64,
-            plan.pending_cases() as u64,
-            Duration::from_secs_f64(args.progress_interval),
-        ),
+        progress,
         stop: stop.clone(),
         breaker: Breaker::default(),
-        pacer: Pacer::new(
-            pool.endpoints(),
-            Caps {
-                rpm: args.rpm,
-                tpm: args.tpm,
-                follow_headers: !args.no_pacing,
-            },
-            // A call's tokens as OpenAI-family providers bill them (and the mock does); a
-            // picture sent by URL is sized from its file, one sent inline from its bytes.
-            match args.image_mode {
-                ImageMode::Url => {
-                    Counter::with_dataset(ImageTokens::OpenAi, &cases, &paths.image_root)
-                }
-                ImageMode::Local => Counter::new(ImageTokens::OpenAi),
-            },
-        ),
+        pacer: pacer(&args, pool.endpoints(), &cases, &paths.image_root),
     });
     let clock = Instant::now();
-    let outcome = if offline {
-        let (import, export) = (args.batch_import.as_deref(), args.batch_export.as_deref());
-        engine::batch::offline(engine.clone(), cases.clone(), plan, import, export).await?
-    } else if args.batch {
-        let settings = BatchSettings {
-            poll_max: args.batch_poll_max,
-            fallback_live: args.batch_fallback == crate::cli::BatchFallback::Live,
-        };
-        engine::batch::run(engine.clone(), cases.clone(), plan, settings, &prior.batch).await
-    } else {
-        engine::run(engine.clone(), cases.clone(), plan).await
-    };
+    let outcome = drive(&args, &engine, &cases, plan, &prior).await?;
     let elapsed = clock.elapsed();
     let tripped = engine.breaker.tripped();
     print_pacing(&engine.pacer);
@@ -318,30 +235,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     let saved = save(&output, &file);
 
     if journal_failure.is_some() || saved.is_err() {
-        if let Some(error) = &journal_failure {
-            eprintln!("{} {error:#}", liveclin_term::error());
-            eprintln!("The run stopped at once: no call was made after that.");
-        }
-        match &saved {
-            Ok(path) if *path == output => eprintln!(
-                "The answers held when the run stopped ({} finished cases, {} unfinished) are in {}.",
-                file.cases.len(),
-                file.unfinished_cases.len(),
-                path.display()
-            ),
-            Ok(path) => eprintln!(
-                "Every answer held when the run stopped is in {}. When there is room again, move it to {} and resume:\n  mv {} {}\n  {}",
-                path.display(),
-                output.display(),
-                shell_word(&path.to_string_lossy()),
-                shell_word(&output.to_string_lossy()),
-                resume_command()
-            ),
-            Err(error) => eprintln!("{} {error:#}", liveclin_term::error()),
-        }
-        if saved.as_ref().is_ok_and(|path| *path == output) {
-            eprintln!("Free some space, then resume with:\n  {}", resume_command());
-        }
+        explain_lost_writes(journal_failure.as_ref(), &saved, &file, &output);
         return Ok(Exit::Io);
     }
 
@@ -471,6 +365,158 @@ impl Ending<'_> {
         out.flush()?;
         extras::print(file, self.ci);
         writeln!(out, "Detailed results: {}", self.output.display())
+    }
+}
+
+/// The earlier run `--resume` continues, and the changed settings it accepted. Refuses
+/// (before any call) a live resume of batches still with the provider, and changed
+/// settings not allowed by `--allow-change`.
+fn prior_run(
+    args: &EvaluateArgs,
+    output: &Path,
+    identity: &RunIdentity,
+    cases: &[LoadedCase],
+) -> anyhow::Result<(Prior, Vec<Difference>)> {
+    let mut prior = Prior::load(output)?;
+    let pending = engine::batch::pending(&prior.batch);
+    if pending > 0 && !args.batch && args.batch_import.is_none() {
+        bail!(
+            "{} of the earlier run {} still with the provider (batch mode): resume with --batch to collect {}; a live resume would ask and pay for their requests again",
+            liveclin_core::plural::count(pending as u64, "file or batch", "files or batches"),
+            if pending == 1 { "is" } else { "are" },
+            if pending == 1 { "it" } else { "them" },
+        );
+    }
+    if let Some(note) = prior.match_unnamed(cases)? {
+        eprintln!("{} {note}", liveclin_term::warning());
+    }
+    let differences = identity.differences(&prior.recorded);
+    let allowed: BTreeSet<Setting> = args.allow_change.iter().copied().collect();
+    if let Some(refusal) = liveclin_core::identity::refusal(&differences, &allowed, &prior.source) {
+        bail!("{refusal}");
+    }
+    for difference in &differences {
+        eprintln!(
+            "--allow-change {}: answers made with {} are kept beside this run's {}",
+            difference.setting.flag_name(),
+            difference.recorded,
+            difference.now
+        );
+    }
+    Ok((prior, differences))
+}
+
+/// What the run is about to do: what it resumes, how many cases and MCQs, on what.
+fn announce(
+    args: &EvaluateArgs,
+    output: &Path,
+    prior: &Prior,
+    plan: &Plan,
+    cases: &[LoadedCase],
+    endpoints: usize,
+) {
+    if args.resume {
+        if prior.is_empty() {
+            liveclin_term::say!(
+                "Resuming: nothing to resume at {}; running every case.",
+                output.display()
+            );
+        } else {
+            liveclin_term::say!(
+                "Resuming from {}: {} cases finished, {} to run ({} answered turns kept).",
+                prior.source,
+                plan.finished_cases(),
+                plan.pending_cases(),
+                plan.kept_turns()
+            );
+        }
+    }
+    liveclin_term::say!(
+        "Evaluating {} cases ({} MCQs), concurrency={}; model {}, image mode {}",
+        plan.pending_cases(),
+        plan.remaining_mcqs(cases),
+        args.concurrency,
+        args.model,
+        args.image_mode.as_str()
+    );
+    if endpoints > 1 {
+        liveclin_term::say!(
+            "{endpoints} endpoints: each case stays on one; new cases go to the least loaded"
+        );
+    }
+}
+
+/// The run's pacing: `--rpm`/`--tpm` and the servers' rate-limit headers, with a call's
+/// tokens counted as OpenAI-family providers bill them (and the mock does): a picture
+/// sent by URL is sized from its file, one sent inline from its bytes.
+fn pacer(args: &EvaluateArgs, endpoints: usize, cases: &[LoadedCase], image_root: &Path) -> Pacer {
+    let caps = Caps {
+        rpm: args.rpm,
+        tpm: args.tpm,
+        follow_headers: !args.no_pacing,
+    };
+    let counter = match args.image_mode {
+        ImageMode::Url => Counter::with_dataset(ImageTokens::OpenAi, cases, image_root),
+        ImageMode::Local => Counter::new(ImageTokens::OpenAi),
+    };
+    Pacer::new(endpoints, caps, counter)
+}
+
+/// Runs the cases live, in batch mode, or through request files (`--batch-export`,
+/// `--batch-import`).
+async fn drive(
+    args: &EvaluateArgs,
+    engine: &Arc<Engine>,
+    cases: &Arc<Vec<LoadedCase>>,
+    plan: Plan,
+    prior: &Prior,
+) -> anyhow::Result<RunOutcome> {
+    let (engine, cases) = (engine.clone(), cases.clone());
+    if args.batch_export.is_some() || args.batch_import.is_some() {
+        let (import, export) = (args.batch_import.as_deref(), args.batch_export.as_deref());
+        return engine::batch::offline(engine, cases, plan, import, export).await;
+    }
+    if args.batch {
+        let settings = BatchSettings {
+            poll_max: args.batch_poll_max,
+            fallback_live: args.batch_fallback == crate::cli::BatchFallback::Live,
+        };
+        return Ok(engine::batch::run(engine, cases, plan, settings, &prior.batch).await);
+    }
+    Ok(engine::run(engine, cases, plan).await)
+}
+
+/// Says what became of the answers when the journal or the results could not be written
+/// (a full disk): where they are, and how to resume once there is room.
+fn explain_lost_writes(
+    journal_failure: Option<&anyhow::Error>,
+    saved: &anyhow::Result<PathBuf>,
+    file: &ResultsFile,
+    output: &Path,
+) {
+    if let Some(error) = journal_failure {
+        eprintln!("{} {error:#}", liveclin_term::error());
+        eprintln!("The run stopped at once: no call was made after that.");
+    }
+    match saved {
+        Ok(path) if path == output => eprintln!(
+            "The answers held when the run stopped ({} finished cases, {} unfinished) are in {}.",
+            file.cases.len(),
+            file.unfinished_cases.len(),
+            path.display()
+        ),
+        Ok(path) => eprintln!(
+            "Every answer held when the run stopped is in {}. When there is room again, move it to {} and resume:\n  mv {} {}\n  {}",
+            path.display(),
+            output.display(),
+            shell_word(&path.to_string_lossy()),
+            shell_word(&output.to_string_lossy()),
+            resume_command()
+        ),
+        Err(error) => eprintln!("{} {error:#}", liveclin_term::error()),
+    }
+    if saved.as_ref().is_ok_and(|path| path == output) {
+        eprintln!("Free some space, then resume with:\n  {}", resume_command());
     }
 }
 
