@@ -609,6 +609,14 @@ pub(crate) struct EvaluateArgs {
     pub batch_import: Option<PathBuf>,
 }
 
+impl EvaluateArgs {
+    /// Offline batches (`--batch-export` or `--batch-import`): request files instead of
+    /// calls, so no endpoint is probed or called.
+    pub(crate) fn offline_batch(&self) -> bool {
+        self.batch_export.is_some() || self.batch_import.is_some()
+    }
+}
+
 /// Where `--batch` asks a request again that failed inside its batch.
 #[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
 pub(crate) enum BatchFallback {

@@ -150,7 +150,7 @@ pub(crate) async fn evaluate(args: EvaluateArgs) -> anyhow::Result<Exit> {
     } else {
         (Prior::default(), Vec::new())
     };
-    let offline = args.batch_export.is_some() || args.batch_import.is_some();
+    let offline = args.offline_batch();
     if !offline {
         preflight::check(pool.clients(), &api_key_source(args.api_key.as_deref())).await?;
     }
@@ -472,7 +472,7 @@ async fn drive(
     prior: &Prior,
 ) -> anyhow::Result<RunOutcome> {
     let (engine, cases) = (engine.clone(), cases.clone());
-    if args.batch_export.is_some() || args.batch_import.is_some() {
+    if args.offline_batch() {
         let (import, export) = (args.batch_import.as_deref(), args.batch_export.as_deref());
         return engine::batch::offline(engine, cases, plan, import, export).await;
     }

@@ -5,7 +5,7 @@ use std::io::Read;
 use crate::cli::ExtractArgs;
 use crate::exit::Exit;
 use crate::output;
-use liveclin_core::scoring::corpus::{read_corpus, robust_letter, score_corpus};
+use liveclin_core::scoring::corpus::{read_corpus, score_corpus};
 use liveclin_core::scoring::{official, robust};
 
 pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
@@ -15,15 +15,17 @@ pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<Exit> {
         let mut out = output::stdout();
         write!(out, "{}", score.table())?;
         if args.misses {
-            for e in entries.iter().filter(|e| robust_letter(e) != e.label) {
-                let rule = robust::extract(&e.reply, &e.options.choices())
-                    .map_or("no answer".to_string(), |(_, rule)| format!("{rule:?}"));
+            for e in &entries {
+                let reading = robust::extract(&e.reply, &e.options.choices());
+                let letter = reading.map(|(c, _)| c.to_string());
+                if letter == e.label {
+                    continue;
+                }
+                let rule = reading.map_or("no answer".to_string(), |(_, rule)| format!("{rule:?}"));
                 writeln!(
                     out,
-                    "robust miss {}: got {:?} ({rule}), label {:?}",
-                    e.id,
-                    robust_letter(e),
-                    e.label
+                    "robust miss {}: got {letter:?} ({rule}), label {:?}",
+                    e.id, e.label
                 )?;
             }
         }

@@ -425,6 +425,15 @@ pub(super) fn broke_off(text: &str) -> bool {
         && OPEN_ENDED.contains(&last_word.as_str())
 }
 
+/// Ways of saying no option is chosen that both hedge a reply and take back an answer
+/// given before them ("50/50", "a coin flip", "none is appropriate", "I withdraw my
+/// answer"): one list for [`hedged`] and [`undecided`].
+macro_rules! no_choice {
+    () => {
+        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
+    };
+}
+
 /// Whether the reply declines or hedges ("I can't determine...", "either A or B", "it
 /// depends on..."): then an option merely named in it is no answer.
 pub(super) fn hedged(text: &str) -> bool {
@@ -435,11 +444,11 @@ pub(super) fn hedged(text: &str) -> bool {
             r"|\beither\b.{1,80}\bor\b|\bnot enough (?:information|data)|\binsufficient (?:information|data)",
             r"|\b(?:hard|difficult|impossible) to (?:say|tell|decide)|\bdepend(?:s|ing)? on\b",
             r"|\bboth (?:remain|are|seem) (?:possible|plausible|reasonable)|\b(?:doesn't|does not|can't|cannot) resolve",
-            r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)|\b50 ?[/-] ?50\b",
+            r"|\b(?:isn't|is not|aren't|are not) (?:provided|given|described)",
             r"|\b(?:needed|required|necessary|enough) to (?:separate|distinguish|differentiate|tell|decide|choose)",
-            r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)|\bcoin (?:flip|toss)\b",
-            r"|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b",
+            r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)",
             r"|\bi (?:don't|do not) (?:feel|think) i should",
+            no_choice!(),
             // German, Spanish, Portuguese, French, Chinese, Japanese
             r"|\bnicht (?:sicher|festlegen|entscheiden)|\bno (?:puedo|es posible) (?:determinar|decidir|elegir)",
             r"|\bnão (?:posso|é possível) (?:determinar|decidir|escolher)|\bje ne peux pas|无法(?:确定|判断)|判断できません",
@@ -467,8 +476,8 @@ pub(super) fn undecided(text: &str) -> bool {
     static UNDECIDED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
             r"(?i)\btorn between\b|\bnot sure which\b|\b(?:can't|cannot|can not) (?:settle|decide|choose|pick)\b",
-            r"|\bdon't think i can (?:settle|decide|choose)\b|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b",
-            r"|\bwithdraw my answer\b|\bnone (?:of the options )?is (?:appropriate|correct)\b",
+            r"|\bdon't think i can (?:settle|decide|choose)\b",
+            no_choice!(),
         ))
         .unwrap()
     });
