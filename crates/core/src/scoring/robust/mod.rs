@@ -14,6 +14,7 @@
 //! (commitments in words, JSON and tags, with their guards), `options` (readings that
 //! use the options' texts or the reply's layout of them).
 
+mod acronyms;
 mod boxed;
 mod options;
 mod phrases;

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::Choice;
+use super::{Choice, acronyms};
 
 /// What an option line says.
 pub(super) enum Line {
@@ -219,7 +219,9 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
         normalise(text),
         normalise(&GLOSS.replace_all(text, ""))
     );
-    // Every occurrence of every option's text, as (letter, start, end).
+    let acronyms = acronyms::in_reply(text);
+    // Every occurrence of every option's text or of an acronym of it, as (letter, start,
+    // end).
     let mut found: Vec<(char, usize, usize)> = Vec::new();
     for o in options {
         let Some(letter) = o.letter.chars().next() else {
@@ -228,11 +230,15 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
         let short = o.text.split(" (").next().unwrap_or(o.text);
         let mut wanted = vec![normalise(o.text), normalise(short)];
         wanted.dedup();
+        // Short texts ("Yes", "IV") would be found inside any explanation.
+        wanted.retain(|w| w.len() >= 4);
+        wanted.extend(
+            acronyms
+                .iter()
+                .filter(|a| acronyms::stands_for(a, o.text))
+                .map(|a| a.normalised.clone()),
+        );
         for wanted in wanted {
-            // Short texts ("Yes", "IV") would be found inside any explanation.
-            if wanted.len() < 4 {
-                continue;
-            }
             let needle = format!(" {wanted} ");
             for (at, _) in reply.match_indices(&needle) {
                 found.push((letter.to_ascii_uppercase(), at, at + needle.len()));
@@ -426,11 +432,11 @@ pub(super) fn broke_off(text: &str) -> bool {
 }
 
 /// Ways of saying no option is chosen that both hedge a reply and take back an answer
-/// given before them ("50/50", "a coin flip", "none is appropriate", "I withdraw my
+/// given before them ("50/50", "a coin flip", "a toss-up", "none is appropriate", "I withdraw my
 /// answer"): one list for [`hedged`] and [`undecided`].
 macro_rules! no_choice {
     () => {
-        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
+        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
     };
 }
 
