@@ -19,6 +19,7 @@ mod boxed;
 mod options;
 mod phrases;
 mod reasoning;
+mod words;
 
 use std::sync::LazyLock;
 
@@ -47,7 +48,8 @@ pub enum RobustRule {
     Checked,
     /// Nothing explicit, but every parenthesised option letter names the same option.
     SoleMention,
-    /// No letter at all, but the reply names exactly one option by its text.
+    /// No letter at all, but the reply names exactly one option by its text or by an
+    /// acronym of it (`TURP`).
     OptionText,
     /// The reply was cut off after a commitment, in (or at the end of) one option's text.
     CutOff,
@@ -56,6 +58,11 @@ pub enum RobustRule {
     /// answer part, when it is one of the options. The robust reading departs from the official one only
     /// where it has a reason to.
     Official,
+    /// Nothing above, in a reply that neither hedges nor breaks off: the one option whose
+    /// own words (those of no other option) the reply uses, in any order or inflection, or
+    /// in a language that shares their roots ("sulfato de magnesio"), outside sentences
+    /// that deny something.
+    OptionWords,
 }
 
 /// One option of a question: its letter and its text (empty when unknown).
@@ -101,6 +108,9 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
         if let Some(c) = official {
             return Some((c.to_ascii_uppercase(), RobustRule::Official));
         }
+        if let Some(c) = by_words(&text, options) {
+            return Some((c, RobustRule::OptionWords));
+        }
     }
     // A short answer part that commits to nothing ("The answer is..." cut off): the
     // answer its reasoning gave in so many words, if any.
@@ -110,6 +120,30 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
     }
     let inside = reasoning::last_section(reply)?;
     read(&inside, Source::ReasoningOnly, options, &allowed)
+}
+
+/// The option a reply names by its own words ([`words::named_by_words`]), in a finished
+/// reply that uses no letters and does not decline: one that boxes a letter (even one
+/// that is no option), writes an option line against its text, or goes through options
+/// by letter has committed to something else, or to nothing, and one that declines to
+/// diagnose or choose ("I'm not a doctor ... iron studies", "beyond my ability to decide
+/// between surgical and endovascular repair") names options it did not choose.
+fn by_words(text: &str, options: &[Choice]) -> Option<char> {
+    static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[A-J]\b").unwrap());
+    static DECLINES: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(?:can't|cannot|can not|unable to|not able to|won't)\s+(?:\w+\s+){0,2}(?:diagnose|recommend|assist|help|advise)\b|\bnot a doctor\b|\bsee (?:a|your) (?:doctor|physician)\b|\bbeyond my ability\b|\b(?:decide|choose) between\b")
+            .unwrap()
+    });
+    let mut letters: Vec<&str> = LETTER.find_iter(text).map(|m| m.as_str()).collect();
+    letters.sort_unstable();
+    letters.dedup();
+    let uses_letters = letters.len() >= 2
+        || !boxed::boxed(text).is_empty()
+        || matches!(options::option_line(text, options), Some(Line::Conflict));
+    if uses_letters || options::unfinished(text) || DECLINES.is_match(text) {
+        return None;
+    }
+    words::named_by_words(text, options)
 }
 
 /// Whether the reply gives reasons to read no answer: it hedges or declines, takes its

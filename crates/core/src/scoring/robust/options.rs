@@ -350,7 +350,7 @@ pub(super) fn cut_off_text(text: &str, options: &[Choice]) -> Option<char> {
 
 /// Whether the reply's last line ends without a closing mark (a full stop, a bracket, a
 /// tick): a reply can be cut off only there.
-fn unfinished(text: &str) -> bool {
+pub(super) fn unfinished(text: &str) -> bool {
     let last = text.trim_end().lines().last().unwrap_or("").trim();
     !last.is_empty()
         && !last.ends_with([
@@ -436,7 +436,7 @@ pub(super) fn broke_off(text: &str) -> bool {
 /// answer"): one list for [`hedged`] and [`undecided`].
 macro_rules! no_choice {
     () => {
-        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
+        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bbefore (?:deciding|choosing)\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
     };
 }
 
