@@ -161,9 +161,9 @@ fn extract_command_reports_both_verdicts_and_rules() {
 
 /// The figures the README reports for the corpora the rules were developed on (the
 /// earlier held-out corpora became development corpora once measured: their misses
-/// shaped the rules of 2026-12-01; `heldout3_corpus.jsonl` to `heldout6_corpus.jsonl`
-/// were each measured once before that, at 91.2%, 88.9%, 87.4% and 88.0%, the figures
-/// the README gives for them). A change to either extractor that moves these counts
+/// shaped the rules of 2026-12-01; `heldout3_corpus.jsonl` to `heldout7_corpus.jsonl`
+/// were each measured once before that, at 91.2%, 88.9%, 87.4%, 88.0% and 90.1%, the
+/// figures the README gives for them). A change to either extractor that moves these counts
 /// must update the README's table.
 #[test]
 fn the_development_figures_are_the_ones_the_readme_reports() {
@@ -171,9 +171,10 @@ fn the_development_figures_are_the_ones_the_readme_reports() {
         ("tests/data/heldout_corpus.jsonl", (467, 319, 464)),
         ("tests/data/heldout2_corpus.jsonl", (386, 265, 383)),
         ("tests/data/heldout3_corpus.jsonl", (476, 323, 473)),
-        ("tests/data/heldout4_corpus.jsonl", (470, 322, 450)),
-        ("tests/data/heldout5_corpus.jsonl", (484, 352, 445)),
-        ("tests/data/heldout6_corpus.jsonl", (465, 315, 422)),
+        ("tests/data/heldout4_corpus.jsonl", (470, 322, 454)),
+        ("tests/data/heldout5_corpus.jsonl", (484, 352, 458)),
+        ("tests/data/heldout6_corpus.jsonl", (465, 315, 439)),
+        ("tests/data/heldout7_corpus.jsonl", (477, 325, 430)),
     ] {
         let entries = read_corpus(&repo(corpus)).unwrap();
         assert_eq!(score_corpus(&entries).totals(), counts, "{corpus}");

@@ -386,6 +386,31 @@ mod tests {
     }
 
     #[test]
+    fn an_acronym_or_an_option_s_own_words_name_it_when_nothing_else_does() {
+        let options: Vec<Choice> = [
+            ("A", "Tamsulosin"),
+            ("B", "Finasteride"),
+            ("C", "Transurethral resection of the prostate"),
+            ("D", "Intravenous hydrocortisone"),
+        ]
+        .iter()
+        .map(|(letter, text)| Choice { letter, text })
+        .collect();
+        let read = |reply: &str| extract(reply, &options);
+        assert_eq!(read("He needs a TURP."), Some(('C', RobustRule::OptionText)));
+        assert_eq!(
+            read("Sofort Hydrocortison 100 mg i.v. geben."),
+            Some(('D', RobustRule::OptionWords))
+        );
+        // A boxed letter that is no option, two letters weighed, a reply that declines or
+        // is cut off: no reading by words.
+        assert_eq!(read("Hydrocortisone i.v. \\boxed{F}"), None);
+        assert_eq!(read("A or D: hydrocortisone i.v. perhaps."), None);
+        assert_eq!(read("I'm not a doctor; ask about hydrocortison i.v."), None);
+        assert_eq!(read("Give intravenous hydro"), None);
+    }
+
+    #[test]
     fn conflicting_readings_abstain_and_explicit_letters_still_win() {
         // The letter says C, the text is B's: no single reading.
         assert_eq!(extract("C. Tuberculous meningitis", &clinical()), None);
