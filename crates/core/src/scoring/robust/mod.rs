@@ -397,7 +397,10 @@ mod tests {
         .map(|(letter, text)| Choice { letter, text })
         .collect();
         let read = |reply: &str| extract(reply, &options);
-        assert_eq!(read("He needs a TURP."), Some(('C', RobustRule::OptionText)));
+        assert_eq!(
+            read("He needs a TURP."),
+            Some(('C', RobustRule::OptionText))
+        );
         assert_eq!(
             read("Sofort Hydrocortison 100 mg i.v. geben."),
             Some(('D', RobustRule::OptionWords))
