@@ -1,5 +1,6 @@
 //! The dataset: schema, loading, path resolution and validation.
 
+pub mod icd;
 pub mod load;
 pub mod paths;
 pub mod schema;

@@ -575,7 +575,11 @@ impl fmt::Display for Report {
             ("Table modalities", &self.table_modalities, "MCQs"),
         ] {
             let _ = writeln!(o, "\n  {title} ({unit}):");
-            for (name, n) in counts {
+            let mut rows: Vec<(&String, &usize)> = counts.iter().collect();
+            if title == "Chapters" {
+                rows.sort_by(|a, b| super::icd::chapter_order(a.0, b.0));
+            }
+            for (name, n) in rows {
                 let _ = writeln!(o, "    {n:>5}  {name}");
             }
         }

@@ -2,16 +2,14 @@
 //! number, subcategories under their chapters by ICD code, else the summary's order):
 //! what the charts of the breakdowns and the weakest groups are both made of.
 
-use std::cmp::Ordering;
-
 use super::super::plural;
-use super::super::transcripts::chapter_order;
 use super::View;
 use crate::svg::{Bar, percent};
 use liveclin_core::analysis::bootstrap::{GroupInterval, Statistic};
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use liveclin_core::analysis::summary::{CaseCounts, McqCounts};
 use liveclin_core::analysis::{Breakdown, Summary};
+use liveclin_core::dataset::icd::{chapter_order, icd_order};
 
 /// One group of a breakdown, drawn.
 pub(super) struct Drawn {
@@ -72,22 +70,6 @@ pub(super) fn drawn(view: &View, summary: &Summary, breakdown: Breakdown) -> Vec
             reference: reference(chapter, name),
         })
         .collect()
-}
-
-/// Subcategories by the ICD code range they end with; those without one after.
-fn icd_order(a: &str, b: &str) -> Ordering {
-    let key = |name: &str| icd_code(name).map_or((1, ' ', 0), |(l, n)| (0, l, n));
-    key(a).cmp(&key(b))
-}
-
-/// The ICD code range a subcategory ends with, "(C40-C41)" -> ('C', 40), for its order.
-fn icd_code(name: &str) -> Option<(char, u32)> {
-    let inner = name.trim_end().strip_suffix(')')?;
-    let code = &inner[inner.rfind('(')? + 1..];
-    let mut chars = code.chars();
-    let letter = chars.next().filter(char::is_ascii_uppercase)?;
-    let digits: String = chars.take_while(char::is_ascii_digit).collect();
-    Some((letter, digits.parse().ok()?))
 }
 
 /// The interval of `statistic` in a group's intervals.

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use super::super::{escape, outcome_name, plural};
-use super::chapters::chapter_order;
 use super::rows::Row;
 use liveclin_core::analysis::outcome::Outcome;
+use liveclin_core::dataset::icd::chapter_order;
 
 /// How many cases "Open the first 50 shown" opens at a time.
 const OPEN_CAP: usize = 50;

@@ -17,7 +17,6 @@
 //! script draws.
 
 mod case_list;
-mod chapters;
 mod filters;
 mod readings;
 mod rows;
@@ -34,7 +33,6 @@ use liveclin_core::dataset::Dataset;
 use liveclin_core::prompt::ImageMode;
 use liveclin_core::results::ResultsFile;
 
-pub(super) use chapters::chapter_order;
 pub(super) use readings::disagreements;
 
 /// Where the question texts of the transcripts come from.

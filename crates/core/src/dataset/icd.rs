@@ -1,4 +1,7 @@
-//! Chapters in the ICD's order, for the chapter filter and the report's chapter charts.
+//! Chapters and subcategories in the ICD's order ("Chapter 10" after "Chapter 9", not
+//! after "Chapter 1"), for `validate`, the report's charts and its chapter filter.
+
+use std::cmp::Ordering;
 
 /// The number in "Chapter 12: ..." (case-insensitive), for ordering chapters as the ICD
 /// does rather than as strings ("Chapter 10" after "Chapter 9").
@@ -17,9 +20,25 @@ fn chapter_number(name: &str) -> Option<u32> {
 }
 
 /// Orders chapter names by chapter number; names without one come after, by name.
-pub(in crate::html) fn chapter_order(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn chapter_order(a: &str, b: &str) -> Ordering {
     let key = |s: &str| (chapter_number(s).unwrap_or(u32::MAX), s.to_string());
     key(a).cmp(&key(b))
+}
+
+/// Subcategories by the ICD code range they end with; those without one after.
+pub fn icd_order(a: &str, b: &str) -> Ordering {
+    let key = |name: &str| icd_code(name).map_or((1, ' ', 0), |(l, n)| (0, l, n));
+    key(a).cmp(&key(b))
+}
+
+/// The ICD code range a subcategory ends with, "(C40-C41)" -> ('C', 40), for its order.
+fn icd_code(name: &str) -> Option<(char, u32)> {
+    let inner = name.trim_end().strip_suffix(')')?;
+    let code = &inner[inner.rfind('(')? + 1..];
+    let mut chars = code.chars();
+    let letter = chars.next().filter(char::is_ascii_uppercase)?;
+    let digits: String = chars.take_while(char::is_ascii_digit).collect();
+    Some((letter, digits.parse().ok()?))
 }
 
 #[cfg(test)]
