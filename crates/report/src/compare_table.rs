@@ -7,6 +7,7 @@ use liveclin_core::analysis::Breakdown;
 use liveclin_core::analysis::bootstrap::Statistic;
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use liveclin_core::analysis::compare::{ComparedGroup, Comparison, PairDifference};
+use liveclin_core::dataset::icd::{chapter_number, group_order};
 
 /// A pair's difference in points as the table and the page write it:
 /// `+4.8 (-1.0, +10.5) p=0.110` (`p=n/a` for a group of one case).
@@ -62,9 +63,21 @@ pub fn table(c: &Comparison, all_pairs: bool) -> String {
             breakdown.title(),
             statistic.title().to_lowercase()
         );
-        for group in c.groups.of(breakdown) {
+        let mut groups: Vec<_> = c.groups.of(breakdown).iter().collect();
+        groups.sort_by(|a, b| {
+            group_order(
+                breakdown,
+                (a.chapter.as_deref(), &a.name),
+                (b.chapter.as_deref(), &b.name),
+            )
+        });
+        for group in groups {
+            // A subcategory's chapter by its number: the width is for telling groups apart.
             let label = match &group.chapter {
-                Some(chapter) => format!("{chapter} / {}", group.name),
+                Some(chapter) => match chapter_number(chapter) {
+                    Some(n) => format!("Ch. {n} / {}", group.name),
+                    None => format!("{chapter} / {}", group.name),
+                },
                 None => group.name.clone(),
             };
             row(o, &label, &group.value, statistic, all_pairs);
@@ -73,15 +86,32 @@ pub fn table(c: &Comparison, all_pairs: bool) -> String {
     out
 }
 
+/// Characters of a group's name in the table.
+const LABEL_WIDTH: usize = 44;
+
+/// A name cut to `width` characters, `~` where it was cut; a code range it ends with
+/// ("(C40-C41)") is kept, as it is what tells similar subcategories apart.
+fn fit(name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    let code = name
+        .rfind(" (")
+        .map(|at| &name[at + 1..])
+        .filter(|code| code.ends_with(')') && code.chars().count() <= width / 3)
+        .unwrap_or("");
+    let head: String = name
+        .chars()
+        .take(width - 1 - code.chars().count())
+        .collect();
+    format!("{}~{code}", head.trim_end())
+}
+
 /// One group: `name  n cases  61.2%  66.0%  [2]-[1] +4.8 (-1.0, +10.5) p=0.110`.
 fn row(o: &mut String, name: &str, group: &ComparedGroup, statistic: Statistic, all_pairs: bool) {
     let small = if group.small { "*" } else { " " };
-    let mut label: String = name.chars().take(44).collect();
-    if name.chars().count() > 44 {
-        label.pop();
-        label.push('~');
-    }
-    let _ = write!(o, "  {label:<44} {:>5} cases{small}", group.cases);
+    let label = fit(name, LABEL_WIDTH);
+    let _ = write!(o, "  {label:<LABEL_WIDTH$} {:>5} cases{small}", group.cases);
     let Some(compared) = group.get(statistic) else {
         let _ = writeln!(o);
         return;
@@ -101,4 +131,28 @@ fn row(o: &mut String, name: &str, group: &ComparedGroup, statistic: Statistic, 
         }
     }
     let _ = writeln!(o);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn a_cut_name_keeps_its_code_range() {
+        assert_eq!(fit("Rare", 44), "Rare");
+        assert_eq!(
+            fit(
+                "Ch. 2 / Malignant neoplasms of bone and articular cartilage (C40-C41)",
+                44
+            ),
+            "Ch. 2 / Malignant neoplasms of bon~(C40-C41)"
+        );
+        assert_eq!(
+            fit(
+                "Chapter 3: Diseases of the blood and blood-forming organs",
+                20
+            ),
+            "Chapter 3: Diseases~"
+        );
+    }
 }

@@ -9,7 +9,7 @@ use liveclin_core::analysis::bootstrap::{GroupInterval, Statistic};
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use liveclin_core::analysis::summary::{CaseCounts, McqCounts};
 use liveclin_core::analysis::{Breakdown, Summary};
-use liveclin_core::dataset::icd::{chapter_order, icd_order};
+use liveclin_core::dataset::icd::group_order;
 
 /// One group of a breakdown, drawn.
 pub(super) struct Drawn {
@@ -47,14 +47,7 @@ pub(super) fn drawn(view: &View, summary: &Summary, breakdown: Breakdown) -> Vec
             .collect();
     }
     let mut groups = summary.case_groups(breakdown);
-    match breakdown {
-        Breakdown::Chapter => groups.sort_by(|a, b| chapter_order(a.1, b.1)),
-        Breakdown::Subcategory => groups.sort_by(|a, b| {
-            chapter_order(a.0.unwrap_or_default(), b.0.unwrap_or_default())
-                .then_with(|| icd_order(a.1, b.1))
-        }),
-        _ => {}
-    }
+    groups.sort_by(|a, b| group_order(breakdown, (a.0, a.1), (b.0, b.1)));
     groups
         .into_iter()
         .map(|(chapter, name, c)| Drawn {
