@@ -127,11 +127,12 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
 /// that is no option), writes an option line against its text, or goes through options
 /// by letter has committed to something else, or to nothing, and one that declines to
 /// diagnose or choose ("I'm not a doctor ... iron studies", "beyond my ability to decide
-/// between surgical and endovascular repair") names options it did not choose.
+/// between surgical and endovascular repair", "check B12 and folate before deciding")
+/// names options it did not choose.
 fn by_words(text: &str, options: &[Choice]) -> Option<char> {
     static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[A-J]\b").unwrap());
     static DECLINES: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(?:can't|cannot|can not|unable to|not able to|won't)\s+(?:\w+\s+){0,2}(?:diagnose|recommend|assist|help|advise)\b|\bnot a doctor\b|\bsee (?:a|your) (?:doctor|physician)\b|\bbeyond my ability\b|\b(?:decide|choose) between\b")
+        Regex::new(r"(?i)\b(?:can't|cannot|can not|unable to|not able to|won't)\s+(?:\w+\s+){0,2}(?:diagnose|recommend|assist|help|advise)\b|\bnot a doctor\b|\bsee (?:a|your) (?:doctor|physician)\b|\bbeyond my ability\b|\b(?:decide|choose) between\b|\bbefore (?:deciding|choosing)\b")
             .unwrap()
     });
     let mut letters: Vec<&str> = LETTER.find_iter(text).map(|m| m.as_str()).collect();

@@ -436,7 +436,7 @@ pub(super) fn broke_off(text: &str) -> bool {
 /// answer"): one list for [`hedged`] and [`undecided`].
 macro_rules! no_choice {
     () => {
-        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bbefore (?:deciding|choosing)\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
+        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
     };
 }
 
