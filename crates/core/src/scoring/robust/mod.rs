@@ -16,6 +16,7 @@
 
 mod acronyms;
 mod boxed;
+mod elimination;
 mod options;
 mod phrases;
 mod reasoning;
@@ -41,6 +42,9 @@ pub enum RobustRule {
     Phrase,
     /// The last line is only a letter.
     FinalLine,
+    /// The reply rules out every other option by its letter, one after another, and its
+    /// last sentence names the one left ("B, pulmonary embolism.", "E it is.").
+    Elimination,
     /// The reply's one option line: its last line (`C. Recent travel`, `(C) ...`,
     /// `**C. ...**`, `Option C: ...`), or its first when that is the option's own text.
     OptionLine,
@@ -184,7 +188,14 @@ fn read(
         Some(Line::Conflict) => return None,
         _ => None,
     };
-    if let Some((at, c, rule)) = [phrase, line, option_line]
+    let letters: Vec<char> = options
+        .iter()
+        .filter_map(|o| o.letter.chars().next())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let left =
+        elimination::remaining(text, &letters).map(|(at, c)| (at, c, RobustRule::Elimination));
+    if let Some((at, c, rule)) = [phrase, line, option_line, left]
         .into_iter()
         .flatten()
         .max_by_key(|(at, _, _)| *at)
@@ -383,6 +394,38 @@ mod tests {
         assert_eq!(
             read("Rather than viral meningitis, tuberculous meningitis fits."),
             Some(('B', RobustRule::OptionText))
+        );
+    }
+
+    #[test]
+    fn eliminations_corrections_and_retractions() {
+        assert_eq!(letter("Most likely A, I think."), Some('A'));
+        assert_eq!(
+            letter("A looks obvious, but no. I'm changing from A to C."),
+            Some('C')
+        );
+        assert_eq!(letter(r#"{"ans": "C"}"#), Some('C'));
+        assert_eq!(
+            letter(r#"{"most_likely_diagnosis": "B", "differential": ["C", "D"]}"#),
+            Some('B')
+        );
+        assert_eq!(
+            letter("B. Hmm, hold on. I'll withdraw B and not pick any."),
+            None
+        );
+        assert_eq!(letter("E, I think? Or maybe B. Hard to be sure."), None);
+        assert_eq!(
+            letter(
+                "A (aspirin) is given later, B has no role, C is for prevention, D is too slow. E it is."
+            ),
+            Some('E')
+        );
+        assert_eq!(
+            extract(
+                "A — no vomiting; C — breath sounds equal; D — no tearing pain; E — no rub. B, pulmonary embolism.",
+                &Choice::letters(ABCDE)
+            ),
+            Some(('B', RobustRule::Elimination))
         );
     }
 

@@ -433,10 +433,10 @@ pub(super) fn broke_off(text: &str) -> bool {
 
 /// Ways of saying no option is chosen that both hedge a reply and take back an answer
 /// given before them ("50/50", "a coin flip", "a toss-up", "none is appropriate", "I withdraw my
-/// answer"): one list for [`hedged`] and [`undecided`].
+/// answer", "I retract B", "... or maybe B"): one list for [`hedged`] and [`undecided`].
 macro_rules! no_choice {
     () => {
-        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\bwithdraw my answer\b"
+        r"|\b50 ?[/-] ?50\b|\bcoin (?:flip|toss)\b|\btoss-? ?up\b|\bnone (?:of the options )?is (?:appropriate|correct)\b|\b(?:withdraw|retract)\s+(?:my\s+answer|that(?:\s+answer)?|it|[A-J])\b|\bnot pick any\b|\bor maybe (?-i:[A-J])\b"
     };
 }
 

@@ -13,7 +13,8 @@ static TAGGED: LazyLock<Regex> = LazyLock::new(|| {
     let keys = "answer|final_answer|revised_answer|corrected_answer|updated_answer|choice|\
                 selected_option|selected|option|letter|answer_letter|correct_option|\
                 correct_answer|prediction|predicted_answer|predicted_option|final|most_likely|\
-                best_answer|best_option|result|label";
+                most_likely_diagnosis|best_answer|best_option|best_choice|final_choice|result|label|\
+                ans";
     let value =
         |q: &str| format!(r#"\[\s*{q}\(?([A-J])\)?{q}\s*\]|{q}\(?([A-J])\)?(?:[.)]\s[^{q}]*)?{q}"#);
     Regex::new(&format!(
@@ -97,6 +98,8 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
         r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better|closest)".to_string(),
+        // "E it is.", "B it is, then"
+        r"\b([A-J])\s+it\s+is\b\s*(?:[.,;!]|$)".to_string(),
         // "with B slightly more probable", "C much more likely"
         r"\b([A-J])\)?\s+(?i:(?:seems|is|looks|appears)\s+)?(?i:(?:slightly|somewhat|much|far|a\s+bit)\s+)?(?i:more\s+(?:probable|likely))".to_string(),
         // "Tentatively B.", "I'm fairly confident in C", "i think it's d", "ans: c"
@@ -163,9 +166,10 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // A label, then markdown between it and the letter: "| **Answer** | **B** |",
         // "*Answer*: __B__", "### Answer: **D**"
         r"(?i)\b(?:(?:final\s+)?answer|best\s+fit|best\s+answer|verdict)\b[\s*_|:：\-–—]*\(?([A-J])\)?[\s*_|]*(?:[.;—–]|$)".to_string(),
-        // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B"
+        // Corrections: "Correct that to B", "Changing my answer to B", "I revise to B",
+        // "I'm changing from A to C"
         format!(
-            r"(?i)\b(?:correct|correcting|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*to\s+(?:option\s+)?{deco}([A-J])"
+            r"(?i)\b(?:correct|correcting|change|changing|changed|revise|revising|switch|switching|update)\s+(?:that|it|this|my\s+answer|the\s+answer)?\s*(?:from\s+(?:option\s+)?\(?[A-J]\)?\s+)?to\s+(?:option\s+)?{deco}([A-J])"
         ),
         // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
         // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
@@ -337,10 +341,14 @@ fn starts_list(rest: &str) -> bool {
         .or_else(|| after.strip_prefix("or "))
         .unwrap_or(after);
     let mut chars = after.chars();
-    chars
+    let letter = chars
         .next()
         .is_some_and(|c| ('A'..='J').contains(&c.to_ascii_uppercase()))
-        && chars.next().is_none_or(|c| !c.is_alphanumeric())
+        && chars.next().is_none_or(|c| !c.is_alphanumeric());
+    // "A, I think", "B, a rare cause": a pronoun or an article, not a second letter.
+    let word = (after.starts_with("I ") || after.starts_with("a "))
+        && after[2..].starts_with(|c: char| c.is_lowercase());
+    letter && !word
 }
 
 /// A letter that starts its line between the lines of the options before and after it
