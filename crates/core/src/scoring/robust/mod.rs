@@ -415,6 +415,17 @@ mod tests {
         );
         assert_eq!(letter("E, I think? Or maybe B. Hard to be sure."), None);
         assert_eq!(
+            letter("These findings make **A** the best answer."),
+            Some('A')
+        );
+        assert_eq!(
+            letter("Going with B at first... no, that's ketoacidosis. D, not B."),
+            Some('D')
+        );
+        assert_eq!(letter("c for sure"), Some('C'));
+        assert_eq!(letter("prob a. classic hidradenitis"), Some('A'));
+        assert_eq!(letter("I'd say it's between C and D: MODY or LADA."), None);
+        assert_eq!(
             letter(
                 "A (aspirin) is given later, B has no role, C is for prevention, D is too slow. E it is."
             ),

@@ -446,7 +446,7 @@ pub(super) fn hedged(text: &str) -> bool {
     static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(concat!(
             r"(?i)\b(?:cannot|can't|can not|unable to|won't|will not|not able to)\s+(?:\w+\s+){0,3}",
-            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|pick|select|be sure|provide|give|commit|settle|resolve)",
+            r"(?:determine|decide|distinguish|tell|say|answer|guess|choose|pick|select|be sure|provide|give|commit|settle|resolve|diagnose|recommend|evaluate|assess|advise)",
             r"|\beither\b.{1,80}\bor\b|\bnot enough (?:information|data)|\binsufficient (?:information|data)",
             r"|\b(?:hard|difficult|impossible) to (?:say|tell|decide)|\bdepend(?:s|ing)? on\b",
             r"|\bboth (?:remain|are|seem) (?:possible|plausible|reasonable)|\b(?:doesn't|does not|can't|cannot) resolve",
@@ -454,6 +454,10 @@ pub(super) fn hedged(text: &str) -> bool {
             r"|\b(?:needed|required|necessary|enough) to (?:separate|distinguish|differentiate|tell|decide|choose)",
             r"|\bboth (?:are|seem) (?:acceptable|reasonable|correct)",
             r"|\bi (?:don't|do not) (?:feel|think) i should",
+            // Weighing two or more options by letter: "it's between C and D", "It might be
+            // A, it might be D", "Any of A, B or C", "Both B and C are acceptable"
+            r"|\btorn between\b|\b(?:it's|it is) between (?-i:[A-J]) and (?-i:[A-J])\b",
+            r"|\bmight be (?-i:[A-J]), it might be\b|\bany of (?-i:[A-J])\b|\bboth (?-i:[A-J]) and (?-i:[A-J]) are\b",
             no_choice!(),
             // German, Spanish, Portuguese, French, Chinese, Japanese
             r"|\bnicht (?:sicher|festlegen|entscheiden)|\bno (?:puedo|es posible) (?:determinar|decidir|elegir)",
@@ -461,10 +465,11 @@ pub(super) fn hedged(text: &str) -> bool {
         ))
         .unwrap()
     });
-    // "I can't diagnose this. However, ... sarcoidosis": what follows a strong turn counts.
+    // "I can't diagnose this. However, ... sarcoidosis", "... Okay, for the exam question
+    // as written: ... neuroblastoma (B)": what follows a strong turn counts.
     static TURN: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)\b(?:however|that said|nonetheless|nevertheless|for (?:\w+ ){0,2}purposes?)\b",
+            r"(?i)\b(?:however|that said|nonetheless|nevertheless|for (?:\w+ ){0,2}purposes?|for the exam)\b",
         )
         .unwrap()
     });

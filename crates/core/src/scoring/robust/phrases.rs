@@ -98,6 +98,12 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         ),
         // "B seems the most defensible", "option C is correct", "C remains correct", "a is right"
         r"(?:\b(?i:option|choice)\s+)?\(?\b([A-Ja-j])\)?\s+(?i:is|seems|would\s+be|appears|looks|remains|stays)\s+(?i:therefore\s+|thus\s+|clearly\s+|definitely\s+)?(?i:to\s+be\s+)?(?i:the\s+)?(?i:most|best|correct|right|preferred|appropriate|answer|safer|safest|better|closest)".to_string(),
+        // "makes **A** the best answer", "make B the answer"
+        format!(
+            r"(?i)\bmak(?:e|es|ing)\s+(?:option\s+)?{deco}([A-J])[*_)]*\s+the\s+(?:best\s+|correct\s+|right\s+|likely\s+|most\s+likely\s+)?(?:answer|choice|option)"
+        ),
+        // A last sentence that picks one letter over another: "D, not B."
+        r"(?:[.!?]|^)\s+\**\(?([A-J])\)?\**,?\s+not\s+\(?[A-J]\)?[.!]?\s*$".to_string(),
         // "E it is.", "B it is, then"
         r"\b([A-J])\s+it\s+is\b\s*(?:[.,;!]|$)".to_string(),
         // "with B slightly more probable", "C much more likely"
@@ -131,8 +137,9 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // A line that opens with a bold or dashed letter: "**E** — refer ...", "G — ..."
         r"(?m)^[\s>#]*(?:\*\*\(?([A-J])\)?\*\*|\**\(?([A-J])\)?\s+[—–])".to_string(),
         // A reply that opens with its letter: "b, calcium gluconate first", "B, but A or D
-        // could also help"; a sentence that does: "B? No. C, because ..."
-        r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*(?:[,:—–-][ \t]+\S|\()|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
+        // could also help", "c!! hook-like osteophytes", "c for sure"; a sentence that
+        // does: "B? No. C, because ..."
+        r"^\s*[*_]*\(?([A-Ja-j])\)?[*_]*[ \t]*(?:[,:—–-][ \t]+\S|\(|!+\s|[ \t]+for[ \t]+sure\b)|(?:[.!?]|^)[ \t]+\**\(?([A-J])\)?\**[ \t]*,?[ \t]+(?i:because|since|given)\b".to_string(),
         // Chinese, Japanese, Korean: "答案是C", "【答案】A", "正解はC"
         format!(
             r"(?i)(?:答案|答え|正解|정답|답|選択|选择|选项|選|选)\s*[】\]]?\s*(?:是|为|為|は|은|:|：)?\s*(?:选项)?{deco}([A-J])"
@@ -174,7 +181,7 @@ static PHRASES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         // Leaning answers: "Probably D, though ...", "Leaning B over E", "on balance B",
         // "E is my best guess", "the immediate priority is A", "..., but B.", "on reflection D —"
         format!(
-            r"(?i)\b(?:probably|most\s+likely|likely|perhaps|lean(?:ing)?(?:\s+slightly)?(?:\s+towards?)?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:\s*\([^)\n]*\))?(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b|given\b|because\b|since\b|for\b|but\b|if\s+forced\b))"
+            r"(?i)\b(?:probably|prob|most\s+likely|likely|perhaps|lean(?:ing)?(?:\s+slightly)?(?:\s+towards?)?|on\s+balance|on\s+reflection|on\s+second\s+thought|i\s+think|but)\s*,?\s*(?:option\s+)?{deco}([A-J])\b(?:\s*\([^)\n]*\))?(?:[\s*)]*(?:[.,;:!—–]|$|over\b|though\b|given\b|because\b|since\b|for\b|but\b|if\s+forced\b))"
         ),
         r"\b([A-Ja-j])(?:\s+(?i:is\s+my\s+(?:best\s+guess|answer|choice|pick)|fits\s+best)|\s*,\s*(?i:probably|tentatively|i\s+think|i\s+guess|i\s+suppose|maybe))".to_string(),
         // What the reasoning leaves: "That leaves A as the best answer", "B as the answer"
@@ -301,6 +308,7 @@ fn ends_clause(rest: &str) -> bool {
             "is the best",
             "is the correct",
             "is my ",
+            "for sure",
         ]
         .iter()
         .any(|w| trimmed.starts_with(w))
