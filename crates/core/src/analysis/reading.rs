@@ -39,10 +39,19 @@ pub fn robust_cases(cases: &[CaseRecord]) -> Option<Vec<CaseRecord>> {
             .map(|case| {
                 let mcqs: Vec<McqRecord> = case.mcqs.iter().map(robust_mcq).collect();
                 let correct = mcqs.iter().filter(|m| m.is_correct()).count();
+                // Field by field: `..case.clone()` would copy every MCQ (replies included)
+                // only to drop them.
                 CaseRecord {
-                    mcqs,
+                    case_id: case.case_id.clone(),
+                    pmc: case.pmc.clone(),
+                    doi: case.doi.clone(),
+                    rarity: case.rarity.clone(),
+                    level1: case.level1.clone(),
+                    level2: case.level2.clone(),
+                    total_mcqs: case.total_mcqs.clone(),
                     correct_mcqs: Some(correct.into()),
-                    ..case.clone()
+                    mcqs,
+                    extra: case.extra.clone(),
                 }
             })
             .collect(),
