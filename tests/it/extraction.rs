@@ -161,9 +161,9 @@ fn extract_command_reports_both_verdicts_and_rules() {
 
 /// The figures the README reports for the corpora the rules were developed on (the
 /// earlier held-out corpora became development corpora once measured: their misses
-/// shaped the rules of 2026-12-01; `heldout3_corpus.jsonl` to `heldout8_corpus.jsonl`
-/// were each measured once before that, at 91.2%, 88.9%, 87.4%, 88.0%, 90.1% and 92.0%,
-/// the figures the README gives for them). A change to either extractor that moves these counts
+/// shaped the rules of 2026-12-01; `heldout3_corpus.jsonl` to `heldout9_corpus.jsonl`
+/// were each measured once before that, at 91.2%, 88.9%, 87.4%, 88.0%, 90.1%, 92.0% and
+/// 92.3%, the figures the README gives for them). A change to either extractor that moves these counts
 /// must update the README's table.
 #[test]
 fn the_development_figures_are_the_ones_the_readme_reports() {
@@ -176,6 +176,7 @@ fn the_development_figures_are_the_ones_the_readme_reports() {
         ("tests/data/heldout6_corpus.jsonl", (465, 315, 441)),
         ("tests/data/heldout7_corpus.jsonl", (477, 325, 445)),
         ("tests/data/heldout8_corpus.jsonl", (465, 307, 441)),
+        ("tests/data/heldout9_corpus.jsonl", (466, 324, 430)),
     ] {
         let entries = read_corpus(&repo(corpus)).unwrap();
         assert_eq!(score_corpus(&entries).totals(), counts, "{corpus}");
