@@ -7,7 +7,7 @@ use liveclin_core::analysis::Breakdown;
 use liveclin_core::analysis::bootstrap::Statistic;
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use liveclin_core::analysis::compare::{ComparedGroup, Comparison, PairDifference};
-use liveclin_core::dataset::icd::{chapter_number, group_order};
+use liveclin_core::dataset::icd::chapter_number;
 
 /// A pair's difference in points as the table and the page write it:
 /// `+4.8 (-1.0, +10.5) p=0.110` (`p=n/a` for a group of one case).
@@ -65,8 +65,7 @@ pub fn table(c: &Comparison, all_pairs: bool) -> String {
         );
         let mut groups: Vec<_> = c.groups.of(breakdown).iter().collect();
         groups.sort_by(|a, b| {
-            group_order(
-                breakdown,
+            breakdown.icd_order(
                 (a.chapter.as_deref(), &a.name),
                 (b.chapter.as_deref(), &b.name),
             )

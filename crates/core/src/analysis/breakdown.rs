@@ -2,6 +2,7 @@
 //! titles, and whether their groups are whole cases; and the per-group shape every
 //! analysis beyond the summary shares (the intervals, a comparison), typed.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -10,6 +11,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::bootstrap::Statistic;
 use super::summary::Groups;
+use crate::dataset::icd::{chapter_order, icd_order};
 
 /// Groups with fewer cases than this are flagged as small: their intervals are wide.
 pub const SMALL_GROUP: usize = 20;
@@ -28,6 +30,20 @@ pub enum Breakdown {
 }
 
 impl Breakdown {
+    /// Orders this breakdown's groups as the ICD does: chapters by number, subcategories
+    /// (given with their chapters) by chapter, then by the code range they end with;
+    /// other breakdowns keep their order. Used by `compare` and the report page.
+    pub fn icd_order(self, a: (Option<&str>, &str), b: (Option<&str>, &str)) -> Ordering {
+        match self {
+            Breakdown::Chapter => chapter_order(a.1, b.1),
+            Breakdown::Subcategory => {
+                chapter_order(a.0.unwrap_or_default(), b.0.unwrap_or_default())
+                    .then_with(|| icd_order(a.1, b.1))
+            }
+            _ => Ordering::Equal,
+        }
+    }
+
     /// Every breakdown, in the summary's order.
     pub const ALL: [Breakdown; 7] = [
         Breakdown::Rarity,

@@ -25,25 +25,8 @@ pub fn chapter_order(a: &str, b: &str) -> Ordering {
     key(a).cmp(&key(b))
 }
 
-/// Orders the groups of a breakdown as the ICD does: chapters by number, subcategories
-/// (given with their chapters) by chapter, then by the code range they end with; other
-/// breakdowns keep their order.
-pub fn group_order(
-    breakdown: crate::analysis::Breakdown,
-    a: (Option<&str>, &str),
-    b: (Option<&str>, &str),
-) -> Ordering {
-    use crate::analysis::Breakdown;
-    match breakdown {
-        Breakdown::Chapter => chapter_order(a.1, b.1),
-        Breakdown::Subcategory => chapter_order(a.0.unwrap_or_default(), b.0.unwrap_or_default())
-            .then_with(|| icd_order(a.1, b.1)),
-        _ => Ordering::Equal,
-    }
-}
-
 /// Subcategories by the ICD code range they end with; those without one after.
-fn icd_order(a: &str, b: &str) -> Ordering {
+pub fn icd_order(a: &str, b: &str) -> Ordering {
     let key = |name: &str| icd_code(name).map_or((1, ' ', 0), |(l, n)| (0, l, n));
     key(a).cmp(&key(b))
 }

@@ -8,10 +8,17 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+/// The capital letters A-J that stand alone in `text` ("B, C and D"), with their offsets.
+pub(super) fn standalone_letters(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[A-J]\b").unwrap());
+    LETTER
+        .find_iter(text)
+        .filter_map(|m| Some((m.start(), m.as_str().chars().next()?)))
+}
+
 /// The letter the last sentence names and its byte offset, when every other option's
 /// letter came before it and it did not, and nothing before it gave an answer in words.
 pub(super) fn remaining(text: &str, letters: &[char]) -> Option<(usize, char)> {
-    static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[A-J]\b").unwrap());
     static ANSWERED: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(?:answer|final|choose|chose|pick|go with|correct option|best option)\b")
             .unwrap()
@@ -31,9 +38,7 @@ pub(super) fn remaining(text: &str, letters: &[char]) -> Option<(usize, char)> {
     let start = body.rfind(['.', '!', '?', ';', '\n']).map_or(0, |i| i + 1);
     let (earlier, last) = (&text[..start], &text[start..]);
     let named = |part: &str| -> Vec<(usize, char)> {
-        LETTER
-            .find_iter(part)
-            .filter_map(|m| Some((m.start(), m.as_str().chars().next()?)))
+        standalone_letters(part)
             .filter(|(_, c)| letters.contains(c))
             .collect()
     };

@@ -77,6 +77,11 @@ pub struct Choice<'a> {
 }
 
 impl<'a> Choice<'a> {
+    /// The option's letter in upper case, as readings give it (None when it is empty).
+    pub fn upper(&self) -> Option<char> {
+        self.letter.chars().next().map(|c| c.to_ascii_uppercase())
+    }
+
     /// Options known by their letters only.
     pub fn letters(letters: &[&'a str]) -> Vec<Choice<'a>> {
         letters
@@ -134,12 +139,13 @@ pub fn extract(reply: &str, options: &[Choice]) -> Option<(char, RobustRule)> {
 /// between surgical and endovascular repair", "check B12 and folate before deciding")
 /// names options it did not choose.
 fn by_words(text: &str, options: &[Choice]) -> Option<char> {
-    static LETTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b[A-J]\b").unwrap());
     static DECLINES: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(?i)\b(?:can't|cannot|can not|unable to|not able to|won't)\s+(?:\w+\s+){0,2}(?:diagnose|recommend|assist|help|advise)\b|\bnot a doctor\b|\bsee (?:a|your) (?:doctor|physician)\b|\bbeyond my ability\b|\b(?:decide|choose) between\b|\bbefore (?:deciding|choosing)\b")
             .unwrap()
     });
-    let mut letters: Vec<&str> = LETTER.find_iter(text).map(|m| m.as_str()).collect();
+    let mut letters: Vec<char> = elimination::standalone_letters(text)
+        .map(|(_, c)| c)
+        .collect();
     letters.sort_unstable();
     letters.dedup();
     let uses_letters = letters.len() >= 2
@@ -188,11 +194,7 @@ fn read(
         Some(Line::Conflict) => return None,
         _ => None,
     };
-    let letters: Vec<char> = options
-        .iter()
-        .filter_map(|o| o.letter.chars().next())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let letters: Vec<char> = options.iter().filter_map(Choice::upper).collect();
     let left =
         elimination::remaining(text, &letters).map(|(at, c)| (at, c, RobustRule::Elimination));
     if let Some((at, c, rule)) = [phrase, line, option_line, left]

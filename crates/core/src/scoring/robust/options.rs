@@ -60,8 +60,7 @@ pub(super) fn option_line(text: &str, options: &[Choice]) -> Option<Line> {
     let named = options
         .iter()
         .filter(|o| !o.text.is_empty() && normalise(o.text) == said)
-        .find_map(|o| o.letter.chars().next())
-        .map(|c| c.to_ascii_uppercase());
+        .find_map(Choice::upper);
     let last_line = text.trim_end().lines().last().unwrap_or("");
     let is_last = OPTION_LINE.is_match(last_line.trim_end());
     match named {
@@ -176,7 +175,7 @@ fn named_by_start(text: &str, options: &[Choice]) -> Option<char> {
             .iter()
             .filter(|o| normalise(o.text).starts_with(&format!("{said} ")));
         if let (Some(o), None) = (starting.next(), starting.next()) {
-            found.extend(o.letter.chars().next().map(|c| c.to_ascii_uppercase()));
+            found.extend(o.upper());
         }
     }
     found.dedup();
@@ -224,7 +223,7 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
     // end).
     let mut found: Vec<(char, usize, usize)> = Vec::new();
     for o in options {
-        let Some(letter) = o.letter.chars().next() else {
+        let Some(letter) = o.upper() else {
             continue;
         };
         let short = o.text.split(" (").next().unwrap_or(o.text);
@@ -241,7 +240,7 @@ fn named_options(text: &str, options: &[Choice]) -> Vec<(char, bool)> {
         for wanted in wanted {
             let needle = format!(" {wanted} ");
             for (at, _) in reply.match_indices(&needle) {
-                found.push((letter.to_ascii_uppercase(), at, at + needle.len()));
+                found.push((letter, at, at + needle.len()));
             }
         }
     }
@@ -342,7 +341,7 @@ pub(super) fn cut_off_text(text: &str, options: &[Choice]) -> Option<char> {
             t.starts_with(&tail)
         });
         if let (Some(o), None) = (matching.next(), matching.next()) {
-            return o.letter.chars().next().map(|c| c.to_ascii_uppercase());
+            return o.upper();
         }
     }
     None

@@ -19,7 +19,7 @@ pub(super) fn named_by_words(text: &str, options: &[Choice]) -> Option<char> {
         .collect();
     let own: Vec<(char, Vec<String>)> = options
         .iter()
-        .filter_map(|o| Some((o.letter.chars().next()?.to_ascii_uppercase(), words(o.text))))
+        .filter_map(|o| Some((o.upper()?, words(o.text))))
         .collect();
     // Per option: its distinctive words the reply uses, and how many it has.
     let mut shares: Vec<(usize, usize, char)> = own

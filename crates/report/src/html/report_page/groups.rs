@@ -9,7 +9,6 @@ use liveclin_core::analysis::bootstrap::{GroupInterval, Statistic};
 use liveclin_core::analysis::breakdown::SMALL_GROUP;
 use liveclin_core::analysis::summary::{CaseCounts, McqCounts};
 use liveclin_core::analysis::{Breakdown, Summary};
-use liveclin_core::dataset::icd::group_order;
 
 /// One group of a breakdown, drawn.
 pub(super) struct Drawn {
@@ -47,7 +46,7 @@ pub(super) fn drawn(view: &View, summary: &Summary, breakdown: Breakdown) -> Vec
             .collect();
     }
     let mut groups = summary.case_groups(breakdown);
-    groups.sort_by(|a, b| group_order(breakdown, (a.0, a.1), (b.0, b.1)));
+    groups.sort_by(|a, b| breakdown.icd_order((a.0, a.1), (b.0, b.1)));
     groups
         .into_iter()
         .map(|(chapter, name, c)| Drawn {
